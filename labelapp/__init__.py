@@ -1,0 +1,1 @@
+"""labelapp: label images with as few labels as possible (Django web app)."""

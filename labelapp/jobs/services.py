@@ -1,0 +1,168 @@
+"""Every status transition of a Job lives here, each one a single conditional UPDATE.
+
+Conditional updates make the transitions safe when a message is delivered twice or two
+workers race: only one ``claim_job`` can move a job from queued to running.
+"""
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from labelapp.jobs.models import Job, JobKind, JobStatus
+
+logger = logging.getLogger(__name__)
+
+GPU_QUEUE_KINDS = {JobKind.PRETRAIN, JobKind.TRAIN, JobKind.PREDICT, JobKind.EMBED}
+LOG_TAIL_CHARACTERS = 4000
+
+
+def queue_for(kind: str) -> str:
+    """Training and prediction go to the ``gpu`` queue, everything else to ``default``."""
+    return "gpu" if kind in GPU_QUEUE_KINDS else "default"
+
+
+def send_job(job: Job) -> None:
+    """Hand the job to the broker once the transaction that created it has committed."""
+    from workers.tasks import run_job
+
+    job_id, queue = job.pk, queue_for(job.kind)
+    transaction.on_commit(lambda: run_job.apply_async((job_id,), queue=queue))
+
+
+def enqueue_job(kind: str, project: Any = None, user: Any = None, **params: Any) -> Job:
+    job = Job.objects.create(kind=kind, project=project, created_by=user, params=params)
+    send_job(job)
+    return job
+
+
+def claim_job(job_id: int, worker: str, device: str) -> Job | None:
+    """Move a queued job to running; None when another delivery already took it."""
+    now = timezone.now()
+    claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+        status=JobStatus.RUNNING,
+        attempts=F("attempts") + 1,
+        started_at=now,
+        heartbeat_at=now,
+        worker=worker,
+        device=device,
+        error="",
+    )
+    return Job.objects.get(pk=job_id) if claimed else None
+
+
+def report_progress(
+    job_id: int,
+    progress: float | None = None,
+    message: str | None = None,
+    eta_seconds: float | None = None,
+    metrics: dict[str, Any] | None = None,
+    log_line: str | None = None,
+) -> bool:
+    """Record progress and a heartbeat; returns True when the user asked to cancel."""
+    fields: dict[str, Any] = {"heartbeat_at": timezone.now()}
+    if progress is not None:
+        fields["progress"] = max(0.0, min(1.0, progress))
+    if message is not None:
+        fields["message"] = message[:300]
+    if eta_seconds is not None:
+        fields["eta_seconds"] = eta_seconds
+    if metrics is not None:
+        fields["metrics"] = metrics
+    if log_line is not None:
+        tail = Job.objects.filter(pk=job_id).values_list("log_tail", flat=True).first() or ""
+        fields["log_tail"] = (tail + log_line.rstrip("\n") + "\n")[-LOG_TAIL_CHARACTERS:]
+    Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(**fields)
+    return is_cancel_requested(job_id)
+
+
+def is_cancel_requested(job_id: int) -> bool:
+    return bool(Job.objects.filter(pk=job_id).values_list("cancel_requested", flat=True).first())
+
+
+def _finish(job_id: int, status: str, **fields: Any) -> bool:
+    return bool(
+        Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
+            status=status, finished_at=timezone.now(), eta_seconds=None, **fields
+        )
+    )
+
+
+def succeed_job(job_id: int, result: dict[str, Any]) -> bool:
+    return _finish(job_id, JobStatus.SUCCEEDED, progress=1.0, result=result, message="Done")
+
+
+def fail_job(job_id: int, error: str) -> bool:
+    return _finish(job_id, JobStatus.FAILED, error=error, message="Failed")
+
+
+def mark_cancelled(job_id: int) -> bool:
+    return _finish(job_id, JobStatus.CANCELLED, message="Cancelled")
+
+
+def cancel_job(job: Job) -> None:
+    """A queued job is cancelled at once; a running one stops at its next check."""
+    Job.objects.filter(pk=job.pk, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).update(
+        cancel_requested=True
+    )
+    Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+        status=JobStatus.CANCELLED, finished_at=timezone.now(), message="Cancelled"
+    )
+    job.refresh_from_db()
+
+
+def retry_job(job: Job) -> bool:
+    """Run a failed or cancelled job again; its attempts start from zero."""
+    retried = Job.objects.filter(
+        pk=job.pk, status__in=[JobStatus.FAILED, JobStatus.CANCELLED]
+    ).update(
+        status=JobStatus.QUEUED,
+        cancel_requested=False,
+        attempts=0,
+        error="",
+        progress=0.0,
+        message="Queued again",
+        finished_at=None,
+    )
+    job.refresh_from_db()
+    if retried:
+        send_job(job)
+    return bool(retried)
+
+
+def recover_lost_jobs() -> list[int]:
+    """Requeue (or fail, past the attempt cap) running jobs whose worker stopped beating.
+
+    Safe to run from every worker at once: each transition is a conditional update.
+    """
+    cutoff = timezone.now() - timedelta(seconds=settings.JOB_HEARTBEAT_TIMEOUT_SECONDS)
+    recovered: list[int] = []
+    stale = Job.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=cutoff)
+    for job in stale:
+        if job.attempts >= settings.JOB_MAX_ATTEMPTS:
+            reason = (
+                f"The worker running this job stopped responding {job.attempts} times "
+                f"(last on {job.worker or 'an unknown worker'}); giving up."
+            )
+            if _finish_stale(job, JobStatus.FAILED, error=reason, message="Failed"):
+                recovered.append(job.pk)
+            continue
+        if _finish_stale(job, JobStatus.QUEUED, message="Requeued after its worker was lost"):
+            logger.warning("job %s lost with worker %s; queued again", job.pk, job.worker)
+            with transaction.atomic():
+                send_job(job)
+            recovered.append(job.pk)
+    return recovered
+
+
+def _finish_stale(job: Job, status: str, **fields: Any) -> bool:
+    finished_at = timezone.now() if status != JobStatus.QUEUED else None
+    return bool(
+        Job.objects.filter(
+            pk=job.pk, status=JobStatus.RUNNING, heartbeat_at=job.heartbeat_at
+        ).update(status=status, finished_at=finished_at, **fields)
+    )

@@ -1,0 +1,142 @@
+"""The embedded default, as `make run` starts it: SQLite, file-system broker, gunicorn and a
+worker process, all state in one data directory. Exercised over HTTP like a newcomer would."""
+
+import http.cookiejar
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ADMIN_PASSWORD = "embedded-test-password"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Browser:
+    """A cookie-keeping HTTP client that speaks Django's CSRF protocol."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.cookies = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
+
+    def request(self, path: str, data: dict[str, str] | None = None) -> tuple[int, bytes]:
+        body = None
+        headers = {"Referer": self.base_url + path}
+        if data is not None:
+            body = urllib.parse.urlencode({**data, "csrfmiddlewaretoken": self.csrf()}).encode()
+        request = urllib.request.Request(self.base_url + path, data=body, headers=headers)
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+
+    def csrf(self) -> str:
+        return next(cookie.value for cookie in self.cookies if cookie.name == "csrftoken")
+
+
+@pytest.fixture(scope="module")
+def embedded_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    data_dir = tmp_path_factory.mktemp("embedded-data")
+    port = free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "MEDIA_ROOT"}
+    }
+    env.update(LABELAPP_DATA_DIR=str(data_dir), LABELAPP_ADMIN_PASSWORD=ADMIN_PASSWORD)
+    log = open(data_dir / "run.log", "wb")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [sys.executable, "-m", "labelapp.cli", "run", "--bind", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_health(base_url, process, data_dir)
+        yield base_url, data_dir
+    finally:
+        process.send_signal(signal.SIGINT)
+        exit_code = process.wait(timeout=30)
+        log.close()
+    assert exit_code == 0, (data_dir / "run.log").read_text()[-3000:]
+
+
+def wait_for_health(base_url: str, process: subprocess.Popen[bytes], data_dir: Path) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        assert process.poll() is None, (data_dir / "run.log").read_text()[-3000:]
+        try:
+            with urllib.request.urlopen(base_url + "/healthz", timeout=5) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError):
+            pass
+        time.sleep(1)
+    raise TimeoutError((data_dir / "run.log").read_text()[-3000:])
+
+
+def test_embedded_state_lives_in_the_data_directory(embedded_app: tuple[str, Path]) -> None:
+    _, data_dir = embedded_app
+
+    assert (data_dir / "labelapp.sqlite3").exists()
+    assert (data_dir / "secret_key").stat().st_mode & 0o077 == 0
+    assert (data_dir / "broker" / "queue").is_dir()
+
+
+def test_embedded_healthz_reports_worker(embedded_app: tuple[str, Path]) -> None:
+    base_url, _ = embedded_app
+
+    with urllib.request.urlopen(base_url + "/healthz", timeout=10) as response:
+        body = json.loads(response.read())
+
+    assert body == {**body, "database": True, "broker": True, "worker": True}
+
+
+def test_embedded_job_from_web_request_runs_in_worker(embedded_app: tuple[str, Path]) -> None:
+    base_url, _ = embedded_app
+    browser = Browser(base_url)
+    browser.request("/accounts/login/")
+    status, _ = browser.request(
+        "/accounts/login/", {"username": "admin", "password": ADMIN_PASSWORD}
+    )
+    assert status == 200
+
+    status, body = browser.request("/system/selfcheck/", {"echo": "embedded"})
+    assert status == 202, body[:500]
+    job_id = json.loads(body)["id"]
+
+    job = poll_job(browser, job_id)
+    assert job["status"] == "succeeded", job
+    assert job["result"]["echo"] == "embedded"
+    assert re.match(r"worker@", job["worker"])
+
+
+def poll_job(browser: Browser, job_id: int, timeout: float = 60) -> dict[str, object]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        _, body = browser.request(f"/system/jobs/{job_id}/")
+        job: dict[str, object] = json.loads(body)
+        if job["status"] in {"succeeded", "failed", "cancelled"}:
+            return job
+        time.sleep(0.5)
+    raise TimeoutError(f"job {job_id} did not finish")

@@ -1,0 +1,1 @@
+"""Celery workers: thin tasks that load rows, call simclr_core, and write rows."""

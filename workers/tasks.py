@@ -1,0 +1,59 @@
+"""Celery tasks. One task runs every kind of job; the kind picks a handler."""
+
+import logging
+import socket
+from typing import Any
+
+from celery import signals
+from django.conf import settings
+
+from labelapp.jobs import services
+from labelapp.jobs.models import Job
+from workers.celery_app import app
+from workers.device import describe_device, detect_device
+from workers.handlers import HANDLERS, JobCancelled, JobContext
+from workers.heartbeat import run_periodically
+
+logger = logging.getLogger(__name__)
+HEARTBEAT_SECONDS = 5.0
+
+
+@app.task(name="labelapp.run_job")
+def run_job(job_id: int) -> None:
+    """Claim the job (at most once), run its handler, and record how it ended."""
+    device = detect_device()
+    worker_name = run_job.request.hostname or socket.gethostname()
+    job = services.claim_job(job_id, worker=worker_name, device=describe_device(device))
+    if job is None:
+        logger.info("job %s is not queued any more; nothing to do", job_id)
+        return
+    beating = run_periodically(HEARTBEAT_SECONDS, lambda: services.report_progress(job_id))
+    try:
+        result = _run_handler(job, device)
+    except JobCancelled:
+        services.mark_cancelled(job_id)
+    except Exception as error:
+        logger.exception("job %s failed", job_id)
+        services.fail_job(job_id, _plain_error(error))
+    else:
+        services.succeed_job(job_id, result)
+    finally:
+        beating.set()
+
+
+def _run_handler(job: Job, device: str) -> dict[str, Any]:
+    handler = HANDLERS.get(job.kind)
+    if handler is None:
+        raise ValueError(f"This worker does not know how to run a {job.kind!r} job.")
+    return handler(JobContext(job=job, device=device))
+
+
+def _plain_error(error: Exception) -> str:
+    text = str(error) or type(error).__name__
+    return f"{type(error).__name__}: {text}" if not isinstance(error, ValueError) else text
+
+
+@signals.worker_ready.connect
+def _start_sweeper(**_: object) -> None:
+    interval = max(1.0, settings.JOB_HEARTBEAT_TIMEOUT_SECONDS / 4)
+    run_periodically(interval, services.recover_lost_jobs)
