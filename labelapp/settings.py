@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "labelapp.accounts",
     "labelapp.projects",
+    "labelapp.images",
+    "labelapp.learning",
     "labelapp.jobs",
 ]
 

@@ -11,6 +11,14 @@ class Project(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Switched only when a predict job has written every prediction, so the pages never
+    # show a mix of two model versions.
+    current_classifier = models.ForeignKey(
+        "learning.ModelVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    current_encoder = models.ForeignKey(
+        "learning.ModelVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     def __str__(self) -> str:
         return self.name
@@ -36,3 +44,27 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} is {self.role} of {self.project}"
+
+
+class LabelClass(models.Model):
+    """One of a project's classes, with the colour and key used on the labeling page."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="classes")
+    name = models.CharField(max_length=100)
+    color = models.CharField(max_length=7, default="#4e79a7")  # "#rrggbb"
+    key = models.CharField(max_length=1, blank=True)  # keyboard shortcut, e.g. "1"
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="unique_class_name"),
+            models.UniqueConstraint(
+                fields=["project", "key"],
+                condition=~models.Q(key=""),
+                name="unique_class_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

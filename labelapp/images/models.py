@@ -1,0 +1,81 @@
+"""Images, the batches they arrived in, and their labels (with full history)."""
+
+from django.conf import settings
+from django.db import models
+
+
+class UploadBatch(models.Model):
+    """One upload (files, a zip, a folder) and its per-file report."""
+
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="upload_batches"
+    )
+    job = models.OneToOneField(
+        "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="upload_batch"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # [{"name": "a/b.jpg", "status": "added" | "duplicate" | "rejected", "message": "..."}]
+    report = models.JSONField(default=list, blank=True)
+    added = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+
+
+class Image(models.Model):
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="images")
+    batch = models.ForeignKey(
+        UploadBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="images"
+    )
+    file = models.FileField(upload_to="images/%Y/%m/")
+    thumbnail = models.FileField(upload_to="thumbnails/%Y/%m/", blank=True)
+    content_hash = models.CharField(max_length=64)  # sha256 of the stored bytes
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    format = models.CharField(max_length=10)
+    original_name = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The current label, kept here for fast filtering; Label rows hold the history.
+    current_label = models.ForeignKey(
+        "projects.LabelClass", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Bumped by every label change; a client that saw an older version gets a conflict.
+    label_version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "content_hash"], name="unique_image_hash")
+        ]
+        indexes = [models.Index(fields=["project", "current_label"])]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class LabelSource(models.TextChoices):
+    PERSON = "person", "Set by a person"
+    PREDICTION = "prediction", "Accepted prediction"
+    IMPORT = "import", "Imported"
+
+
+class Label(models.Model):
+    """Append-only history: a new row for every change, ``label_class`` None when cleared."""
+
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="labels")
+    label_class = models.ForeignKey(
+        "projects.LabelClass", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    source = models.CharField(max_length=16, choices=LabelSource.choices)
+    model_version = models.ForeignKey(
+        "learning.ModelVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
