@@ -1,0 +1,369 @@
+"""Active-learning selection: which unlabeled images a person should label next.
+
+Every strategy takes SimCLR representations ``h`` of shape ``(images, dim)``, the indices that
+already carry a label, and a batch size; uncertainty strategies also take the current class
+probabilities ``(images, classes)``. Each returns a list of :class:`Pick` with a short reason the
+UI shows next to the image. Geometry is cosine: representations are L2-normalised first, so a
+squared distance is ``2 - 2 cos``. No strategy ever returns an index that is already labeled.
+
+Strategies (names accepted by :func:`select_batch`):
+    * ``random`` - uniform baseline.
+    * ``least_confidence``, ``margin``, ``entropy`` - uncertainty sampling.
+    * ``typical`` - TypiClust (Hacohen et al., 2022): k-means into ``labeled + budget`` clusters,
+      then the densest image of the largest clusters that hold no label yet.
+    * ``core_set`` - k-center greedy (Sener & Savarese, 2018).
+    * ``default`` - typical while labels are few, then a growing share of margin sampling that
+      takes at most one image per k-means cluster of the uncertain candidates.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.cluster import MiniBatchKMeans
+
+UNCERTAINTY_MEASURES = ("least_confidence", "margin", "entropy")
+STRATEGY_NAMES = ("random", *UNCERTAINTY_MEASURES, "typical", "core_set", "default")
+DUPLICATE_COSINE = 0.95  # two picks at least this similar count as near-duplicates
+
+FloatArray = NDArray[np.float32]
+IndexArray = NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Pick:
+    """One image chosen for labeling: row ``index``, the strategy's ``score`` (higher means more
+    wanted), a human ``reason`` for the UI, and the ``strategy`` that chose it."""
+
+    index: int
+    score: float
+    reason: str
+    strategy: str
+
+
+def normalize_rows(representations: NDArray[np.floating]) -> FloatArray:
+    """L2-normalise ``(images, dim)`` rows to float32; all-zero rows stay zero."""
+    rows = np.asarray(representations, dtype=np.float32)
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return np.asarray(rows / np.maximum(norms, 1e-12), dtype=np.float32)
+
+
+def find_unlabeled(
+    image_count: int, labeled_indices: Sequence[int] | NDArray[np.integer]
+) -> IndexArray:
+    """Indices ``(unlabeled,)`` in ``range(image_count)`` that are not in ``labeled_indices``."""
+    mask = np.ones(image_count, dtype=bool)
+    mask[np.asarray(labeled_indices, dtype=np.int64)] = False
+    return np.flatnonzero(mask).astype(np.int64)
+
+
+def select_random(
+    image_count: int,
+    labeled_indices: Sequence[int] | NDArray[np.integer],
+    count: int,
+    seed: int = 0,
+) -> list[Pick]:
+    """Uniform random baseline over the unlabeled images."""
+    unlabeled = find_unlabeled(image_count, labeled_indices)
+    chosen = np.random.default_rng(seed).permutation(unlabeled)[:count]
+    return [Pick(int(index), 0.0, "random pick (baseline)", "random") for index in chosen]
+
+
+def score_uncertainty(probabilities: NDArray[np.floating], measure: str) -> FloatArray:
+    """Uncertainty per image from class probabilities ``(images, classes)``; higher is less sure.
+
+    ``least_confidence`` is ``1 - p_max``; ``margin`` is ``1 - (p_first - p_second)``;
+    ``entropy`` is ``-sum p log p`` in nats. Raises ``ValueError`` for an unknown measure.
+    """
+    sorted_probabilities = -np.sort(-np.asarray(probabilities, dtype=np.float64), axis=1)
+    if measure == "least_confidence":
+        scores = 1.0 - sorted_probabilities[:, 0]
+    elif measure == "margin":
+        second = sorted_probabilities[:, 1] if sorted_probabilities.shape[1] > 1 else 0.0
+        scores = 1.0 - (sorted_probabilities[:, 0] - second)
+    elif measure == "entropy":
+        clipped = np.clip(sorted_probabilities, 1e-12, 1.0)
+        scores = -(sorted_probabilities * np.log(clipped)).sum(axis=1)
+    else:
+        raise ValueError(
+            f"unknown uncertainty measure {measure!r}; use one of {UNCERTAINTY_MEASURES}"
+        )
+    return scores.astype(np.float32)
+
+
+def describe_uncertainty(row: NDArray[np.floating], class_names: Sequence[str]) -> str:
+    """Reason text for one probability row, e.g. ``model torn between cat 0.41 and dog 0.39``."""
+    order = np.argsort(-row)
+    first = f"{class_names[order[0]]} {row[order[0]]:.2f}"
+    if len(order) < 2:
+        return f"model only {row[order[0]]:.2f} sure of {class_names[order[0]]}"
+    return f"model torn between {first} and {class_names[order[1]]} {row[order[1]]:.2f}"
+
+
+def select_uncertain(
+    probabilities: NDArray[np.floating],
+    labeled_indices: Sequence[int] | NDArray[np.integer],
+    count: int,
+    measure: str = "margin",
+    class_names: Sequence[str] | None = None,
+) -> list[Pick]:
+    """The ``count`` unlabeled images the model is least sure about, by ``measure``."""
+    names = _resolve_class_names(class_names, probabilities.shape[1])
+    scores = score_uncertainty(probabilities, measure)
+    unlabeled = find_unlabeled(len(scores), labeled_indices)
+    chosen = unlabeled[np.argsort(-scores[unlabeled], kind="stable")[:count]]
+    return [
+        Pick(int(i), float(scores[i]), describe_uncertainty(probabilities[i], names), measure)
+        for i in chosen
+    ]
+
+
+def cluster_representations(points: FloatArray, cluster_count: int, seed: int) -> IndexArray:
+    """k-means cluster id per row of ``points`` ``(images, dim)`` via MiniBatchKMeans."""
+    cluster_count = max(1, min(cluster_count, len(points)))
+    if cluster_count == 1:
+        return np.zeros(len(points), dtype=np.int64)
+    model = MiniBatchKMeans(
+        n_clusters=cluster_count,
+        batch_size=max(4096, 3 * cluster_count),
+        n_init=1,
+        random_state=seed,
+    )
+    return np.asarray(model.fit_predict(points), dtype=np.int64)
+
+
+def compute_typicality(
+    points: FloatArray,
+    members: IndexArray,
+    neighbour_count: int,
+    seed: int,
+    sample_size: int = 2000,
+) -> FloatArray:
+    """TypiClust typicality ``1 / mean distance to the k nearest neighbours`` for each of the
+    ``members`` ``(m,)`` of one cluster, against at most ``sample_size`` sampled members."""
+    rng = np.random.default_rng(seed)
+    references = members if len(members) <= sample_size else rng.choice(members, sample_size, False)
+    if len(references) < 2:
+        return np.ones(len(members), dtype=np.float32)
+    squared = 2.0 - 2.0 * points[members] @ points[references].T
+    squared[members[:, None] == references[None, :]] = np.inf  # an image is not its own neighbour
+    k = min(neighbour_count, len(references) - 1)
+    nearest = np.sqrt(np.maximum(np.partition(squared, k - 1, axis=1)[:, :k], 0.0))
+    return np.asarray(1.0 / (nearest.mean(axis=1) + 1e-6), dtype=np.float32)
+
+
+def select_typical(
+    representations: NDArray[np.floating],
+    labeled_indices: Sequence[int] | NDArray[np.integer],
+    count: int,
+    seed: int = 0,
+    neighbour_count: int = 20,
+    max_cluster_count: int = 500,
+) -> list[Pick]:
+    """TypiClust picks: the densest unlabeled image of the clusters with the fewest labels,
+    largest clusters first. Clusters: k-means into ``labeled + count`` (capped) groups."""
+    points = normalize_rows(representations)
+    labeled = np.asarray(labeled_indices, dtype=np.int64)
+    cluster_ids = cluster_representations(
+        points, min(len(labeled) + count, max_cluster_count), seed
+    )
+    return _pick_typical_in_clusters(points, cluster_ids, labeled, count, neighbour_count, seed)
+
+
+def _pick_typical_in_clusters(
+    points: FloatArray,
+    cluster_ids: IndexArray,
+    labeled: IndexArray,
+    count: int,
+    neighbour_count: int,
+    seed: int,
+) -> list[Pick]:
+    sizes = np.bincount(cluster_ids)
+    label_counts = np.bincount(cluster_ids[labeled], minlength=len(sizes)).astype(np.int64)
+    taken = np.zeros(len(points), dtype=bool)
+    taken[labeled] = True
+    typicality: dict[int, FloatArray] = {}
+    picks: list[Pick] = []
+    while len(picks) < count:
+        members_left = np.bincount(cluster_ids[~taken], minlength=len(sizes))
+        if not members_left.any():
+            break
+        # fewest labels first, then the largest cluster: lexsort's last key is the primary one
+        open_clusters = np.flatnonzero(members_left > 0)
+        order = np.lexsort((-sizes[open_clusters], label_counts[open_clusters]))
+        cluster = int(open_clusters[order[0]])
+        members = np.flatnonzero(cluster_ids == cluster)
+        if cluster not in typicality:
+            typicality[cluster] = compute_typicality(points, members, neighbour_count, seed)
+        scores = _exclude_near_duplicates(points, members, taken, typicality[cluster])
+        if not np.isfinite(scores).any():
+            taken[members] = True  # only near-duplicates of labeled images are left here
+            continue
+        best = int(members[np.argmax(scores)])
+        reason = _describe_cluster(sizes[cluster], label_counts[cluster])
+        picks.append(Pick(best, float(scores.max()), reason, "typical"))
+        taken[best] = True
+        label_counts[cluster] += 1
+    return picks
+
+
+def _exclude_near_duplicates(
+    points: FloatArray, members: IndexArray, taken: NDArray[np.bool_], scores: FloatArray
+) -> FloatArray:
+    """``scores`` with taken members and near-duplicates of taken members set to ``-inf``."""
+    taken_members = members[taken[members]]
+    excluded = taken[members].copy()
+    if len(taken_members) > 0:
+        excluded |= (points[members] @ points[taken_members].T).max(axis=1) >= DUPLICATE_COSINE
+    return np.where(excluded, -np.inf, scores).astype(np.float32)
+
+
+def _describe_cluster(size: int, labeled: int) -> str:
+    if labeled == 0:
+        return f"densest image of an unlabeled cluster of {size}"
+    return f"densest remaining image of a cluster of {size} with {labeled} labeled"
+
+
+def select_core_set(
+    representations: NDArray[np.floating],
+    labeled_indices: Sequence[int] | NDArray[np.integer],
+    count: int,
+    seed: int = 0,
+) -> list[Pick]:
+    """k-center greedy: repeatedly take the image farthest from everything labeled or picked.
+
+    With no labels the first pick is random (seeded). Score is that farthest distance.
+    """
+    points = normalize_rows(representations)
+    labeled = np.asarray(labeled_indices, dtype=np.int64)
+    nearest = _distance_to_nearest(points, labeled)
+    picks: list[Pick] = []
+    if len(labeled) == 0 and count > 0 and len(points) > 0:
+        first = int(np.random.default_rng(seed).integers(len(points)))
+        picks.append(Pick(first, 0.0, "random starting point (nothing labeled yet)", "core_set"))
+        nearest = np.minimum(nearest, _distance_to(points, first))
+        nearest[first] = -1.0
+    nearest[labeled] = -1.0
+    for _ in range(min(count, len(points) - len(labeled)) - len(picks)):
+        farthest = int(np.argmax(nearest))
+        distance = float(nearest[farthest])
+        reason = f"covers a gap: {distance:.2f} from the nearest labeled image"
+        picks.append(Pick(farthest, distance, reason, "core_set"))
+        nearest = np.minimum(nearest, _distance_to(points, farthest))
+        nearest[farthest] = -1.0
+    return picks
+
+
+def _distance_to(points: FloatArray, index: int) -> FloatArray:
+    return np.asarray(np.sqrt(np.maximum(2.0 - 2.0 * points @ points[index], 0.0)), np.float32)
+
+
+def _distance_to_nearest(points: FloatArray, anchors: IndexArray, block: int = 8192) -> FloatArray:
+    """Distance ``(images,)`` from each row to its nearest anchor row, in blocks of anchors."""
+    nearest = np.full(len(points), np.inf, dtype=np.float32)
+    for start in range(0, len(anchors), block):
+        similarity = points @ points[anchors[start : start + block]].T
+        nearest = np.minimum(nearest, np.sqrt(np.maximum(2.0 - 2.0 * similarity.max(axis=1), 0.0)))
+    return nearest
+
+
+def select_default(
+    representations: NDArray[np.floating],
+    labeled_indices: Sequence[int] | NDArray[np.integer],
+    count: int,
+    probabilities: NDArray[np.floating] | None = None,
+    class_names: Sequence[str] | None = None,
+    seed: int = 0,
+    labels_per_class_at_half: int = 20,
+) -> list[Pick]:
+    """Typical picks while labels are few, then a growing share of diverse margin picks.
+
+    The uncertain share of the batch is ``labeled / (labeled + labels_per_class_at_half *
+    classes)``: none at cold start or without ``probabilities``, half at 20 labels per class.
+    Uncertain picks are spread by k-means over the ``4 * n`` most uncertain candidates (one per
+    cluster), and no pick is a near-duplicate (cosine >= 0.95) of another pick.
+    """
+    labeled = np.asarray(labeled_indices, dtype=np.int64)
+    uncertain_count = 0
+    if probabilities is not None and len(labeled) > 0:
+        half_point = labels_per_class_at_half * probabilities.shape[1]
+        uncertain_count = round(count * len(labeled) / (len(labeled) + half_point))
+    points = normalize_rows(representations)
+    typical = select_typical(points, labeled, count - uncertain_count, seed)
+    if uncertain_count == 0 or probabilities is None:
+        return [Pick(pick.index, pick.score, pick.reason, "default") for pick in typical]
+    already = np.concatenate([labeled, np.array([pick.index for pick in typical], dtype=np.int64)])
+    names = _resolve_class_names(class_names, probabilities.shape[1])
+    uncertain = _select_diverse_uncertain(
+        points, probabilities, already, typical, uncertain_count, names, seed
+    )
+    return [Pick(pick.index, pick.score, pick.reason, "default") for pick in typical + uncertain]
+
+
+def _select_diverse_uncertain(
+    points: FloatArray,
+    probabilities: NDArray[np.floating],
+    already: IndexArray,
+    earlier: list[Pick],
+    count: int,
+    class_names: Sequence[str],
+    seed: int,
+) -> list[Pick]:
+    scores = score_uncertainty(probabilities, "margin")
+    unlabeled = find_unlabeled(len(points), already)
+    ranked = unlabeled[np.argsort(-scores[unlabeled], kind="stable")]
+    cluster_ids = cluster_representations(points[ranked[: 4 * count]], count, seed)
+    # the most uncertain candidate of each cluster first, then everything in uncertainty order;
+    # a repeat of a chosen image, or a near-duplicate of one, is skipped by the similarity test
+    first_in_cluster = np.sort(np.unique(cluster_ids, return_index=True)[1])
+    chosen = [pick.index for pick in earlier]
+    picks: list[Pick] = []
+    for index in np.concatenate([ranked[first_in_cluster], ranked]):
+        if len(picks) == count:
+            break
+        if chosen and float((points[chosen] @ points[index]).max()) >= DUPLICATE_COSINE:
+            continue
+        chosen.append(int(index))
+        reason = describe_uncertainty(probabilities[index], class_names)
+        picks.append(Pick(int(index), float(scores[index]), reason, "margin"))
+    return picks
+
+
+def select_batch(
+    strategy: str,
+    representations: NDArray[np.floating],
+    labeled_indices: Sequence[int] | NDArray[np.integer],
+    count: int,
+    probabilities: NDArray[np.floating] | None = None,
+    class_names: Sequence[str] | None = None,
+    seed: int = 0,
+) -> list[Pick]:
+    """Run the strategy named ``strategy`` (one of :data:`STRATEGY_NAMES`).
+
+    Raises ``ValueError`` for an unknown name, or for an uncertainty strategy without
+    ``probabilities`` (cold start: use ``typical`` or ``default``).
+    """
+    if strategy == "random":
+        return select_random(len(representations), labeled_indices, count, seed)
+    if strategy == "typical":
+        return select_typical(representations, labeled_indices, count, seed)
+    if strategy == "core_set":
+        return select_core_set(representations, labeled_indices, count, seed)
+    if strategy == "default":
+        return select_default(
+            representations, labeled_indices, count, probabilities, class_names, seed
+        )
+    if strategy in UNCERTAINTY_MEASURES:
+        if probabilities is None:
+            raise ValueError(f"strategy {strategy!r} needs class probabilities; none given")
+        return select_uncertain(probabilities, labeled_indices, count, strategy, class_names)
+    raise ValueError(f"unknown strategy {strategy!r}; use one of {STRATEGY_NAMES}")
+
+
+def _resolve_class_names(class_names: Sequence[str] | None, class_count: int) -> Sequence[str]:
+    if class_names is None:
+        return [f"class {number}" for number in range(class_count)]
+    if len(class_names) != class_count:
+        raise ValueError(f"{len(class_names)} class names for {class_count} probability columns")
+    return class_names

@@ -1,0 +1,136 @@
+"""Selection strategies on small seeded arrays, checked against hand values and naive references."""
+
+import numpy as np
+import pytest
+
+from simclr_core.selection import (
+    DUPLICATE_COSINE,
+    STRATEGY_NAMES,
+    normalize_rows,
+    score_uncertainty,
+    select_batch,
+    select_core_set,
+    select_default,
+    select_typical,
+    select_uncertain,
+)
+
+PROBABILITIES = np.array([[0.41, 0.39, 0.20], [0.90, 0.05, 0.05], [0.50, 0.25, 0.25]])
+
+
+def make_blobs(blob_count: int = 6, per_blob: int = 60, dim: int = 8, seed: int = 0):
+    """Well-separated Gaussian blobs: points (n, dim), blob id (n,), centres (blobs, dim)."""
+    rng = np.random.default_rng(seed)
+    centres = normalize_rows(rng.normal(size=(blob_count, dim))) * 10.0
+    blob_ids = np.repeat(np.arange(blob_count), per_blob)
+    points = centres[blob_ids] + rng.normal(size=(len(blob_ids), dim))
+    return points.astype(np.float32), blob_ids, centres
+
+
+def test_least_confidence_is_one_minus_top_probability():
+    assert np.allclose(score_uncertainty(PROBABILITIES, "least_confidence"), [0.59, 0.10, 0.50])
+
+
+def test_margin_is_one_minus_gap_between_top_two():
+    assert np.allclose(score_uncertainty(PROBABILITIES, "margin"), [0.98, 0.15, 0.75])
+
+
+def test_entropy_is_in_nats():
+    expected = -(PROBABILITIES * np.log(PROBABILITIES)).sum(axis=1)
+    assert np.allclose(score_uncertainty(PROBABILITIES, "entropy"), expected)
+    assert np.isclose(score_uncertainty(np.full((1, 4), 0.25), "entropy")[0], np.log(4))
+
+
+def test_uncertain_pick_names_the_two_classes_the_model_is_torn_between():
+    [pick] = select_uncertain(PROBABILITIES, [], 1, "margin", ["cat", "dog", "deer"])
+    assert (pick.index, pick.strategy) == (0, "margin")
+    assert pick.reason == "model torn between cat 0.41 and dog 0.39"
+
+
+def test_uncertain_skips_labeled_images():
+    picks = select_uncertain(PROBABILITIES, [0], 2, "least_confidence")
+    assert [pick.index for pick in picks] == [2, 1]
+
+
+def test_typical_picks_one_point_per_blob_near_its_centre():
+    points, blob_ids, centres = make_blobs()
+    picks = select_typical(points, [], 6, seed=0)
+    assert sorted(blob_ids[[pick.index for pick in picks]]) == list(range(6))
+    unit_points, unit_centres = normalize_rows(points), normalize_rows(centres)  # cosine geometry
+    for pick in picks:
+        blob = blob_ids[pick.index]
+        distances = np.linalg.norm(unit_points[blob_ids == blob] - unit_centres[blob], axis=1)
+        assert np.linalg.norm(unit_points[pick.index] - unit_centres[blob]) <= np.quantile(
+            distances, 0.25
+        )
+    assert picks[0].reason == "densest image of an unlabeled cluster of 60"
+
+
+def test_typical_goes_to_blobs_without_labels_first():
+    points, blob_ids, _ = make_blobs()
+    labeled = [int(np.flatnonzero(blob_ids == blob)[0]) for blob in range(4)]
+    picks = select_typical(points, labeled, 2, seed=0)
+    assert sorted(blob_ids[[pick.index for pick in picks]]) == [4, 5]
+
+
+def naive_k_center(points: np.ndarray, labeled: list[int], count: int) -> list[int]:
+    """O(N^2) k-center greedy straight from the definition."""
+    centres = list(labeled)
+    for _ in range(count):
+        gaps = [min(np.linalg.norm(p - points[c]) for c in centres) for p in points]
+        centres.append(int(np.argmax(gaps)))
+    return centres[len(labeled) :]
+
+
+def test_core_set_matches_naive_k_center_greedy():
+    points = normalize_rows(np.random.default_rng(1).normal(size=(120, 8)))
+    picks = select_core_set(points, [3, 50], 10)
+    assert [pick.index for pick in picks] == naive_k_center(points, [3, 50], 10)
+
+
+def test_core_set_scores_are_non_increasing_gaps():
+    points = normalize_rows(np.random.default_rng(2).normal(size=(200, 8)))
+    scores = [pick.score for pick in select_core_set(points, [0], 15)]
+    assert scores == sorted(scores, reverse=True)
+
+
+@pytest.mark.parametrize("strategy", STRATEGY_NAMES)
+def test_no_strategy_re_picks_a_labeled_image(strategy):
+    points, _, _ = make_blobs()
+    labeled = list(range(0, len(points), 3))
+    probabilities = np.random.default_rng(0).dirichlet(np.ones(6), size=len(points))
+    picks = select_batch(strategy, points, labeled, 40, probabilities, seed=0)
+    chosen = [pick.index for pick in picks]
+    assert len(chosen) == 40 and len(set(chosen)) == 40
+    assert not set(chosen) & set(labeled)
+
+
+def test_uncertainty_strategy_without_probabilities_is_refused():
+    with pytest.raises(ValueError, match="needs class probabilities"):
+        select_batch("margin", np.ones((4, 2)), [], 1)
+
+
+def test_default_batch_holds_no_near_duplicates():
+    # given: 100 images, each present four times with tiny noise, and the duplicates all uncertain
+    rng = np.random.default_rng(3)
+    originals = rng.normal(size=(100, 32))
+    points = np.repeat(originals, 4, axis=0) + 0.01 * rng.normal(size=(400, 32))
+    probabilities = np.tile([[0.9, 0.1]], (400, 1))
+    probabilities[:80] = [0.5, 0.5]  # the first 20 originals, x4 copies, are most uncertain
+    labeled = list(range(200, 400, 2))
+    # when
+    picks = select_default(points, labeled, 30, probabilities, seed=0)
+    # then
+    unit = normalize_rows(points[[pick.index for pick in picks]])
+    similarity = unit @ unit.T - 2 * np.eye(len(picks))
+    assert len(picks) == 30 and similarity.max() < DUPLICATE_COSINE
+
+
+def test_default_starts_typical_and_shifts_to_uncertainty():
+    points, _, _ = make_blobs()
+    probabilities = np.random.default_rng(0).dirichlet(np.ones(6), size=len(points))
+    cold = select_default(points, [], 10, probabilities)
+    warm = select_default(points, list(range(0, 360, 2)), 10, probabilities)
+    assert all(pick.reason.startswith("densest") for pick in cold)
+    assert sum(pick.reason.startswith("model torn") for pick in warm) >= 5
+    assert {pick.strategy for pick in cold + warm} == {"default"}
