@@ -22,4 +22,4 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.WHITENOISE_AUTOREFRESH = True
 
 
-pytest_plugins = ["tests.fixtures.workers"]
+pytest_plugins = ["tests.fixtures.workers", "tests.fixtures.cifar"]

@@ -13,6 +13,7 @@ from workers.celery_app import app
 from workers.device import describe_device, detect_device
 from workers.handlers import HANDLERS, JobCancelled, JobContext
 from workers.heartbeat import run_periodically
+from workers.supervisor import ChildCancelled
 
 logger = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 5.0
@@ -30,7 +31,7 @@ def run_job(job_id: int) -> None:
     beating = run_periodically(HEARTBEAT_SECONDS, lambda: services.report_progress(job_id))
     try:
         result = _run_handler(job, device)
-    except JobCancelled:
+    except (JobCancelled, ChildCancelled):
         services.mark_cancelled(job_id)
     except Exception as error:
         logger.exception("job %s failed", job_id)

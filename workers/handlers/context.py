@@ -22,5 +22,11 @@ class JobContext:
             raise JobCancelled()
 
     def check_cancelled(self) -> None:
-        if services.is_cancel_requested(self.job.pk):
+        if self.cancel_requested():
             raise JobCancelled()
+
+    def cancel_requested(self) -> bool:
+        return services.is_cancel_requested(self.job.pk)
+
+    def log(self, line: str) -> None:
+        services.report_progress(self.job.pk, log_line=line)

@@ -1,0 +1,65 @@
+"""Run a workers.training_process command for a job, turning its events into progress."""
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from labelapp.jobs.models import Job
+from workers.supervisor import Event, run_child
+
+Progress = Callable[..., None]  # progress(fraction, message, eta_seconds=..., metrics=...)
+
+
+def work_directory(job: Job) -> Path:
+    """Per-job scratch space; kept across attempts so a retry resumes from checkpoints."""
+    directory = Path(settings.DATA_DIR) / "work" / f"job-{job.pk}"
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+def run_training_command(
+    job: Job,
+    command: str,
+    spec: dict[str, Any],
+    progress: Progress,
+    should_cancel: Callable[[], bool],
+    log: Callable[[str], None],
+    fraction_range: tuple[float, float] = (0.0, 1.0),
+) -> Event:
+    """Run the child to the end and return its final ``done`` event.
+
+    Progress fractions from the child (0..1) are mapped into ``fraction_range`` of the job.
+    """
+    spec_path = work_directory(job) / f"{command}-spec.json"
+    spec_path.write_text(json.dumps(spec))
+    low, high = fraction_range
+    elapsed = time.time() - (job.started_at.timestamp() if job.started_at else time.time())
+    done: Event = {}
+
+    def on_event(event: Event) -> None:
+        nonlocal done
+        if event.get("event") == "progress":
+            progress(
+                low + (high - low) * float(event.get("fraction", 0.0)),
+                event.get("message"),
+                eta_seconds=event.get("eta_seconds"),
+                metrics=event.get("metrics"),
+            )
+        elif event.get("event") == "done":
+            done = event
+
+    run_child(
+        [sys.executable, "-m", "workers.training_process", command, str(spec_path)],
+        on_event=on_event,
+        on_log=log,
+        should_cancel=should_cancel,
+        time_limit_seconds=max(60.0, settings.JOB_TIME_LIMIT_SECONDS - elapsed),
+    )
+    if not done:
+        raise RuntimeError(f"the {command} process ended without a result")
+    return done

@@ -1,0 +1,81 @@
+"""Pretrain a project's SimCLR encoder on every image and keep the representations."""
+
+import shutil
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from labelapp.jobs.models import Job
+from labelapp.learning.child_jobs import Progress, run_training_command, work_directory
+from labelapp.learning.dataset_cache import build_image_cache
+from labelapp.learning.models import ModelKind, ModelVersion
+from labelapp.learning.versions import create_version, open_local, representations_file
+from labelapp.projects.models import Project
+
+MINIMUM_IMAGES = 16
+# Checkpoints every this many steps: a couple of minutes on a laptop CPU, less on a GPU.
+CHECKPOINT_EVERY_STEPS = 50
+
+
+def default_image_size(device: str) -> int:
+    return 32 if device == "cpu" else 64
+
+
+def pretrain_project(
+    job: Job,
+    device: str,
+    progress: Progress,
+    should_cancel: Callable[[], bool],
+    log: Callable[[str], None],
+) -> dict[str, Any]:
+    project = job.project
+    assert project is not None
+    image_size = int(job.params.get("image_size") or default_image_size(device))
+    progress(0.0, "Decoding images")
+    cache = build_image_cache(
+        project.pk, image_size, progress=lambda f: progress(0.05 * f, "Decoding images")
+    )
+    if cache.count < MINIMUM_IMAGES:
+        raise ValueError(
+            f"Pretraining needs at least {MINIMUM_IMAGES} images; this project has {cache.count}."
+        )
+    work_dir = work_directory(job)
+    spec = {
+        "images": str(cache.images_path),
+        "work_dir": str(work_dir / "pretrain"),
+        "representations": str(work_dir / "representations.npy"),
+        "device": device,
+        "image_size": image_size,
+        "epochs": job.params.get("epochs"),
+        "checkpoint_every_steps": CHECKPOINT_EVERY_STEPS,
+        "slow_down_seconds": job.params.get("slow_down_seconds"),
+    }
+    done = run_training_command(
+        job, "pretrain", spec, progress, should_cancel, log, fraction_range=(0.05, 0.98)
+    )
+    progress(0.98, "Saving the encoder")
+    image_ids = np.load(cache.ids_path)
+    representations = np.load(work_dir / "representations.npy")
+
+    def make_current(version: ModelVersion) -> None:
+        Project.objects.filter(pk=project.pk).update(current_encoder=version)
+
+    config = {**done["config"], "image_size": image_size, "device": device}
+    version = create_version(
+        project,
+        ModelKind.ENCODER,
+        job.pk,
+        config=config,
+        metrics={**done["metrics"], "images": len(image_ids)},
+        files={
+            "weights": ("encoder.pt", open_local(work_dir / "pretrain" / "encoder.pt")),
+            "representations": (
+                "representations.npz",
+                representations_file(image_ids, representations),
+            ),
+        },
+        after_create=make_current,
+    )
+    shutil.rmtree(work_dir, ignore_errors=True)
+    return {"model_version": version.pk, "model_version_number": version.number}

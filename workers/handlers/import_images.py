@@ -1,0 +1,20 @@
+"""The "import" job: import the files an upload staged (see labelapp/images/importing.py)."""
+
+from typing import Any
+
+from labelapp.images.importing import import_staged_batch
+from labelapp.images.models import UploadBatch
+from labelapp.images.sources import delete_staged_files
+from workers.handlers.context import JobCancelled, JobContext
+
+
+def run_import(context: JobContext) -> dict[str, Any]:
+    batch = UploadBatch.objects.get(pk=context.job.params["batch_id"])
+    context.progress(0.0, "Importing")
+    try:
+        report = import_staged_batch(batch, context.progress)
+    except JobCancelled:
+        # What was imported stays (each image is complete); the rest is dropped.
+        delete_staged_files(batch)
+        raise
+    return {"batch_id": batch.pk, **report.as_result()}

@@ -1,0 +1,126 @@
+"""The child process that does the heavy learning work of a job.
+
+It imports simclr_core and numpy only (no Django, no Celery), reads a JSON spec of file
+paths and settings, and reports progress as one JSON object per line on stdout, which the
+worker's supervisor turns into Job updates. Run as
+``python -m workers.training_process <command> <spec.json>``.
+"""
+
+import argparse
+import json
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from simclr_core.extract import iterate_representations
+from simclr_core.hyperparameters import config_from_dict, config_to_dict
+from simclr_core.pretrain import load_pretrained_encoder, pretrain
+from simclr_core.pretrain_config import PretrainConfig, cpu_preset, gpu_preset
+from simclr_core.progress import TrainingProgress
+from workers.supervisor import die_with_parent
+
+Spec = dict[str, Any]
+
+
+def emit(event: str, **fields: Any) -> None:
+    print(json.dumps({"event": event, **fields}), flush=True)
+
+
+def pretrain_config_for(spec: Spec) -> PretrainConfig:
+    if spec.get("config"):
+        return config_from_dict(PretrainConfig, spec["config"])
+    if spec["device"] == "cpu":
+        config = cpu_preset(image_size=int(spec["image_size"]))
+    else:
+        config = gpu_preset()
+    if spec.get("epochs"):
+        config = config_from_dict(
+            PretrainConfig, {**config_to_dict(config), "epochs": int(spec["epochs"])}
+        )
+    return config
+
+
+def run_pretrain(spec: Spec) -> None:
+    """Pretrain on every image, then write the representations of every image."""
+    images = torch.from_numpy(np.load(spec["images"]))
+    config = pretrain_config_for(spec)
+    batch_size = min(config.batch_size, max(2, len(images) // 2 * 2))
+    if batch_size != config.batch_size:  # a small project: one smaller batch per step
+        config = config_from_dict(
+            PretrainConfig, {**config_to_dict(config), "batch_size": batch_size}
+        )
+    work_dir = Path(spec["work_dir"])
+    work_dir.mkdir(parents=True, exist_ok=True)
+
+    def report(event: TrainingProgress) -> None:
+        emit(
+            "progress",
+            fraction=0.95 * event.step / event.total_steps,
+            message=f"Epoch {event.epoch + 1}, step {event.step}/{event.total_steps}",
+            eta_seconds=event.eta_seconds,
+            metrics={
+                "loss": round(event.loss, 4),
+                "images_per_second": round(event.images_per_second, 1),
+            },
+        )
+        if spec.get("slow_down_seconds"):  # lets tests catch a job mid-training
+            time.sleep(float(spec["slow_down_seconds"]))
+
+    result = pretrain(
+        config, images, checkpoint_dir=work_dir, progress=report, device=spec["device"]
+    )
+    emit("progress", fraction=0.96, message="Computing representations of every image")
+    write_representations(result.encoder, images, Path(spec["representations"]), spec["device"])
+    emit("done", metrics=result.metrics, config=config_to_dict(config))
+
+
+def run_embed(spec: Spec) -> None:
+    images = torch.from_numpy(np.load(spec["images"]))
+    encoder = load_pretrained_encoder(Path(spec["encoder_dir"]))
+    write_representations(encoder, images, Path(spec["representations"]), spec["device"])
+    emit("done", metrics={"images": len(images)})
+
+
+def write_representations(encoder: Any, images: torch.Tensor, path: Path, device: str) -> None:
+    """Stream h for every image into an .npy file, (N, dim) float32."""
+    partial = path.with_suffix(".partial.npy")
+    output = np.lib.format.open_memmap(
+        partial, mode="w+", dtype=np.float32, shape=(len(images), encoder.output_dim)
+    )
+    filled = 0
+    for chunk in iterate_representations(encoder, images, batch_size=512, device=device):
+        output[filled : filled + len(chunk)] = chunk
+        filled += len(chunk)
+    output.flush()
+    del output
+    partial.replace(path)
+
+
+COMMANDS: dict[str, Callable[[Spec], None]] = {"pretrain": run_pretrain, "embed": run_embed}
+
+
+def main() -> int:
+    die_with_parent()
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("command", choices=sorted(COMMANDS))
+    parser.add_argument("spec", type=Path)
+    args = parser.parse_args()
+    spec = json.loads(args.spec.read_text())
+    torch.set_num_threads(int(spec.get("threads") or torch.get_num_threads()))
+    try:
+        COMMANDS[args.command](spec)
+    except Exception as error:
+        traceback.print_exc()
+        print(f"{type(error).__name__}: {error}", file=sys.stderr, flush=True)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
