@@ -22,6 +22,12 @@ class UploadBatch(models.Model):
     added = models.PositiveIntegerField(default=0)
     duplicates = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
+    # What was received, in upload order: {"name": "a.jpg", "path": "uploads/7/0-a.jpg"} for a
+    # staged file, {"name": "b.exe", "message": "..."} for one refused at upload time.
+    staged_files = models.JSONField(default=list, blank=True)
+
+    def __str__(self) -> str:
+        return f"Upload #{self.pk}"
 
 
 class Image(models.Model):
@@ -31,7 +37,7 @@ class Image(models.Model):
     )
     file = models.FileField(upload_to="images/%Y/%m/")
     thumbnail = models.FileField(upload_to="thumbnails/%Y/%m/", blank=True)
-    content_hash = models.CharField(max_length=64)  # sha256 of the stored bytes
+    content_hash = models.CharField(max_length=64)  # sha256 of the bytes as uploaded
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     format = models.CharField(max_length=10)

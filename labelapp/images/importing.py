@@ -1,0 +1,213 @@
+"""Turn received files into Image rows: validate, deduplicate, store, and report per file.
+
+The import job (workers/handlers/import_images.py) calls ``import_staged_batch``; the
+``import_folder`` command calls ``import_sources`` with a folder's files. Each picture is
+stored with its files and row together (see storing.py), so a job that dies part-way can
+simply be run again: pictures already imported are recognised by their content hash.
+"""
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.conf import settings
+
+from labelapp.images.archives import ArchiveLimits, ArchiveRejected, is_zip, read_members
+from labelapp.images.decoding import ImageRejected, decode_image
+from labelapp.images.models import Image, UploadBatch
+from labelapp.images.sources import (
+    RefusedFile,
+    SourceFile,
+    delete_staged_files,
+    staged_sources,
+)
+from labelapp.images.storing import AlreadyStored, store_image
+
+Progress = Callable[[float, str], None]
+ADDED, DUPLICATE, REJECTED = "added", "duplicate", "rejected"
+PROGRESS_INTERVAL_SECONDS = 1.0
+
+
+def ignore_progress(fraction: float, message: str) -> None:
+    """The default progress callback, for callers that do not show progress."""
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    max_file_bytes: int
+    max_archive_bytes: int
+    max_pixels: int
+    thumbnail_pixels: int
+    archive: ArchiveLimits
+
+    @classmethod
+    def from_settings(cls) -> "ImportLimits":
+        return cls(
+            max_file_bytes=settings.IMPORT_MAX_FILE_BYTES,
+            max_archive_bytes=settings.IMPORT_MAX_ARCHIVE_BYTES,
+            max_pixels=settings.IMPORT_MAX_PIXELS,
+            thumbnail_pixels=settings.THUMBNAIL_PIXELS,
+            archive=ArchiveLimits(
+                max_members=settings.IMPORT_MAX_ARCHIVE_MEMBERS,
+                max_uncompressed_bytes=settings.IMPORT_MAX_UNCOMPRESSED_BYTES,
+                max_member_bytes=settings.IMPORT_MAX_FILE_BYTES,
+                max_compression_ratio=settings.IMPORT_MAX_COMPRESSION_RATIO,
+            ),
+        )
+
+
+@dataclass
+class ImportReport:
+    """Per-file outcomes, in the shape stored in ``UploadBatch.report``."""
+
+    entries: list[dict[str, str]] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=lambda: {ADDED: 0, DUPLICATE: 0, REJECTED: 0})
+
+    def add(self, name: str, status: str, message: str = "") -> None:
+        self.entries.append({"name": name, "status": status, "message": message})
+        self.counts[status] += 1
+
+    def save_to(self, batch: UploadBatch) -> None:
+        batch.report = self.entries
+        batch.added, batch.duplicates = self.counts[ADDED], self.counts[DUPLICATE]
+        batch.rejected = self.counts[REJECTED]
+        batch.save(update_fields=["report", "added", "duplicates", "rejected"])
+
+    def as_result(self) -> dict[str, Any]:
+        """The counts, as a job result: {"added": 3, "duplicate": 1, "rejected": 0}."""
+        return dict(self.counts)
+
+
+def import_staged_batch(batch: UploadBatch, progress: Progress = ignore_progress) -> ImportReport:
+    """Import everything ``receive_upload`` staged for the batch, then delete the staging.
+
+    The staged files stay when an error (not a refusal) stops the import, so the job can be
+    retried; a JobCancelled raised by ``progress`` also leaves them (see the handler).
+    """
+    report = import_sources(batch, staged_sources(batch), progress)
+    delete_staged_files(batch)
+    return report
+
+
+def import_sources(
+    batch: UploadBatch,
+    sources: Iterable[SourceFile | RefusedFile],
+    progress: Progress = ignore_progress,
+    limits: ImportLimits | None = None,
+) -> ImportReport:
+    """Import every source into ``batch.project``; the report is saved on the batch."""
+    run = _ImportRun(batch, limits or ImportLimits.from_settings(), progress)
+    items = list(sources)
+    run.total_bytes = sum(item.size for item in items if isinstance(item, SourceFile)) or 1
+    try:
+        for item in items:
+            if isinstance(item, RefusedFile):
+                run.report.add(item.name, REJECTED, item.message)
+            else:
+                run.import_source(item)
+                run.advance(item.size, force=True)
+    finally:
+        run.report.save_to(batch)
+    return run.report
+
+
+class _ImportRun:
+    def __init__(self, batch: UploadBatch, limits: ImportLimits, progress: Progress) -> None:
+        self.batch, self.limits, self.progress = batch, limits, progress
+        self.report = ImportReport()
+        self.seen: dict[str, str] = {}  # content hash -> name, within this run
+        self.total_bytes, self.done_bytes = 1, 0
+        self.reported_at = 0.0
+
+    def import_source(self, source: SourceFile) -> None:
+        with source.open() as stream:
+            head = stream.read(4)
+            stream.seek(0)
+            if is_zip(head):
+                self.import_archive(source, stream)
+                return
+            if source.size > self.limits.max_file_bytes:
+                self.report.add(source.name, REJECTED, _too_large(source.size, self.limits))
+                return
+            data = stream.read(self.limits.max_file_bytes + 1)
+        if len(data) > self.limits.max_file_bytes:
+            self.report.add(source.name, REJECTED, _too_large(len(data), self.limits))
+            return
+        self.import_picture(source.name, data)
+
+    def import_archive(self, source: SourceFile, stream: IO[bytes]) -> None:
+        if source.size > self.limits.max_archive_bytes:
+            message = (
+                f"The zip archive is {source.size / 1024**3:.1f} GB; the limit is "
+                f"{self.limits.max_archive_bytes / 1024**3:.1f} GB."
+            )
+            self.report.add(source.name, REJECTED, message)
+            return
+        start = self.done_bytes
+        try:
+            for member in read_members(stream, self.limits.archive):
+                name = f"{source.name}/{member.name}"
+                if member.data is None:
+                    self.report.add(name, REJECTED, member.message)
+                elif is_zip(member.data[:4]):
+                    message = "Archives inside archives are not unpacked; upload it on its own."
+                    self.report.add(name, REJECTED, message)
+                else:
+                    self.import_picture(name, member.data, original_name=member.name)
+                self.advance(member.compressed_size)
+        except ArchiveRejected as refusal:
+            self.report.add(source.name, REJECTED, str(refusal))
+        self.done_bytes = start  # the caller counts the whole archive when it is done
+
+    def import_picture(self, name: str, data: bytes, original_name: str | None = None) -> None:
+        content_hash = hashlib.sha256(data).hexdigest()
+        earlier = self.seen.get(content_hash)
+        if earlier is not None:
+            self.report.add(name, DUPLICATE, f"Same file as {earlier}, earlier in this upload.")
+            return
+        self.seen[content_hash] = name
+        existing = Image.objects.filter(
+            project_id=self.batch.project_id, content_hash=content_hash
+        ).first()
+        if existing is None:
+            try:
+                decoded = decode_image(data, self.limits.max_pixels, self.limits.thumbnail_pixels)
+            except ImageRejected as refusal:
+                self.report.add(name, REJECTED, str(refusal))
+                return
+            try:
+                store_image(self.batch, original_name or name, content_hash, decoded)
+            except AlreadyStored as duplicate:
+                existing = duplicate.image
+            else:
+                self.report.add(name, ADDED)
+                return
+        if existing.batch_id == self.batch.pk:  # stored by an earlier attempt of this import
+            self.report.add(name, ADDED)
+        else:
+            self.report.add(
+                name, DUPLICATE, f"Already in the project as image {existing.pk} "
+                f"({existing.original_name})."
+            )  # fmt: skip
+
+    def advance(self, size: int, force: bool = False) -> None:
+        self.done_bytes += size
+        now = time.monotonic()
+        if not force and now - self.reported_at < PROGRESS_INTERVAL_SECONDS:
+            return
+        self.reported_at = now
+        counts = self.report.counts
+        message = (
+            f"{counts[ADDED]} added, {counts[DUPLICATE]} duplicates, {counts[REJECTED]} refused"
+        )
+        self.report.save_to(self.batch)
+        self.progress(min(self.done_bytes / self.total_bytes, 1.0), message)
+
+
+def _too_large(size: int, limits: ImportLimits) -> str:
+    return (
+        f"The file is {size / 1024**2:.1f} MB; the limit for one image is "
+        f"{limits.max_file_bytes / 1024**2:.1f} MB."
+    )

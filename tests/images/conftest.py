@@ -1,0 +1,96 @@
+"""Fixtures for the images tests: a project with members of each role, pictures made with PIL."""
+
+import io
+import zipfile
+from collections.abc import Callable
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image as PillowImage
+
+from labelapp.images.models import UploadBatch
+from labelapp.projects.models import LabelClass, Membership, Project, Role
+
+
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def owner(db) -> User:
+    return User.objects.create_user("olivia", password="correct horse battery")
+
+
+@pytest.fixture
+def project(owner: User) -> Project:
+    project = Project.objects.create(name="Pets", created_by=owner)
+    Membership.objects.create(project=project, user=owner, role=Role.OWNER)
+    return project
+
+
+@pytest.fixture
+def labeler(project: Project) -> User:
+    user = User.objects.create_user("lars", password="correct horse battery")
+    Membership.objects.create(project=project, user=user, role=Role.LABELER)
+    return user
+
+
+@pytest.fixture
+def viewer(project: Project) -> User:
+    user = User.objects.create_user("vera", password="correct horse battery")
+    Membership.objects.create(project=project, user=user, role=Role.VIEWER)
+    return user
+
+
+@pytest.fixture
+def stranger(db) -> User:
+    return User.objects.create_user("sam", password="correct horse battery")
+
+
+@pytest.fixture
+def classes(project: Project) -> dict[str, LabelClass]:
+    return {
+        name: LabelClass.objects.create(project=project, name=name, key=str(index), position=index)
+        for index, name in enumerate(["cat", "dog"], start=1)
+    }
+
+
+def picture_bytes(
+    color: tuple[int, ...] = (200, 30, 30),
+    size: tuple[int, int] = (40, 30),
+    image_format: str = "PNG",
+    mode: str = "RGB",
+    **save_options: object,
+) -> bytes:
+    """A small picture, distinct for each colour."""
+    buffer = io.BytesIO()
+    fill: object = color if len(color) > 1 else color[0]
+    PillowImage.new(mode, size, fill).save(buffer, image_format, **save_options)  # type: ignore[arg-type]
+    return buffer.getvalue()
+
+
+def zip_bytes(members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def uploaded(name: str, data: bytes) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data)
+
+
+def report_by_name(batch: UploadBatch) -> dict[str, dict[str, str]]:
+    batch.refresh_from_db()
+    return {entry["name"]: entry for entry in batch.report}
+
+
+MakeBatch = Callable[[], UploadBatch]
+
+
+@pytest.fixture
+def empty_batch(project: Project, owner: User) -> UploadBatch:
+    return UploadBatch.objects.create(project=project, created_by=owner)
