@@ -1,0 +1,65 @@
+"""Near-duplicate pairs and groups: planted duplicates, and blocked tiles against a dense matrix."""
+
+import numpy as np
+import pytest
+
+from simclr_core.near_duplicates import (
+    find_near_duplicate_groups,
+    find_near_duplicate_pairs,
+    group_near_duplicates,
+)
+
+
+def plant_duplicates(seed: int = 0):
+    """300 random images in 64-d plus copies: 5 -> 300, 7 -> 301 and 302 (a group of three)."""
+    rng = np.random.default_rng(seed)
+    points = rng.normal(size=(300, 64))
+    copies = points[[5, 7, 7]] + 0.01 * rng.normal(size=(3, 64))
+    return np.concatenate([points, copies]).astype(np.float32)
+
+
+def dense_reference(points: np.ndarray, threshold: float) -> set[tuple[int, int]]:
+    unit = points / np.linalg.norm(points, axis=1, keepdims=True)
+    similarity = unit @ unit.T
+    return {(i, j) for i, j in zip(*np.nonzero(similarity >= threshold), strict=True) if i < j}
+
+
+def test_planted_pairs_are_found_and_nothing_else():
+    pairs = find_near_duplicate_pairs(plant_duplicates(), threshold=0.95)
+    found = {(pair.first, pair.second) for pair in pairs}
+    assert found == {(5, 300), (7, 301), (7, 302), (301, 302)}
+    assert all(pair.similarity >= 0.95 for pair in pairs)
+
+
+def test_groups_chain_pairs_together_largest_first():
+    groups = find_near_duplicate_groups(plant_duplicates(), threshold=0.95)
+    assert groups == [[7, 301, 302], [5, 300]]
+
+
+@pytest.mark.parametrize("block_size", [1, 7, 64, 1000])
+@pytest.mark.parametrize("threshold", [0.2, -0.05])
+def test_blocked_tiles_match_the_dense_matrix(block_size, threshold):
+    points = np.random.default_rng(1).normal(size=(150, 8)).astype(np.float32)
+    pairs = find_near_duplicate_pairs(points, threshold, block_size=block_size)
+    assert {(pair.first, pair.second) for pair in pairs} == dense_reference(points, threshold)
+
+
+def test_pairs_come_most_similar_first():
+    points = np.random.default_rng(2).normal(size=(80, 4))
+    similarities = [pair.similarity for pair in find_near_duplicate_pairs(points, 0.5)]
+    assert similarities == sorted(similarities, reverse=True) and len(similarities) > 10
+
+
+def test_max_pairs_caps_the_result():
+    points = np.ones((50, 3))
+    assert len(find_near_duplicate_pairs(points, 0.9, block_size=8, max_pairs=20)) == 20
+
+
+def test_no_pairs_means_no_groups():
+    assert group_near_duplicates([], 10) == []
+    assert find_near_duplicate_groups(np.eye(5), threshold=0.5) == []
+
+
+def test_bad_threshold_is_refused():
+    with pytest.raises(ValueError, match="threshold"):
+        find_near_duplicate_pairs(np.eye(3), threshold=1.5)
