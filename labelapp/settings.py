@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "ninja",  # serves the API docs page's Swagger UI from static files, not a CDN
     "labelapp.accounts",
     "labelapp.projects",
     "labelapp.images",
@@ -58,6 +59,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "labelapp.security.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "labelapp.urls"

@@ -1,7 +1,43 @@
 from django.urls import path
 
-from labelapp.projects import views
+from labelapp.projects import (
+    job_views,
+    labeling_views,
+    member_views,
+    upload_views,
+    views,
+)
+
+project = "projects/<int:project_id>/"
 
 urlpatterns = [
     path("", views.project_list, name="project-list"),
+    path("projects/new/", views.project_create, name="project-create"),
+    path(project, views.project_dashboard, name="project-dashboard"),
+    path(project + "delete/", views.project_delete, name="project-delete"),
+    path(project + "members/", member_views.members, name="project-members"),
+    path(
+        project + "members/<int:membership_id>/role/",
+        member_views.member_role,
+        name="project-member-role",
+    ),
+    path(
+        project + "members/<int:membership_id>/remove/",
+        member_views.member_remove,
+        name="project-member-remove",
+    ),
+    path(project + "jobs/panel/", job_views.jobs_panel, name="project-jobs-panel"),
+    path(project + "jobs/start/", job_views.job_start, name="project-job-start"),
+    path(project + "jobs/<int:job_id>/", job_views.job_status, name="project-job"),
+    path(project + "jobs/<int:job_id>/cancel/", job_views.job_cancel, name="project-job-cancel"),
+    path(project + "jobs/<int:job_id>/retry/", job_views.job_retry, name="project-job-retry"),
+    path(project + "upload/", upload_views.upload_page, name="project-upload"),
+    path(project + "images/", labeling_views.labeling_page, name="project-labeling"),
+    path(project + "queue/", labeling_views.queue_page, name="project-queue"),
+    path(
+        project + "images/<int:image_id>/",
+        labeling_views.image_detail,
+        name="image-detail",
+    ),
+    path(project + "accept/", labeling_views.accept_predictions, name="project-accept"),
 ]

@@ -1,0 +1,70 @@
+"""Starting, watching, cancelling and retrying a project's jobs."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router
+from ninja.errors import HttpError
+
+from labelapp.api.access import api_role, project_access
+from labelapp.api.schemas import JobIn, Page, paged
+from labelapp.jobs import services
+from labelapp.jobs.models import Job
+from labelapp.jobs.views import job_as_dict
+
+router = Router(tags=["jobs"])
+
+
+def _job(request: HttpRequest, job_id: int) -> Job:
+    return get_object_or_404(Job, pk=job_id, project=project_access(request).project)
+
+
+@router.get("/projects/{project_id}/jobs", response=dict[str, Any], operation_id="list_jobs")
+@api_role("viewer")
+def list_jobs(request: HttpRequest, project_id: int, page: Query[Page]) -> dict[str, Any]:
+    jobs = Job.objects.filter(project=project_access(request).project)
+    rows = jobs[page.offset : page.offset + page.limit]
+    return paged([job_as_dict(job) for job in rows], jobs.count())
+
+
+@router.post(
+    "/projects/{project_id}/jobs", response={202: dict[str, Any]}, operation_id="start_job"
+)
+@api_role("labeler")
+def start_job(request: HttpRequest, project_id: int, body: JobIn) -> tuple[int, dict[str, Any]]:
+    job = services.enqueue_job(body.kind, project_access(request).project, request.user)
+    return 202, job_as_dict(job)
+
+
+@router.get(
+    "/projects/{project_id}/jobs/{job_id}", response=dict[str, Any], operation_id="job_status"
+)
+@api_role("viewer")
+def job_status(request: HttpRequest, project_id: int, job_id: int) -> dict[str, Any]:
+    return job_as_dict(_job(request, job_id))
+
+
+@router.post(
+    "/projects/{project_id}/jobs/{job_id}/cancel",
+    response=dict[str, Any],
+    operation_id="cancel_job",
+)
+@api_role("labeler")
+def cancel_job(request: HttpRequest, project_id: int, job_id: int) -> dict[str, Any]:
+    job = _job(request, job_id)
+    services.cancel_job(job)
+    return job_as_dict(job)
+
+
+@router.post(
+    "/projects/{project_id}/jobs/{job_id}/retry",
+    response={202: dict[str, Any]},
+    operation_id="retry_job",
+)
+@api_role("labeler")
+def retry_job(request: HttpRequest, project_id: int, job_id: int) -> tuple[int, dict[str, Any]]:
+    job = _job(request, job_id)
+    if not services.retry_job(job):
+        raise HttpError(409, "Only a failed or cancelled job can be retried.")
+    return 202, job_as_dict(job)

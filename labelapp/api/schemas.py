@@ -1,0 +1,138 @@
+"""Request and response shapes of the API (they also make the OpenAPI schema)."""
+
+from datetime import datetime
+from typing import Any
+
+from ninja import Field, Schema
+
+MAX_PAGE = 500
+
+
+class Page(Schema):
+    limit: int = Field(50, ge=1, le=MAX_PAGE, description=f"At most {MAX_PAGE}.")
+    offset: int = Field(0, ge=0)
+
+
+class LabelClassOut(Schema):
+    id: int
+    name: str
+    color: str
+    key: str
+
+
+class ProjectOut(Schema):
+    id: int
+    name: str
+    description: str
+    role: str
+    created_at: datetime
+
+
+class ProjectDetailOut(ProjectOut):
+    classes: list[LabelClassOut]
+    images: int
+    labeled: int
+
+
+class ClassIn(Schema):
+    name: str = Field(..., min_length=1, max_length=100)
+    color: str = Field("", pattern=r"^(#[0-9a-fA-F]{6})?$")
+    key: str = Field("", max_length=1)
+
+
+class ProjectIn(Schema):
+    name: str = Field(..., min_length=1, max_length=200)
+    description: str = Field("", max_length=5000)
+    classes: list[ClassIn] = Field(..., min_length=1, max_length=50)
+
+
+class ImageOut(Schema):
+    id: int
+    original_name: str
+    width: int
+    height: int
+    format: str
+    label_class: int | None
+    label_version: int
+    created_at: datetime
+
+
+class PredictionOut(Schema):
+    image: int
+    model_version: int
+    predicted_class: int
+    confidence: float
+    margin: float
+    entropy: float
+    probabilities: dict[str, float]
+
+
+class ImageDetailOut(ImageOut):
+    prediction: PredictionOut | None
+
+
+class LabelIn(Schema):
+    label_class: int | None = Field(..., description="A class id, or null to clear the label.")
+    expected_version: int = Field(..., ge=0, description="The label_version you saw.")
+
+
+class ImageVersionIn(Schema):
+    id: int
+    expected_version: int = Field(..., ge=0)
+
+
+class LabelsIn(Schema):
+    label_class: int | None
+    images: list[ImageVersionIn] = Field(..., min_length=1, max_length=MAX_PAGE)
+    source: str = Field("person", pattern="^(person|prediction)$")
+
+
+class LabelResult(Schema):
+    id: int
+    ok: bool
+    label_class: int | None
+    label_name: str
+    label_version: int
+    message: str = ""
+
+
+class LabelsOut(Schema):
+    results: list[LabelResult]
+
+
+class HistoryOut(Schema):
+    label_class: int | None
+    label_name: str
+    user: str
+    source: str
+    created_at: datetime
+
+
+class QueueItemOut(Schema):
+    image: int
+    rank: int
+    strategy: str
+    score: float
+    reason: str
+
+
+class JobIn(Schema):
+    kind: str = Field(..., pattern="^(pretrain|train|predict|retrain|embed)$")
+
+
+class UploadOut(Schema):
+    id: int
+    job: int | None
+    files: int
+    report: list[dict[str, Any]]
+    added: int
+    duplicates: int
+    rejected: int
+
+
+class Message(Schema):
+    detail: str
+
+
+def paged(items: list[Any], count: int) -> dict[str, Any]:
+    return {"count": count, "items": items}

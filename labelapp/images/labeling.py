@@ -1,0 +1,119 @@
+"""Giving images labels without ever overwriting someone else's change silently.
+
+Every change is a conditional UPDATE on ``Image.label_version`` (the version the person
+saw) plus a new ``Label`` history row, in one transaction. A stale version raises
+``LabelConflict`` carrying the image as it is now.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, QuerySet
+
+from labelapp.images.models import Image, Label, LabelSource
+from labelapp.learning.models import ModelVersion, Prediction
+from labelapp.projects.models import LabelClass, Project
+
+
+class LabelConflict(Exception):
+    """Someone changed the image's label since the version the caller saw."""
+
+    def __init__(self, image: Image) -> None:
+        self.image = image
+        now = image.current_label.name if image.current_label else "no label"
+        super().__init__(f"Changed by someone else: now {now}.")
+
+
+def set_label(
+    image: Image,
+    label_class: LabelClass | None,
+    user: Any,
+    expected_version: int,
+    source: str = LabelSource.PERSON,
+    model_version: ModelVersion | None = None,
+) -> Image:
+    """Give ``image`` the class (None clears it) if its label is still ``expected_version``."""
+    if label_class is not None and label_class.project_id != image.project_id:
+        raise ValueError("That class belongs to another project.")
+    with transaction.atomic():
+        updated = Image.objects.filter(pk=image.pk, label_version=expected_version).update(
+            current_label=label_class, label_version=F("label_version") + 1
+        )
+        if not updated:
+            raise LabelConflict(Image.objects.select_related("current_label").get(pk=image.pk))
+        Label.objects.create(
+            image_id=image.pk,
+            label_class=label_class,
+            user=user,
+            source=source,
+            model_version=model_version,
+        )
+    image.current_label = label_class
+    image.label_version = expected_version + 1
+    return image
+
+
+@dataclass(frozen=True)
+class AcceptancePreview:
+    minimum_confidence: float
+    count: int
+
+
+def acceptable_predictions(project: Project, minimum_confidence: float) -> QuerySet[Prediction]:
+    """Predictions of the current classifier for unlabeled images at or above the threshold."""
+    return Prediction.objects.filter(
+        model_version_id=project.current_classifier_id,
+        image__project=project,
+        image__current_label__isnull=True,
+        confidence__gte=minimum_confidence,
+    )
+
+
+def preview_acceptance(project: Project, minimum_confidence: float) -> AcceptancePreview:
+    if project.current_classifier_id is None:
+        return AcceptancePreview(minimum_confidence, 0)
+    count = acceptable_predictions(project, minimum_confidence).count()
+    return AcceptancePreview(minimum_confidence, count)
+
+
+def accept_predictions(project: Project, user: Any, minimum_confidence: float) -> int:
+    """Label every unlabeled image whose prediction is confident enough; returns how many.
+
+    The rows are locked first, so an image labeled by a person meanwhile is left alone.
+    """
+    if project.current_classifier_id is None:
+        return 0
+    with transaction.atomic():
+        image_ids = list(
+            Image.objects.select_for_update()
+            .filter(
+                project=project,
+                current_label__isnull=True,
+                predictions__model_version_id=project.current_classifier_id,
+                predictions__confidence__gte=minimum_confidence,
+            )
+            .values_list("pk", flat=True)
+        )
+        predictions = Prediction.objects.filter(
+            model_version_id=project.current_classifier_id, image_id__in=image_ids
+        ).values_list("image_id", "predicted_class_id")
+        by_class: dict[int, list[int]] = {}
+        for image_id, class_id in predictions:
+            by_class.setdefault(class_id, []).append(image_id)
+        for class_id, ids in by_class.items():
+            Image.objects.filter(pk__in=ids).update(
+                current_label_id=class_id, label_version=F("label_version") + 1
+            )
+        Label.objects.bulk_create(
+            Label(
+                image_id=image_id,
+                label_class_id=class_id,
+                user=user,
+                source=LabelSource.PREDICTION,
+                model_version_id=project.current_classifier_id,
+            )
+            for class_id, ids in by_class.items()
+            for image_id in ids
+        )
+    return len(image_ids)

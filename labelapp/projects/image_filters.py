@@ -1,0 +1,117 @@
+"""The filters of the labeling page and the image list of the API.
+
+Every filter is a plain column comparison on ``Image`` or on the current classifier's
+``Prediction`` (joined once through a FilteredRelation), so the database can use the
+(project, current_label) and (model_version, confidence) indexes.
+"""
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+from django.db.models import F, FilteredRelation, Q, QuerySet
+
+from labelapp.images.models import Image
+from labelapp.projects.models import Project
+
+STATUSES = ("", "unlabeled", "labeled")
+
+
+class FilterError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class ImageFilter:
+    status: str = ""  # "", "unlabeled", "labeled"
+    label: int | None = None  # current label class id
+    predicted: int | None = None  # predicted class id (current classifier)
+    min_confidence: float | None = None
+    max_confidence: float | None = None
+    disagree: bool = False  # prediction differs from the person's label
+
+    @property
+    def uses_prediction(self) -> bool:
+        return (
+            self.predicted is not None
+            or self.min_confidence is not None
+            or self.max_confidence is not None
+            or self.disagree
+        )
+
+    def as_query(self) -> dict[str, str]:
+        """The non-empty filters as query-string values (for pagination links)."""
+        query = {}
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if value not in (None, "", False):
+                query[field.name] = "1" if value is True else str(value)
+        return query
+
+
+def _optional_int(raw: str, name: str) -> int | None:
+    if raw.strip() == "":
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise FilterError(f"'{name}' must be a whole number.") from None
+
+
+def _optional_fraction(raw: str, name: str) -> float | None:
+    if raw.strip() == "":
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise FilterError(f"'{name}' must be a number between 0 and 1.") from None
+    if not 0.0 <= value <= 1.0:
+        raise FilterError(f"'{name}' must be between 0 and 1.")
+    return value
+
+
+def parse_filter(params: Any) -> ImageFilter:
+    """An ImageFilter from query parameters; raises FilterError with a readable message."""
+    status = params.get("status", "")
+    if status not in STATUSES:
+        raise FilterError("'status' must be 'labeled' or 'unlabeled'.")
+    return ImageFilter(
+        status=status,
+        label=_optional_int(params.get("label", ""), "label"),
+        predicted=_optional_int(params.get("predicted", ""), "predicted"),
+        min_confidence=_optional_fraction(params.get("min_confidence", ""), "min_confidence"),
+        max_confidence=_optional_fraction(params.get("max_confidence", ""), "max_confidence"),
+        disagree=params.get("disagree", "") in ("1", "true", "on"),
+    )
+
+
+def filter_images(project: Project, image_filter: ImageFilter) -> QuerySet[Image]:
+    images = Image.objects.filter(project=project)
+    if image_filter.status == "unlabeled":
+        images = images.filter(current_label__isnull=True)
+    elif image_filter.status == "labeled":
+        images = images.filter(current_label__isnull=False)
+    if image_filter.label is not None:
+        images = images.filter(current_label_id=image_filter.label)
+    if not image_filter.uses_prediction:
+        return images
+    images = images.annotate(
+        current_prediction=FilteredRelation(
+            "predictions",
+            condition=Q(predictions__model_version_id=project.current_classifier_id),
+        )
+    ).filter(current_prediction__id__isnull=False)
+    if image_filter.predicted is not None:
+        images = images.filter(current_prediction__predicted_class_id=image_filter.predicted)
+    if image_filter.min_confidence is not None:
+        images = images.filter(current_prediction__confidence__gte=image_filter.min_confidence)
+    if image_filter.max_confidence is not None:
+        images = images.filter(current_prediction__confidence__lte=image_filter.max_confidence)
+    if image_filter.disagree:
+        # An annotation keeps the comparison a plain column test (exclude() on the
+        # relation itself would become a subquery).
+        images = (
+            images.filter(current_label__isnull=False)
+            .annotate(predicted_class_id=F("current_prediction__predicted_class_id"))
+            .exclude(predicted_class_id=F("current_label_id"))
+        )
+    return images

@@ -1,0 +1,1 @@
+from tests.web.people import team  # noqa: F401

@@ -1,0 +1,147 @@
+"""Project list, creation, dashboard, members and deletion, as each role sees them."""
+
+from django.test import Client
+
+from labelapp.projects.models import LabelClass, Membership, Project, Role
+from tests.web.people import Team, make_images, make_user
+
+
+def test_project_list_shows_only_the_users_projects(client: Client, team: Team) -> None:
+    # given a project Dave is not in
+    client.force_login(team.stranger)
+    # when he opens the list
+    response = client.get("/")
+    # then he sees none of it
+    assert response.status_code == 200
+    assert "Pets" not in response.content.decode()
+
+
+def test_creating_a_project_makes_its_classes_and_an_owner(client: Client, db: None) -> None:
+    user = make_user("erin")
+    client.force_login(user)
+
+    response = client.post(
+        "/projects/new/",
+        {"name": "Birds", "classes": "robin #e15759 r\nwren\nheron"},
+    )
+
+    project = Project.objects.get(name="Birds")
+    assert response.status_code == 302
+    assert Membership.objects.get(project=project, user=user).role == Role.OWNER
+    classes = list(project.classes.values_list("name", "color", "key"))
+    assert classes == [
+        ("robin", "#e15759", "r"),
+        ("wren", "#f28e2b", "1"),
+        ("heron", "#e15759", "2"),
+    ]
+
+
+def test_creating_a_project_with_repeated_classes_explains_and_saves_nothing(
+    client: Client, db: None
+) -> None:
+    client.force_login(make_user("erin"))
+
+    response = client.post("/projects/new/", {"name": "Birds", "classes": "robin\nRobin"})
+
+    assert response.status_code == 200
+    assert "repeated: robin" in response.content.decode()
+    assert not Project.objects.exists()
+
+
+def test_dashboard_counts_labels_per_class(client: Client, team: Team) -> None:
+    images = make_images(team.project, 3)
+    cat = team.classes[0]
+    images[0].current_label = cat
+    images[0].save()
+    client.force_login(team.viewer)
+
+    response = client.get(f"/projects/{team.project.pk}/")
+
+    summary = response.context["summary"]
+    assert (summary.images, summary.labeled, summary.unlabeled) == (3, 1, 2)
+    counts = {row.label_class.name: row.count for row in summary.classes}
+    assert counts == {"cat": 1, "dog": 0, "bird": 0}
+
+
+def test_dashboard_shows_whatever_metrics_the_classifier_has(client: Client, team: Team) -> None:
+    from tests.web.people import make_classifier
+
+    make_classifier(team.project, {})
+    version = team.project.current_classifier
+    cat = team.classes[0]
+    version.metrics = {"accuracy": 0.875, "per_class_accuracy": {str(cat.pk): 0.5}}
+    version.save()
+    client.force_login(team.viewer)
+
+    page = client.get(f"/projects/{team.project.pk}/").content.decode()
+
+    assert "Accuracy" in page and "0.875" in page
+    assert "Per class accuracy" in page and "cat" in page
+
+
+def test_owner_adds_a_member_by_username(client: Client, team: Team) -> None:
+    client.force_login(team.owner)
+
+    response = client.post(
+        f"/projects/{team.project.pk}/members/", {"username": "dave", "role": "viewer"}
+    )
+
+    assert response.status_code == 302
+    assert Membership.objects.get(project=team.project, user=team.stranger).role == "viewer"
+
+
+def test_adding_an_unknown_user_says_so(client: Client, team: Team) -> None:
+    client.force_login(team.owner)
+
+    response = client.post(
+        f"/projects/{team.project.pk}/members/", {"username": "nobody", "role": "viewer"}
+    )
+
+    assert response.status_code == 400
+    assert "There is no user called" in response.content.decode()
+
+
+def test_the_last_owner_cannot_demote_themselves(client: Client, team: Team) -> None:
+    membership = Membership.objects.get(project=team.project, user=team.owner)
+    client.force_login(team.owner)
+
+    client.post(f"/projects/{team.project.pk}/members/{membership.pk}/role/", {"role": "viewer"})
+
+    membership.refresh_from_db()
+    assert membership.role == Role.OWNER
+
+
+def test_owner_changes_and_removes_a_member(client: Client, team: Team) -> None:
+    membership = Membership.objects.get(project=team.project, user=team.viewer)
+    client.force_login(team.owner)
+
+    client.post(f"/projects/{team.project.pk}/members/{membership.pk}/role/", {"role": "labeler"})
+    membership.refresh_from_db()
+    assert membership.role == Role.LABELER
+    client.post(f"/projects/{team.project.pk}/members/{membership.pk}/remove/")
+    assert not Membership.objects.filter(pk=membership.pk).exists()
+
+
+def test_deleting_needs_the_typed_name(client: Client, team: Team) -> None:
+    client.force_login(team.owner)
+
+    wrong = client.post(f"/projects/{team.project.pk}/delete/", {"confirm_name": "Pest"})
+    assert wrong.status_code == 400
+    assert Project.objects.filter(pk=team.project.pk).exists()
+
+    right = client.post(f"/projects/{team.project.pk}/delete/", {"confirm_name": "Pets"})
+    assert right.status_code == 302
+    assert not Project.objects.filter(pk=team.project.pk).exists()
+    assert not LabelClass.objects.filter(project_id=team.project.pk).exists()
+
+
+def test_user_text_is_escaped(client: Client, team: Team) -> None:
+    team.project.name = "<script>alert(1)</script>"
+    team.project.save()
+    client.force_login(team.owner)
+
+    response = client.get(f"/projects/{team.project.pk}/")
+
+    assert b"<script>alert(1)</script>" not in response.content
+    assert b"&lt;script&gt;" in response.content
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
