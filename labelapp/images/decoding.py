@@ -14,7 +14,7 @@ import numpy
 from PIL import Image as PillowImage
 from PIL import ImageOps, UnidentifiedImageError
 
-ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "MPO")
+ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")  # JPEG covers MPO too
 # Formats whose bytes we keep as they are when the picture is already upright RGB.
 KEPT_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 EXIF_ORIENTATION_TAG = 0x0112
@@ -98,8 +98,8 @@ def _check_pixels(width: int, height: int, max_pixels: int) -> None:
         raise ImageRejected("The image has no pixels.")
     if width * height > max_pixels:
         raise ImageRejected(
-            f"The image is {width} x {height} = {width * height / 1e6:.1f} megapixels; "
-            f"the limit is {max_pixels / 1e6:g} megapixels."
+            f"The image has too many pixels: {width} x {height} = "
+            f"{width * height / 1e6:.3g} megapixels; the limit is {max_pixels / 1e6:g} megapixels."
         )
 
 

@@ -1,3 +1,20 @@
-from django.urls import URLPattern
+"""Pictures, thumbnails and exports; see media.py and views.py for the URL names."""
 
-urlpatterns: list[URLPattern] = []
+from django.urls import URLPattern, path
+
+from labelapp.images import media_views as media
+from labelapp.images import views
+
+image = "projects/<int:project_id>/images/<int:image_id>/"
+hashed = image + "<str:content_hash>/"
+project = "projects/<int:project_id>/"
+
+urlpatterns: list[URLPattern] = [
+    path(image + "thumbnail/", media.image_thumbnail, name="image-thumbnail"),
+    path(image + "file/", media.image_file, name="image-file"),
+    path(hashed + "thumbnail.jpg", media.image_thumbnail_hashed, name="image-thumbnail-hashed"),
+    path(hashed + "file", media.image_file_hashed, name="image-file-hashed"),
+    path(project + "export/labels.csv", views.export_csv, name="project-export-csv"),
+    path(project + "export/labels.json", views.export_json, name="project-export-json"),
+    path(project + "export/imagenet.zip", views.export_imagenet_zip, name="project-export-zip"),
+]

@@ -2,7 +2,6 @@
 
 import io
 import zipfile
-from collections.abc import Callable
 
 import pytest
 from django.contrib.auth.models import User
@@ -88,9 +87,17 @@ def report_by_name(batch: UploadBatch) -> dict[str, dict[str, str]]:
     return {entry["name"]: entry for entry in batch.report}
 
 
-MakeBatch = Callable[[], UploadBatch]
-
-
 @pytest.fixture
 def empty_batch(project: Project, owner: User) -> UploadBatch:
     return UploadBatch.objects.create(project=project, created_by=owner)
+
+
+def upload_and_import(project: Project, user: User, files: list[SimpleUploadedFile]) -> UploadBatch:
+    """What the web upload and the worker do, run in this process."""
+    from labelapp.images.importing import import_staged_batch
+    from labelapp.images.uploads import receive_upload
+
+    batch = receive_upload(project, user, files)
+    import_staged_batch(batch)
+    batch.refresh_from_db()
+    return batch

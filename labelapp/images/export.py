@@ -1,0 +1,212 @@
+"""A project's images with their labels and predictions, as CSV, JSON or an ImageNet zip.
+
+Every function is a generator, so a view can stream the answer: memory stays flat
+whatever the number of images. The prediction shown is the one made by the project's
+current classifier (``project.current_classifier``), as on the labeling pages.
+
+CSV columns: ``image_id, original_name, content_hash, width, height, label,
+predicted_label, confidence, model_version`` and one ``probability:<class name>`` column
+per class. The CSV can be read back by ``label_import.import_labels``.
+"""
+
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.files.storage import default_storage
+from django.utils.text import get_valid_filename
+
+from labelapp.images.models import Image
+from labelapp.learning.models import Prediction
+from labelapp.projects.models import LabelClass, Project
+
+CHUNK_IMAGES = 1000
+COPY_BYTES = 256 * 1024
+BASE_COLUMNS = [
+    "image_id",
+    "original_name",
+    "content_hash",
+    "width",
+    "height",
+    "label",
+    "predicted_label",
+    "confidence",
+    "model_version",
+]
+# A cell starting with one of these is run as a formula by spreadsheet programs.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    image: Image
+    label: str
+    prediction: Prediction | None
+
+
+def export_rows(project: Project) -> Iterator[ExportRow]:
+    """Every image of the project in id order, with its label and current prediction."""
+    names = dict(LabelClass.objects.filter(project=project).values_list("id", "name"))
+    images = Image.objects.filter(project=project).order_by("id")
+    batch: list[Image] = []
+    for image in images.iterator(chunk_size=CHUNK_IMAGES):
+        batch.append(image)
+        if len(batch) == CHUNK_IMAGES:
+            yield from _with_predictions(project, batch, names)
+            batch = []
+    yield from _with_predictions(project, batch, names)
+
+
+def csv_lines(project: Project) -> Iterator[str]:
+    """The CSV export, one line at a time (header first)."""
+    classes = list(LabelClass.objects.filter(project=project))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([*BASE_COLUMNS, *(f"probability:{c.name}" for c in classes)])
+    yield _take(buffer)
+    version = project.current_classifier
+    for row in export_rows(project):
+        probabilities = row.prediction.probabilities if row.prediction else {}
+        predicted = row.prediction.predicted_class.name if row.prediction else ""
+        writer.writerow(
+            [
+                row.image.pk,
+                _safe_cell(row.image.original_name),
+                row.image.content_hash,
+                row.image.width,
+                row.image.height,
+                _safe_cell(row.label),
+                _safe_cell(predicted),
+                f"{row.prediction.confidence:.6f}" if row.prediction else "",
+                version.number if row.prediction and version else "",
+                *(_probability(probabilities, c.pk) for c in classes),
+            ]
+        )
+        yield _take(buffer)
+
+
+def json_chunks(project: Project) -> Iterator[str]:
+    """The JSON export: {"project", "classes", "model_version", "images": [...]}."""
+    classes = list(LabelClass.objects.filter(project=project))
+    names = {str(c.pk): c.name for c in classes}
+    version = project.current_classifier
+    header = {
+        "project": {"id": project.pk, "name": project.name},
+        "classes": [{"id": c.pk, "name": c.name, "color": c.color} for c in classes],
+        "model_version": {"id": version.pk, "number": version.number} if version else None,
+    }
+    yield json.dumps(header)[:-1] + ', "images": ['
+    for index, row in enumerate(export_rows(project)):
+        yield ("," if index else "") + json.dumps(_image_json(row, names))
+    yield "]}"
+
+
+def imagenet_zip_chunks(project: Project) -> Iterator[bytes]:
+    """A zip of every labeled picture in ImageNet layout: ``<class>/<image id>-<name>``.
+
+    Written to a pipe and yielded piece by piece, so no temporary file is needed.
+    """
+    pipe = _Pipe()
+    folders = {
+        c.pk: get_valid_filename(c.name) or f"class-{c.pk}"
+        for c in LabelClass.objects.filter(project=project)
+    }
+    images = Image.objects.filter(project=project, current_label__isnull=False).order_by("id")
+    with zipfile.ZipFile(pipe, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for image in images.iterator(chunk_size=CHUNK_IMAGES):
+            if not image.file.name or not default_storage.exists(image.file.name):
+                continue  # a file lost from storage must not break the whole download
+            stem = get_valid_filename(image.original_name.rsplit("/", 1)[-1].rsplit(".", 1)[0])
+            extension = image.file.name.rsplit(".", 1)[-1]
+            member = zipfile.ZipInfo(
+                f"{folders[image.current_label_id or 0]}/{image.pk}-{stem or 'image'}.{extension}",
+                date_time=image.created_at.timetuple()[:6],
+            )
+            member.file_size = default_storage.size(image.file.name)
+            with (
+                default_storage.open(image.file.name, "rb") as source,
+                archive.open(member, "w", force_zip64=member.file_size > 2**31) as target,
+            ):
+                while chunk := source.read(COPY_BYTES):
+                    target.write(chunk)
+                    yield pipe.take()
+    yield pipe.take()
+
+
+class _Pipe:
+    """A write-only, unseekable file: zipfile then writes data descriptors and streams."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data, self.parts = b"".join(self.parts), []
+        return data
+
+
+def _with_predictions(
+    project: Project, images: list[Image], names: dict[int, str]
+) -> Iterator[ExportRow]:
+    predictions: dict[int, Prediction] = {}
+    if project.current_classifier_id is not None and images:
+        rows = Prediction.objects.filter(
+            model_version_id=project.current_classifier_id, image__in=images
+        ).select_related("predicted_class")
+        predictions = {prediction.image_id: prediction for prediction in rows}
+    for image in images:
+        label = names.get(image.current_label_id, "") if image.current_label_id else ""
+        yield ExportRow(image, label, predictions.get(image.pk))
+
+
+def _image_json(row: ExportRow, names: dict[str, str]) -> dict[str, Any]:
+    prediction = None
+    if row.prediction is not None:
+        prediction = {
+            "label": row.prediction.predicted_class.name,
+            "confidence": row.prediction.confidence,
+            "model_version_id": row.prediction.model_version_id,
+            "probabilities": {
+                names.get(class_id, class_id): p
+                for class_id, p in row.prediction.probabilities.items()
+            },
+        }
+    image = row.image
+    return {
+        "image_id": image.pk,
+        "original_name": image.original_name,
+        "content_hash": image.content_hash,
+        "width": image.width,
+        "height": image.height,
+        "label": row.label or None,
+        "prediction": prediction,
+    }
+
+
+def _probability(probabilities: dict[str, float], class_id: int) -> str:
+    value = probabilities.get(str(class_id))
+    return "" if value is None else f"{value:.6f}"
+
+
+def _safe_cell(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _take(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text

@@ -1,0 +1,53 @@
+"""``labelapp manage import_folder <project id> <folder>``: import a folder on the server.
+
+Every file under the folder (zip archives included) goes through the same checks as an
+upload; the per-file report is printed and kept on a new UploadBatch.
+"""
+
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from labelapp.images.importing import import_sources
+from labelapp.images.models import UploadBatch
+from labelapp.images.sources import folder_sources
+from labelapp.projects.models import Project
+
+
+class Command(BaseCommand):
+    help = "Import every image (and zip archive) under a folder into a project."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("project_id", type=int)
+        parser.add_argument("folder", type=Path)
+        parser.add_argument("--user", help="username recorded as the uploader")
+        parser.add_argument("--quiet-added", action="store_true", help="list only problems")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        project = Project.objects.filter(pk=options["project_id"]).first()
+        if project is None:
+            raise CommandError(f"There is no project with id {options['project_id']}.")
+        folder: Path = options["folder"]
+        if not folder.is_dir():
+            raise CommandError(f"{folder} is not a folder.")
+        user = None
+        if options["user"]:
+            user = get_user_model().objects.filter(username=options["user"]).first()
+            if user is None:
+                raise CommandError(f"There is no user named {options['user']!r}.")
+        batch = UploadBatch.objects.create(project=project, created_by=user)
+        report = import_sources(batch, folder_sources(folder.resolve()), self._progress)
+        for entry in report.entries:
+            if entry["status"] != "added" or not options["quiet_added"]:
+                message = f"  {entry['message']}" if entry["message"] else ""
+                self.stdout.write(f"{entry['status']:<9} {entry['name']}{message}")
+        counts = report.counts
+        self.stdout.write(
+            f"Batch {batch.pk}: {counts['added']} added, {counts['duplicate']} duplicates, "
+            f"{counts['rejected']} rejected."
+        )
+
+    def _progress(self, fraction: float, message: str) -> None:
+        self.stderr.write(f"{fraction:6.1%}  {message}")

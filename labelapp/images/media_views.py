@@ -1,0 +1,83 @@
+"""Pictures and thumbnails, served to project members only, through the storage API.
+
+URL names (reverse with ``project_id``, ``image_id`` and, for the cacheable ones,
+``content_hash=image.content_hash``)::
+
+    {% url "image-thumbnail-hashed" project.pk image.pk image.content_hash %}  cached for a year
+    {% url "image-file-hashed" project.pk image.pk image.content_hash %}       cached for a year
+    {% url "image-thumbnail" project.pk image.pk %}    revalidated each time (ETag)
+    {% url "image-file" project.pk image.pk %}         revalidated each time (ETag)
+
+A picture's bytes never change, and the hashed URLs name them by content hash, so the
+browser may keep them forever; a stale hash answers 404. The content type always comes
+from what the importer stored (JPEG, PNG or WebP), never from the file, and is marked
+``nosniff``, so nothing uploaded can be served as HTML or SVG.
+"""
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponseNotModified
+from django.http.response import HttpResponseBase
+from django.views.decorators.http import require_safe
+
+from labelapp.images.access import SignInRequired, member_project
+from labelapp.images.models import Image
+
+CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+IMMUTABLE = "private, max-age=31536000, immutable"
+REVALIDATE = "private, no-cache"
+
+
+@require_safe
+def image_thumbnail(request: HttpRequest, project_id: int, image_id: int) -> HttpResponseBase:
+    return _serve(request, project_id, image_id, None, thumbnail=True)
+
+
+@require_safe
+def image_thumbnail_hashed(
+    request: HttpRequest, project_id: int, image_id: int, content_hash: str
+) -> HttpResponseBase:
+    return _serve(request, project_id, image_id, content_hash, thumbnail=True)
+
+
+@require_safe
+def image_file(request: HttpRequest, project_id: int, image_id: int) -> HttpResponseBase:
+    return _serve(request, project_id, image_id, None, thumbnail=False)
+
+
+@require_safe
+def image_file_hashed(
+    request: HttpRequest, project_id: int, image_id: int, content_hash: str
+) -> HttpResponseBase:
+    return _serve(request, project_id, image_id, content_hash, thumbnail=False)
+
+
+def _serve(
+    request: HttpRequest, project_id: int, image_id: int, content_hash: str | None, thumbnail: bool
+) -> HttpResponseBase:
+    try:
+        project = member_project(request.user, project_id)
+    except SignInRequired:
+        return redirect_to_login(request.get_full_path())
+    image = Image.objects.filter(project=project, pk=image_id).first()
+    if image is None or (content_hash is not None and content_hash != image.content_hash):
+        raise Http404("No such image.")
+    etag = f'"{image.content_hash}{"-t" if thumbnail else ""}"'
+    cache_control = IMMUTABLE if content_hash else REVALIDATE
+    if request.headers.get("If-None-Match") == etag:
+        response: HttpResponseBase = HttpResponseNotModified()
+    else:
+        name = image.thumbnail.name if thumbnail else image.file.name
+        content_type = "image/jpeg" if thumbnail else CONTENT_TYPES.get(image.format)
+        if not name or content_type is None:
+            raise Http404("This image has no file to show.")
+        try:
+            stream = default_storage.open(name, "rb")
+        except (FileNotFoundError, OSError):
+            raise Http404("This image's file is missing from storage.") from None
+        response = FileResponse(stream, content_type=content_type)
+    response["ETag"] = etag
+    response["Cache-Control"] = cache_control
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
