@@ -14,52 +14,52 @@ from what the importer stored (JPEG, PNG or WebP), never from the file, and is m
 ``nosniff``, so nothing uploaded can be served as HTML or SVG.
 """
 
-from django.contrib.auth.views import redirect_to_login
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponseNotModified
-from django.http.response import HttpResponseBase
-from django.views.decorators.http import require_safe
+from typing import cast
 
-from labelapp.images.access import SignInRequired, member_project
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotModified
+from django.http.response import HttpResponseBase
+
 from labelapp.images.models import Image
+from labelapp.projects.permissions import ProjectAccess, project_role
 
 CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 IMMUTABLE = "private, max-age=31536000, immutable"
 REVALIDATE = "private, no-cache"
 
 
-@require_safe
-def image_thumbnail(request: HttpRequest, project_id: int, image_id: int) -> HttpResponseBase:
-    return _serve(request, project_id, image_id, None, thumbnail=True)
+@project_role("viewer")
+def image_thumbnail(request: HttpRequest, access: ProjectAccess, image_id: int) -> HttpResponse:
+    return _serve(request, access, image_id, None, thumbnail=True)
 
 
-@require_safe
+@project_role("viewer")
 def image_thumbnail_hashed(
-    request: HttpRequest, project_id: int, image_id: int, content_hash: str
-) -> HttpResponseBase:
-    return _serve(request, project_id, image_id, content_hash, thumbnail=True)
+    request: HttpRequest, access: ProjectAccess, image_id: int, content_hash: str
+) -> HttpResponse:
+    return _serve(request, access, image_id, content_hash, thumbnail=True)
 
 
-@require_safe
-def image_file(request: HttpRequest, project_id: int, image_id: int) -> HttpResponseBase:
-    return _serve(request, project_id, image_id, None, thumbnail=False)
+@project_role("viewer")
+def image_file(request: HttpRequest, access: ProjectAccess, image_id: int) -> HttpResponse:
+    return _serve(request, access, image_id, None, thumbnail=False)
 
 
-@require_safe
+@project_role("viewer")
 def image_file_hashed(
-    request: HttpRequest, project_id: int, image_id: int, content_hash: str
-) -> HttpResponseBase:
-    return _serve(request, project_id, image_id, content_hash, thumbnail=False)
+    request: HttpRequest, access: ProjectAccess, image_id: int, content_hash: str
+) -> HttpResponse:
+    return _serve(request, access, image_id, content_hash, thumbnail=False)
 
 
 def _serve(
-    request: HttpRequest, project_id: int, image_id: int, content_hash: str | None, thumbnail: bool
-) -> HttpResponseBase:
-    try:
-        project = member_project(request.user, project_id)
-    except SignInRequired:
-        return redirect_to_login(request.get_full_path())
-    image = Image.objects.filter(project=project, pk=image_id).first()
+    request: HttpRequest,
+    access: ProjectAccess,
+    image_id: int,
+    content_hash: str | None,
+    thumbnail: bool,
+) -> HttpResponse:
+    image = Image.objects.filter(project=access.project, pk=image_id).first()
     if image is None or (content_hash is not None and content_hash != image.content_hash):
         raise Http404("No such image.")
     etag = f'"{image.content_hash}{"-t" if thumbnail else ""}"'
@@ -80,4 +80,4 @@ def _serve(
     response["Cache-Control"] = cache_control
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return cast(HttpResponse, response)  # a FileResponse streams; the decorator's type is narrower

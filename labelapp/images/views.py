@@ -5,44 +5,37 @@ URL names: ``project-export-csv``, ``project-export-json``, ``project-export-zip
 """
 
 from collections.abc import Callable, Iterator
+from typing import cast
 
-from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, StreamingHttpResponse
-from django.http.response import HttpResponseBase
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.text import slugify
-from django.views.decorators.http import require_safe
 
-from labelapp.images.access import SignInRequired, member_project
 from labelapp.images.export import csv_lines, imagenet_zip_chunks, json_chunks
 from labelapp.projects.models import Project
+from labelapp.projects.permissions import ProjectAccess, project_role
 
 
-@require_safe
-def export_csv(request: HttpRequest, project_id: int) -> HttpResponseBase:
-    return _download(request, project_id, csv_lines, "text/csv; charset=utf-8", "csv")
+@project_role("viewer")
+def export_csv(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
+    return _download(access.project, csv_lines, "text/csv; charset=utf-8", "csv")
 
 
-@require_safe
-def export_json(request: HttpRequest, project_id: int) -> HttpResponseBase:
-    return _download(request, project_id, json_chunks, "application/json", "json")
+@project_role("viewer")
+def export_json(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
+    return _download(access.project, json_chunks, "application/json", "json")
 
 
-@require_safe
-def export_imagenet_zip(request: HttpRequest, project_id: int) -> HttpResponseBase:
-    return _download(request, project_id, imagenet_zip_chunks, "application/zip", "zip")
+@project_role("viewer")
+def export_imagenet_zip(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
+    return _download(access.project, imagenet_zip_chunks, "application/zip", "zip")
 
 
 def _download(
-    request: HttpRequest,
-    project_id: int,
+    project: Project,
     produce: Callable[[Project], Iterator[str] | Iterator[bytes]],
     content_type: str,
     extension: str,
-) -> HttpResponseBase:
-    try:
-        project = member_project(request.user, project_id)
-    except SignInRequired:
-        return redirect_to_login(request.get_full_path())
+) -> HttpResponse:
     file_name = f"{slugify(project.name) or 'project'}-{project.pk}-labels.{extension}"
     if extension == "zip":
         file_name = f"{slugify(project.name) or 'project'}-{project.pk}-imagenet.zip"
@@ -50,4 +43,4 @@ def _download(
     response["Content-Disposition"] = f'attachment; filename="{file_name}"'
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return cast(HttpResponse, response)  # streamed; the decorator's type is narrower

@@ -101,3 +101,17 @@ def upload_and_import(project: Project, user: User, files: list[SimpleUploadedFi
     import_staged_batch(batch)
     batch.refresh_from_db()
     return batch
+
+
+@pytest.fixture
+def three_images(project: Project, owner: User) -> list:
+    """Three imported pictures: red.png, green.jpg and blue.png, in id order."""
+    from labelapp.images.models import Image
+
+    files = [
+        uploaded("red.png", picture_bytes((255, 0, 0))),
+        uploaded("green.jpg", picture_bytes((0, 255, 0), image_format="JPEG")),
+        uploaded("blue.png", picture_bytes((0, 0, 255))),
+    ]
+    upload_and_import(project, owner, files)
+    return list(Image.objects.filter(project=project).order_by("id"))

@@ -1,0 +1,34 @@
+"""An upload is imported by a real worker process, which reports progress on the job."""
+
+import time
+
+from labelapp.images.uploads import receive_upload
+from labelapp.jobs.models import Job, JobStatus
+from tests.images.conftest import picture_bytes, uploaded, zip_bytes
+
+
+def wait_until_finished(job_id: int, timeout: float = 60.0) -> Job:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = Job.objects.get(pk=job_id)
+        if job.is_finished:
+            return job
+        time.sleep(0.2)
+    raise TimeoutError(f"job {job_id} still {Job.objects.get(pk=job_id).status}")
+
+
+def test_worker_imports_an_upload(start_worker, project, owner):
+    start_worker(queues="default")
+    files = [
+        uploaded("red.png", picture_bytes((255, 0, 0))),
+        uploaded("more.zip", zip_bytes({"a.png": picture_bytes((0, 0, 1)), "b.txt": b"hello"})),
+    ]
+
+    batch = receive_upload(project, owner, files)
+    job = wait_until_finished(batch.job_id)
+
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert job.result == {"batch_id": batch.pk, "added": 2, "duplicate": 0, "rejected": 1}
+    batch.refresh_from_db()
+    assert [entry["status"] for entry in batch.report] == ["added", "added", "rejected"]
+    assert project.images.count() == 2
