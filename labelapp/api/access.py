@@ -1,49 +1,47 @@
-"""The API's side of labelapp.projects.permissions: the same rules, as HTTP errors.
+"""The API's side of labelapp.projects.permissions: the same rules, declared per endpoint.
 
-Each endpoint declares its rule with ``@api_role("viewer")`` (project endpoints, which take
-``project_id`` from the path) or ``@api_signed_in``; the permission matrix test reads it.
+``@api_role("viewer")`` (project endpoints, which take ``project_id`` from the path) makes
+the endpoint's authentication check the role too (labelapp/api/auth.py), so the check runs
+before anything is parsed; ``@api_signed_in`` declares the default (any caller with a
+token or session). The permission matrix test reads the declared ``access_rule``.
 """
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any, TypeVar
 
 from django.http import HttpRequest
-from ninja.errors import HttpError
+from ninja.operation import Operation
+from ninja.utils import contribute_operation_callback
 
+from labelapp.api.auth import callers
 from labelapp.projects.models import Role
-from labelapp.projects.permissions import AccessRule, ProjectAccess, find_access
+from labelapp.projects.permissions import AccessRule, ProjectAccess
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
 
 def api_role(role: str) -> Callable[[Endpoint], Endpoint]:
-    Role(role)
+    Role(role)  # fail at import time on a typo
+
+    def require_role(operation: Operation) -> None:
+        operation.auth_param = callers(role)
+        operation._set_auth(operation.auth_param)
 
     def decorate(endpoint: Endpoint) -> Endpoint:
-        @wraps(endpoint)
-        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-            access = find_access(request.user, kwargs["project_id"])
-            if access is None:
-                raise HttpError(404, "No such project.")
-            if not access.allows(role):
-                raise HttpError(403, f"This needs the {role} role in this project.")
-            request.project_access = access  # type: ignore[attr-defined]
-            return endpoint(request, *args, **kwargs)
-
-        guarded.access_rule = AccessRule("project", role)  # type: ignore[attr-defined]
-        return guarded  # type: ignore[return-value]
+        endpoint.access_rule = AccessRule("project", role)  # type: ignore[attr-defined]
+        contribute_operation_callback(endpoint, require_role)
+        return endpoint
 
     return decorate
 
 
 def api_signed_in(endpoint: Endpoint) -> Endpoint:
-    """Any authenticated caller (the API's authentication already refuses the others)."""
+    """Any authenticated caller (the API's default authentication refuses the others)."""
     endpoint.access_rule = AccessRule("signed_in")  # type: ignore[attr-defined]
     return endpoint
 
 
 def project_access(request: HttpRequest) -> ProjectAccess:
-    """The access checked by ``api_role`` for this request."""
+    """The project and role that ``api_role``'s check found for this request."""
     access: ProjectAccess = request.project_access  # type: ignore[attr-defined]
     return access

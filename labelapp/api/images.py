@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import File, Query, Router, UploadedFile
+from ninja import File, Query, Router, Status, UploadedFile
 from ninja.errors import HttpError
 
 from labelapp.api.access import api_role, project_access
@@ -64,12 +64,12 @@ def _upload_out(batch: UploadBatch) -> dict[str, Any]:
 @api_role("labeler")
 def upload_images(
     request: HttpRequest, project_id: int, files: File[list[UploadedFile]]
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     try:
         batch = receive_upload(project_access(request).project, request.user, files)
     except UploadRejected as error:
         raise HttpError(422, str(error)) from None
-    return 201, _upload_out(batch)
+    return Status(201, _upload_out(batch))
 
 
 @router.get(

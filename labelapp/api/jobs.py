@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from ninja.errors import HttpError
 
 from labelapp.api.access import api_role, project_access
@@ -32,9 +32,9 @@ def list_jobs(request: HttpRequest, project_id: int, page: Query[Page]) -> dict[
     "/projects/{project_id}/jobs", response={202: dict[str, Any]}, operation_id="start_job"
 )
 @api_role("labeler")
-def start_job(request: HttpRequest, project_id: int, body: JobIn) -> tuple[int, dict[str, Any]]:
+def start_job(request: HttpRequest, project_id: int, body: JobIn) -> Status[dict[str, Any]]:
     job = services.enqueue_job(body.kind, project_access(request).project, request.user)
-    return 202, job_as_dict(job)
+    return Status(202, job_as_dict(job))
 
 
 @router.get(
@@ -63,8 +63,8 @@ def cancel_job(request: HttpRequest, project_id: int, job_id: int) -> dict[str, 
     operation_id="retry_job",
 )
 @api_role("labeler")
-def retry_job(request: HttpRequest, project_id: int, job_id: int) -> tuple[int, dict[str, Any]]:
+def retry_job(request: HttpRequest, project_id: int, job_id: int) -> Status[dict[str, Any]]:
     job = _job(request, job_id)
     if not services.retry_job(job):
         raise HttpError(409, "Only a failed or cancelled job can be retried.")
-    return 202, job_as_dict(job)
+    return Status(202, job_as_dict(job))

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router
+from ninja import Router, Status
 from ninja.errors import HttpError
 
 from labelapp.api.access import api_role, project_access
@@ -40,7 +40,7 @@ def _result(image: Image, ok: bool, message: str = "") -> dict[str, Any]:
 
 def _label_images(
     request: HttpRequest, access: ProjectAccess, body: LabelsIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     label_class = _label_class(access.project, body.label_class)
     source = LabelSource.PREDICTION if body.source == "prediction" else LabelSource.PERSON
     model_version = access.project.current_classifier if source == LabelSource.PREDICTION else None
@@ -59,7 +59,7 @@ def _label_images(
         except LabelConflict as conflict:
             results.append(_result(conflict.image, ok=False, message=str(conflict)))
     status = 200 if all(r["ok"] for r in results) else 409
-    return status, {"results": results}
+    return Status(status, {"results": results})
 
 
 def _missing(image_id: int) -> dict[str, Any]:
@@ -79,7 +79,7 @@ def _missing(image_id: int) -> dict[str, Any]:
     operation_id="set_labels",
 )
 @api_role("labeler")
-def set_labels(request: HttpRequest, project_id: int, body: LabelsIn) -> tuple[int, dict[str, Any]]:
+def set_labels(request: HttpRequest, project_id: int, body: LabelsIn) -> Status[dict[str, Any]]:
     """Give one class (null clears) to several images. Each image carries the
     label_version the caller saw; a changed image is left alone and answered with ok=false
     and its current label (status 409 when any image conflicted)."""
@@ -94,15 +94,15 @@ def set_labels(request: HttpRequest, project_id: int, body: LabelsIn) -> tuple[i
 @api_role("labeler")
 def set_one_label(
     request: HttpRequest, project_id: int, image_id: int, body: LabelIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     access = project_access(request)
     image = get_object_or_404(Image, pk=image_id, project=access.project)
     label_class = _label_class(access.project, body.label_class)
     try:
         set_label(image, label_class, request.user, body.expected_version)
     except LabelConflict as conflict:
-        return 409, _result(conflict.image, ok=False, message=str(conflict))
-    return 200, _result(image, ok=True)
+        return Status(409, _result(conflict.image, ok=False, message=str(conflict)))
+    return Status(200, _result(image, ok=True))
 
 
 @router.get(

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from ninja.errors import HttpError
 
 from labelapp.api.access import api_role, api_signed_in, project_access
@@ -38,7 +38,7 @@ def list_projects(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
 
 @router.post("/projects", response={201: ProjectDetailOut}, operation_id="create_project")
 @api_signed_in
-def create_project(request: HttpRequest, body: ProjectIn) -> tuple[int, dict[str, Any]]:
+def create_project(request: HttpRequest, body: ProjectIn) -> Status[dict[str, Any]]:
     try:
         classes = build_class_specs([(c.name, c.color, c.key) for c in body.classes])
     except ClassLinesError as error:
@@ -47,7 +47,7 @@ def create_project(request: HttpRequest, body: ProjectIn) -> tuple[int, dict[str
     if not name:
         raise HttpError(422, "Give the project a name.")
     project = services.create_project(name, body.description, classes, request.user)
-    return 201, _project_detail(project, "owner")
+    return Status(201, _project_detail(project, "owner"))
 
 
 def _project_detail(project: Project, role: str) -> dict[str, Any]:
@@ -67,9 +67,9 @@ def get_project(request: HttpRequest, project_id: int) -> dict[str, Any]:
 
 @router.delete("/projects/{project_id}", response={204: None}, operation_id="delete_project")
 @api_role("owner")
-def delete_project(request: HttpRequest, project_id: int) -> tuple[int, None]:
+def delete_project(request: HttpRequest, project_id: int) -> Status[None]:
     services.delete_project(project_access(request).project)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get(

@@ -3,16 +3,23 @@
 Alice owns the project, Bob labels, Carol views, Dave is signed in but not a member.
 """
 
+import io
 from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from PIL import Image as PILImage
 
 from labelapp.images.models import Image
 from labelapp.learning.models import ModelKind, ModelVersion, Prediction
 from labelapp.projects.class_lines import parse_class_lines
 from labelapp.projects.models import LabelClass, Membership, Project, Role
 from labelapp.projects.services import create_project
+
+SHARED_FILE = "images/shared.jpg"
+SHARED_THUMBNAIL = "thumbnails/shared.jpg"
 
 
 @dataclass
@@ -44,13 +51,23 @@ def make_team() -> Team:
     return Team(project, owner, labeler, viewer, make_user("dave"))
 
 
+def store_shared_picture() -> None:
+    """The one small JPEG that every image made by ``make_images`` points to."""
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (32, 32), (200, 80, 40)).save(buffer, "JPEG")
+    for name in (SHARED_FILE, SHARED_THUMBNAIL):
+        if not default_storage.exists(name):
+            default_storage.save(name, ContentFile(buffer.getvalue()))
+
+
 def make_images(project: Project, count: int, start: int = 0) -> list[Image]:
-    """Image rows sharing one (absent) file: enough for every page but the picture itself."""
+    """Image rows sharing one small file (stored once)."""
+    store_shared_picture()
     return Image.objects.bulk_create(
         Image(
             project=project,
-            file="images/shared.jpg",
-            thumbnail="thumbnails/shared.jpg",
+            file=SHARED_FILE,
+            thumbnail=SHARED_THUMBNAIL,
             content_hash=f"{project.pk:08x}{index:056x}",
             width=32,
             height=32,

@@ -1,0 +1,95 @@
+"""The labeling page's filters and pagination."""
+
+from django.test import Client
+
+from labelapp.images.labeling import set_label
+from tests.web.people import Team, make_classifier, make_images
+
+
+def shown_ids(client: Client, team: Team, **params: str) -> set[int]:
+    response = client.get(f"/projects/{team.project.pk}/images/", params)
+    assert response.status_code == 200
+    return {tile.image_id for tile in response.context["tiles"]}
+
+
+def labeled_and_predicted(team: Team):
+    cat, dog, bird = team.classes
+    images = make_images(team.project, 4)
+    make_classifier(
+        team.project,
+        {
+            images[0]: (cat, 0.9),
+            images[1]: (dog, 0.4),
+            images[2]: (cat, 0.7),
+        },
+    )
+    set_label(images[0], cat, team.owner, 0)  # agrees with the prediction
+    set_label(images[2], bird, team.owner, 0)  # disagrees
+    return images
+
+
+def test_filter_unlabeled_and_labeled(client: Client, team: Team) -> None:
+    images = labeled_and_predicted(team)
+    client.force_login(team.viewer)
+
+    assert shown_ids(client, team, status="unlabeled") == {images[1].pk, images[3].pk}
+    assert shown_ids(client, team, status="labeled") == {images[0].pk, images[2].pk}
+
+
+def test_filter_by_label_and_by_predicted_class(client: Client, team: Team) -> None:
+    images = labeled_and_predicted(team)
+    cat, _, bird = team.classes
+    client.force_login(team.viewer)
+
+    assert shown_ids(client, team, label=str(bird.pk)) == {images[2].pk}
+    assert shown_ids(client, team, predicted=str(cat.pk)) == {images[0].pk, images[2].pk}
+
+
+def test_filter_by_confidence_range(client: Client, team: Team) -> None:
+    images = labeled_and_predicted(team)
+    client.force_login(team.viewer)
+
+    ids = shown_ids(client, team, min_confidence="0.5", max_confidence="0.8")
+
+    assert ids == {images[2].pk}
+
+
+def test_filter_prediction_disagrees_with_label(client: Client, team: Team) -> None:
+    images = labeled_and_predicted(team)
+    client.force_login(team.viewer)
+
+    assert shown_ids(client, team, disagree="1") == {images[2].pk}
+
+
+def test_a_malformed_filter_is_explained_not_crashed(client: Client, team: Team) -> None:
+    client.force_login(team.viewer)
+
+    response = client.get(f"/projects/{team.project.pk}/images/", {"min_confidence": "lots"})
+
+    assert response.status_code == 400
+    assert "must be a number between 0 and 1" in response.content.decode()
+
+
+def test_pages_hold_200_images_and_keep_the_filter(client: Client, team: Team) -> None:
+    make_images(team.project, 205)
+    client.force_login(team.viewer)
+
+    first = client.get(f"/projects/{team.project.pk}/images/", {"status": "unlabeled"})
+    second = client.get(
+        f"/projects/{team.project.pk}/images/", {"status": "unlabeled", "page": "2"}
+    )
+
+    assert len(first.context["tiles"]) == 200
+    assert len(second.context["tiles"]) == 5
+    assert "status=unlabeled&amp;page=2" in first.content.decode()
+
+
+def test_the_page_needs_a_fixed_number_of_queries(
+    client: Client, team: Team, django_assert_max_num_queries
+) -> None:
+    labeled_and_predicted(team)
+    make_images(team.project, 300, start=10)
+    client.force_login(team.viewer)
+
+    with django_assert_max_num_queries(8):
+        client.get(f"/projects/{team.project.pk}/images/")

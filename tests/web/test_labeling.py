@@ -1,0 +1,145 @@
+"""Labels: saved at once, conflicts detected, undo, history kept, bulk acceptance."""
+
+import json
+
+import pytest
+from django.test import Client
+
+from labelapp.images.labeling import LabelConflict, set_label
+from labelapp.images.models import Image, Label, LabelSource
+from tests.web.people import Team, make_classifier, make_images
+
+
+def post_labels(client: Client, team: Team, label_class: int | None, images: list[Image]):
+    body = {
+        "label_class": label_class,
+        "images": [{"id": i.pk, "expected_version": i.label_version} for i in images],
+    }
+    return client.post(
+        f"/api/projects/{team.project.pk}/labels",
+        json.dumps(body),
+        content_type="application/json",
+    )
+
+
+def test_a_label_is_saved_at_once_and_survives_a_reload(client: Client, team: Team) -> None:
+    image = make_images(team.project, 1)[0]
+    cat = team.classes[0]
+    client.force_login(team.labeler)
+
+    response = post_labels(client, team, cat.pk, [image])
+
+    assert response.status_code == 200
+    assert response.json()["results"][0]["label_version"] == 1
+    page = client.get(f"/projects/{team.project.pk}/images/")
+    assert f'data-label="{cat.pk}"' in page.content.decode()
+
+
+def test_two_people_never_overwrite_each_other_silently(client: Client, team: Team) -> None:
+    image = make_images(team.project, 1)[0]
+    cat, dog = team.classes[0], team.classes[1]
+    # given Alice labeled the image cat after Bob loaded the page (version 0)
+    set_label(image, cat, team.owner, expected_version=0)
+    client.force_login(team.labeler)
+
+    # when Bob, still seeing version 0, says dog
+    response = post_labels(client, team, dog.pk, [Image(pk=image.pk, label_version=0)])
+
+    # then he is told what it is now, and Alice's label stands
+    assert response.status_code == 409
+    result = response.json()["results"][0]
+    assert (result["ok"], result["label_name"], result["label_version"]) == (False, "cat", 1)
+    assert "Changed by someone else: now cat" in result["message"]
+    assert Image.objects.get(pk=image.pk).current_label == cat
+
+
+def test_set_label_raises_conflict_on_a_stale_version(team: Team) -> None:
+    image = make_images(team.project, 1)[0]
+    set_label(image, team.classes[0], team.owner, expected_version=0)
+
+    with pytest.raises(LabelConflict) as conflict:
+        set_label(Image.objects.get(pk=image.pk), team.classes[1], team.labeler, 0)
+
+    assert conflict.value.image.current_label == team.classes[0]
+    assert Label.objects.filter(image=image).count() == 1
+
+
+def test_undo_puts_the_previous_label_back_and_keeps_the_history(
+    client: Client, team: Team
+) -> None:
+    image = make_images(team.project, 1)[0]
+    cat, dog = team.classes[0], team.classes[1]
+    client.force_login(team.labeler)
+    post_labels(client, team, cat.pk, [image])
+    image.refresh_from_db()
+    post_labels(client, team, dog.pk, [image])
+    image.refresh_from_db()
+
+    # undo = set the label seen before, with the version the last change returned
+    response = post_labels(client, team, cat.pk, [image])
+
+    assert response.status_code == 200
+    image.refresh_from_db()
+    assert (image.current_label, image.label_version) == (cat, 3)
+    history = client.get(f"/api/projects/{team.project.pk}/images/{image.pk}/labels").json()
+    assert [entry["label_name"] for entry in history] == ["cat", "dog", "cat"]
+    assert {entry["user"] for entry in history} == {"bob"}
+
+
+def test_one_class_for_many_selected_images(client: Client, team: Team) -> None:
+    images = make_images(team.project, 5)
+    client.force_login(team.labeler)
+
+    response = post_labels(client, team, team.classes[2].pk, images)
+
+    assert response.status_code == 200
+    assert Image.objects.filter(current_label=team.classes[2]).count() == 5
+
+
+def test_a_class_of_another_project_is_refused(client: Client, team: Team) -> None:
+    from labelapp.projects.class_lines import parse_class_lines
+    from labelapp.projects.services import create_project
+
+    other = create_project("Other", "", parse_class_lines("x"), team.owner)
+    image = make_images(team.project, 1)[0]
+    client.force_login(team.owner)
+
+    response = post_labels(client, team, other.classes.get().pk, [image])
+
+    assert response.status_code == 422
+    assert "no class with id" in response.json()["detail"]
+
+
+def test_accepting_predictions_previews_the_count_then_labels_only_unlabeled(
+    client: Client, team: Team
+) -> None:
+    cat, dog = team.classes[0], team.classes[1]
+    sure, unsure, labeled = make_images(team.project, 3)
+    make_classifier(team.project, {sure: (cat, 0.97), unsure: (cat, 0.6), labeled: (cat, 0.99)})
+    set_label(labeled, dog, team.owner, expected_version=0)
+    client.force_login(team.labeler)
+    url = f"/projects/{team.project.pk}/accept/"
+
+    preview = client.get(url, {"minimum_confidence": "0.9"})
+    assert preview.context["preview"].count == 1
+    assert Image.objects.filter(current_label__isnull=False).count() == 1  # nothing yet
+
+    client.post(url, {"minimum_confidence": "0.9"})
+
+    sure.refresh_from_db()
+    labeled.refresh_from_db()
+    assert sure.current_label == cat and sure.label_version == 1
+    assert labeled.current_label == dog  # a person's label is never replaced
+    assert Image.objects.get(pk=unsure.pk).current_label is None
+    accepted = Label.objects.get(image=sure)
+    assert accepted.source == LabelSource.PREDICTION
+    assert accepted.model_version == team.project.current_classifier
+
+
+def test_accepting_with_a_confidence_above_one_is_explained(client: Client, team: Team) -> None:
+    client.force_login(team.labeler)
+
+    response = client.post(f"/projects/{team.project.pk}/accept/", {"minimum_confidence": "7"})
+
+    assert response.status_code == 400
+    assert "less than or equal to 1" in response.content.decode()
