@@ -28,6 +28,8 @@ from labelapp.images.storing import AlreadyStored, store_image
 Progress = Callable[[float, str], None]
 ADDED, DUPLICATE, REJECTED = "added", "duplicate", "rejected"
 PROGRESS_INTERVAL_SECONDS = 1.0
+# The whole report is rewritten each time, so it is saved less often than the counts.
+REPORT_INTERVAL_SECONDS = 10.0
 
 
 def ignore_progress(fraction: float, message: str) -> None:
@@ -69,11 +71,12 @@ class ImportReport:
         self.entries.append({"name": name, "status": status, "message": message})
         self.counts[status] += 1
 
-    def save_to(self, batch: UploadBatch) -> None:
+    def save_to(self, batch: UploadBatch, with_entries: bool = True) -> None:
         batch.report = self.entries
         batch.added, batch.duplicates = self.counts[ADDED], self.counts[DUPLICATE]
         batch.rejected = self.counts[REJECTED]
-        batch.save(update_fields=["report", "added", "duplicates", "rejected"])
+        fields = ["added", "duplicates", "rejected"]
+        batch.save(update_fields=[*fields, "report"] if with_entries else fields)
 
     def as_result(self) -> dict[str, Any]:
         """The counts, as a job result: {"added": 3, "duplicate": 1, "rejected": 0}."""
@@ -119,7 +122,7 @@ class _ImportRun:
         self.report = ImportReport()
         self.seen: dict[str, str] = {}  # content hash -> name, within this run
         self.total_bytes, self.done_bytes = 1, 0
-        self.reported_at = 0.0
+        self.reported_at = self.report_saved_at = 0.0
 
     def import_source(self, source: SourceFile) -> None:
         with source.open() as stream:
@@ -202,7 +205,10 @@ class _ImportRun:
         message = (
             f"{counts[ADDED]} added, {counts[DUPLICATE]} duplicates, {counts[REJECTED]} refused"
         )
-        self.report.save_to(self.batch)
+        with_entries = now - self.report_saved_at >= REPORT_INTERVAL_SECONDS
+        if with_entries:
+            self.report_saved_at = now
+        self.report.save_to(self.batch, with_entries)
         self.progress(min(self.done_bytes / self.total_bytes, 1.0), message)
 
 

@@ -10,8 +10,8 @@ from workers.handlers.context import JobCancelled, JobContext
 
 def run_import(context: JobContext) -> dict[str, Any]:
     batch = UploadBatch.objects.get(pk=context.job.params["batch_id"])
-    context.progress(0.0, "Importing")
     try:
+        context.progress(0.0, "Importing")
         report = import_staged_batch(batch, context.progress)
     except JobCancelled:
         # What was imported stays (each image is complete); the rest is dropped.
