@@ -74,13 +74,6 @@ def store_image(
     return image
 
 
-def delete_image_files(image: Image) -> None:
-    """Remove an image's files from storage (the row is the caller's business)."""
-    for name in (image.file.name, image.thumbnail.name):
-        if name:
-            default_storage.delete(name)
-
-
 def _write(name: str, data: bytes) -> str:
     # A file left by a run that died half-way may be incomplete: replace it.
     if default_storage.exists(name):
