@@ -145,5 +145,4 @@ def accept_predictions(request: HttpRequest, access: ProjectAccess) -> HttpRespo
         messages.success(request, f"Accepted {accepted} predictions as labels.")
         return redirect("project-labeling", project_id=project.pk)
     context["preview"] = labeling.preview_acceptance(project, minimum_confidence)
-    context["has_classifier"] = project.current_classifier_id is not None
     return render(request, "images/accept_predictions.html", context)

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from labelapp.jobs.models import JobKind
 from labelapp.projects import dashboard, services
 from labelapp.projects.forms import DeleteProjectForm, ProjectForm
+from labelapp.projects.job_views import recent_jobs
 from labelapp.projects.models import Project
 from labelapp.projects.permissions import ProjectAccess, project_role, signed_in
 
@@ -58,6 +59,7 @@ def project_dashboard(request: HttpRequest, access: ProjectAccess) -> HttpRespon
         "summary": dashboard.summarize(access.project),
         "metrics": dashboard.latest_metrics(access.project),
         "startable_jobs": STARTABLE_JOBS,
+        "jobs": recent_jobs(access),
     }
     return render(request, "projects/dashboard.html", context)
 

@@ -53,16 +53,35 @@
     return selected.size ? Array.from(selected) : tiles.length ? [tiles[focusIndex]] : [];
   }
 
-  async function save(classId, chosen, source, recordUndo) {
-    if (!config.can_label) { say("Only labelers can change labels.", true); return []; }
+  // Saves go out one after another, each reading the tile's version when it is sent, so
+  // fast typing never conflicts with itself; the tile shows the new label at once.
+  let saving = Promise.resolve();
+  let pending = 0;
+
+  function save(classId, chosen, source, recordUndo) {
+    if (!config.can_label) { say("Only labelers can change labels.", true); return Promise.resolve([]); }
+    const before = new Map(chosen.map((t) => [t.dataset.imageId, t.dataset.label || null]));
+    for (const tile of chosen) {
+      tile.dataset.label = classId === null ? "" : String(classId);
+      tile.classList.add("pending");
+      paint(tile);
+    }
+    pending += 1;
+    grid.dataset.pending = String(pending);
+    say("Saving…");
+    const done = saving.then(() => send(classId, chosen, source, before, recordUndo));
+    saving = done.catch(() => []);
+    return done;
+  }
+
+  async function send(classId, chosen, source, before, recordUndo) {
     const body = {
       label_class: classId === null ? null : Number(classId),
       images: chosen.map((t) => ({ id: Number(t.dataset.imageId), expected_version: Number(t.dataset.version) })),
       source: source,
     };
-    const previous = new Map(chosen.map((t) => [t.dataset.imageId, t.dataset.label || null]));
-    say("Saving…");
-    let response;
+    let response = null;
+    let detail = "the server cannot be reached";
     try {
       response = await fetch(config.labels_url, {
         method: "POST",
@@ -71,44 +90,51 @@
         body: JSON.stringify(body),
       });
     } catch (error) {
-      say("Not saved: the server cannot be reached. Try again.", true);
-      return [];
+      response = null;
     }
-    if (response.status !== 200 && response.status !== 409) {
-      const detail = await response.json().catch(() => ({}));
-      say("Not saved: " + (detail.detail || response.statusText), true);
+    pending -= 1;
+    grid.dataset.pending = String(pending);
+    if (!response || (response.status !== 200 && response.status !== 409)) {
+      if (response) detail = ((await response.json().catch(() => ({}))).detail) || response.statusText;
+      for (const tile of chosen) {
+        tile.dataset.label = before.get(tile.dataset.imageId) || "";
+        tile.classList.remove("pending");
+        paint(tile);
+      }
+      say("Not saved: " + detail + ". Try again.", true);
       return [];
     }
     const results = (await response.json()).results;
-    const done = [];
+    const saved = [];
     const conflicts = [];
     for (const result of results) {
       const tile = tiles.find((t) => t.dataset.imageId === String(result.id));
       if (!tile) continue;
-      if (result.ok) done.push({ id: String(result.id), before: previous.get(String(result.id)), version: result.label_version });
+      if (result.ok) saved.push({ id: String(result.id), before: before.get(String(result.id)), version: result.label_version });
       else conflicts.push(result);
       tile.dataset.version = result.label_version;
       tile.dataset.label = result.label_class === null ? "" : String(result.label_class);
+      tile.classList.remove("pending");
       tile.classList.toggle("conflict", !result.ok);
       paint(tile);
     }
-    if (recordUndo && done.length) undoStack.push(done);
+    if (recordUndo && saved.length) undoStack.push(saved);
+    grid.dataset.saved = String(Number(grid.dataset.saved || 0) + saved.length);
     if (conflicts.length) {
       const first = conflicts[0];
       say("Changed by someone else: now " + (first.label_name || "no label") +
           (conflicts.length > 1 ? " (and " + (conflicts.length - 1) + " more)" : "") + ". Shown as it is now.", true);
-    } else {
-      say("Saved " + done.length + " label" + (done.length === 1 ? "" : "s") + ".");
+    } else if (pending === 0) {
+      say("Saved.");
     }
-    return done;
+    return saved;
   }
 
-  async function assign(classId) {
+  function assign(classId) {
     const chosen = targets();
     if (!chosen.length) return;
-    const wasSingle = !selected.size;
-    await save(classId, chosen, "person", true);
-    if (wasSingle) focusTile(focusIndex + 1);
+    if (!selected.size) focusTile(focusIndex + 1);
+    save(classId, chosen, "person", true);
   }
 
   async function acceptPredictions() {
@@ -119,14 +145,14 @@
       byClass.get(tile.dataset.predicted).push(tile);
     }
     if (!byClass.size) { say("No prediction to accept here.", true); return; }
-    const wasSingle = !selected.size;
+    if (!selected.size) focusTile(focusIndex + 1);
     const done = [];
     for (const [classId, chosen] of byClass) done.push(...(await save(classId, chosen, "prediction", false)));
     if (done.length) undoStack.push(done);
-    if (wasSingle) focusTile(focusIndex + 1);
   }
 
   async function undo() {
+    await saving;
     const last = undoStack.pop();
     if (!last) { say("Nothing to undo."); return; }
     const byLabel = new Map();
@@ -139,7 +165,7 @@
       byLabel.get(key).push(tile);
     }
     for (const [label, chosen] of byLabel) await save(label === "" ? null : label, chosen, "person", false);
-    say("Undone.");
+    if (pending === 0) say("Undone.");
   }
 
   function clearSelection() { selected.clear(); tiles.forEach(paint); }

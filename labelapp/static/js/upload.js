@@ -25,7 +25,20 @@
   pickFiles.addEventListener("change", () => choose(pickFiles.files));
   pickFolder.addEventListener("change", () => choose(pickFolder.files));
 
+  const problems = document.getElementById("upload-problems");
+  const addedBox = document.getElementById("upload-added");
+  const addedList = document.getElementById("upload-added-list");
+
+  // Problems get a table row each; added files go into a folded list.
   function addRow(name, result, details) {
+    if (result === "added") {
+      const item = document.createElement("li");
+      item.textContent = name;
+      addedList.appendChild(item);
+      addedBox.hidden = false;
+      return;
+    }
+    problems.hidden = false;
     const row = report.insertRow();
     row.insertCell().textContent = name;
     const cell = row.insertCell();
@@ -55,6 +68,8 @@
     button.disabled = true;
     document.getElementById("upload-progress").hidden = false;
     report.innerHTML = "";
+    addedList.innerHTML = "";
+    problems.hidden = addedBox.hidden = true;
     const size = config.files_per_request;
     const batches = [];
     for (let start = 0; start < files.length; start += size) {
@@ -78,6 +93,8 @@
     }
     bar.value = 1;
     statusLine.textContent = "Done: " + added + " added, " + duplicates + " duplicates, " + rejected + " rejected.";
+    addedBox.querySelector("summary").textContent = added + " files added";
+    document.getElementById("upload-links").hidden = false;
     button.disabled = false;
   });
 })();
