@@ -159,8 +159,10 @@ def _encode(picture: PillowImage.Image, image_format: str) -> bytes:
 
 
 def _thumbnail(picture: PillowImage.Image, thumbnail_pixels: int) -> bytes:
-    small = picture.copy()
-    small.thumbnail((thumbnail_pixels, thumbnail_pixels), PillowImage.Resampling.LANCZOS)
+    scale = min(1.0, thumbnail_pixels / max(picture.width, picture.height))
+    size = (max(1, round(picture.width * scale)), max(1, round(picture.height * scale)))
+    # resize() returns a new image, so no full-size copy is made; small images stay small.
+    small = picture.resize(size, PillowImage.Resampling.LANCZOS, reducing_gap=3.0)
     buffer = io.BytesIO()
     small.save(buffer, "JPEG", quality=85)
     return buffer.getvalue()

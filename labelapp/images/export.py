@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.storage import default_storage
-from django.utils.text import get_valid_filename
 
+from labelapp.images.file_names import safe_file_name
 from labelapp.images.models import Image
 from labelapp.learning.models import Prediction
 from labelapp.projects.models import LabelClass, Project
@@ -111,19 +111,16 @@ def imagenet_zip_chunks(project: Project) -> Iterator[bytes]:
     Written to a pipe and yielded piece by piece, so no temporary file is needed.
     """
     pipe = _Pipe()
-    folders = {
-        c.pk: get_valid_filename(c.name) or f"class-{c.pk}"
-        for c in LabelClass.objects.filter(project=project)
-    }
+    folders = _class_folders(project)
     images = Image.objects.filter(project=project, current_label__isnull=False).order_by("id")
     with zipfile.ZipFile(pipe, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
         for image in images.iterator(chunk_size=CHUNK_IMAGES):
             if not image.file.name or not default_storage.exists(image.file.name):
                 continue  # a file lost from storage must not break the whole download
-            stem = get_valid_filename(image.original_name.rsplit("/", 1)[-1].rsplit(".", 1)[0])
+            stem = safe_file_name(image.original_name.rsplit("/", 1)[-1].rsplit(".", 1)[0], "image")
             extension = image.file.name.rsplit(".", 1)[-1]
             member = zipfile.ZipInfo(
-                f"{folders[image.current_label_id or 0]}/{image.pk}-{stem or 'image'}.{extension}",
+                f"{folders[image.current_label_id or 0]}/{image.pk}-{stem}.{extension}",
                 date_time=image.created_at.timetuple()[:6],
             )
             member.file_size = default_storage.size(image.file.name)
@@ -135,6 +132,17 @@ def imagenet_zip_chunks(project: Project) -> Iterator[bytes]:
                     target.write(chunk)
                     yield pipe.take()
     yield pipe.take()
+
+
+def _class_folders(project: Project) -> dict[int, str]:
+    """A distinct, safe folder name per class ("a?" and "a!" must not share a folder)."""
+    folders: dict[int, str] = {}
+    for label_class in LabelClass.objects.filter(project=project):
+        folder = safe_file_name(label_class.name, f"class-{label_class.pk}")
+        if folder in folders.values():
+            folder = f"{folder}-{label_class.pk}"
+        folders[label_class.pk] = folder
+    return folders
 
 
 class _Pipe:

@@ -16,9 +16,9 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils.text import get_valid_filename
 
 from labelapp.images.archives import is_zip
+from labelapp.images.file_names import safe_file_name
 from labelapp.images.models import UploadBatch
 from labelapp.images.sources import staging_folder
 from labelapp.jobs.models import JobKind
@@ -70,7 +70,7 @@ def _stage(
     refusal = _size_refusal(file)
     if refusal:
         return {"name": name, "message": refusal}
-    safe_name = get_valid_filename(name.rsplit("/", 1)[-1])[-STAGED_NAME_LENGTH:] or "file"
+    safe_name = safe_file_name(name.rsplit("/", 1)[-1], "file", STAGED_NAME_LENGTH)
     file.seek(0)
     path = default_storage.save(f"{staging_folder(batch.pk)}/{index}-{safe_name}", file)
     staged_paths.append(path)

@@ -132,3 +132,10 @@ def test_counts_match_the_report(project, owner):
     _, batch = upload_with_good_file(project, owner, "notes.jpg", b"words")
 
     assert (batch.added, batch.duplicates, batch.rejected) == (1, 0, 1)
+
+
+def test_file_name_without_usable_characters_is_still_staged(project, owner):
+    batch = upload_and_import(project, owner, [uploaded("??", GOOD)])
+
+    assert batch.added == 1
+    assert batch.staged_files[0]["path"] == f"uploads/{batch.pk}/0-file"

@@ -107,3 +107,19 @@ def test_stranger_cannot_download_an_export(client: Client, stranger, project):
 
     for name in ("project-export-csv", "project-export-json", "project-export-zip"):
         assert client.get(reverse(name, args=[project.pk])).status_code == 404
+
+
+def test_class_names_unusable_as_folders_get_distinct_safe_folders(project, three_images):
+    from labelapp.projects.models import LabelClass
+
+    question = LabelClass.objects.create(project=project, name="?")
+    first = LabelClass.objects.create(project=project, name="a?")
+    second = LabelClass.objects.create(project=project, name="a!")
+    red, green, blue = three_images
+    for image, label_class in ((red, question), (green, first), (blue, second)):
+        Image.objects.filter(pk=image.pk).update(current_label=label_class)
+
+    with zipfile.ZipFile(io.BytesIO(b"".join(imagenet_zip_chunks(project)))) as archive:
+        folders = [name.split("/")[0] for name in archive.namelist()]
+
+    assert folders == [f"class-{question.pk}", "a", f"a-{second.pk}"]
