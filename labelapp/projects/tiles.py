@@ -31,6 +31,10 @@ class Tile:
     detail_url: str
     reason: str = ""
 
+    @property
+    def confidence_text(self) -> str:
+        return "" if self.confidence is None else f"{self.confidence:.2f}"
+
 
 PLACEHOLDER_ID = 987654321
 PLACEHOLDER_HASH = "content-hash-placeholder"

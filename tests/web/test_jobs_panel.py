@@ -1,0 +1,69 @@
+"""The dashboard's jobs: started by labelers, watched by everyone, in plain words."""
+
+from django.test import Client
+
+from labelapp.jobs.models import Job, JobStatus
+from tests.web.people import Team
+
+
+def test_a_labeler_starts_training_from_the_dashboard(client: Client, team: Team) -> None:
+    client.force_login(team.labeler)
+
+    response = client.post(f"/projects/{team.project.pk}/jobs/start/", {"kind": "train"})
+
+    assert response.status_code == 302
+    job = Job.objects.get()
+    assert (job.kind, job.project, job.created_by) == ("train", team.project, team.labeler)
+
+
+def test_an_unknown_kind_starts_nothing(client: Client, team: Team) -> None:
+    client.force_login(team.labeler)
+
+    client.post(f"/projects/{team.project.pk}/jobs/start/", {"kind": "selfcheck"})
+
+    assert not Job.objects.exists()
+
+
+def test_the_panel_shows_progress_eta_device_and_errors(client: Client, team: Team) -> None:
+    Job.objects.create(
+        project=team.project,
+        kind="pretrain",
+        status=JobStatus.RUNNING,
+        progress=0.4,
+        message="Epoch 4 of 10",
+        eta_seconds=93,
+        device="cuda:0 (NVIDIA H100)",
+    )
+    Job.objects.create(
+        project=team.project,
+        kind="train",
+        status=JobStatus.FAILED,
+        error="Label at least 2 classes",
+    )
+    client.force_login(team.labeler)
+
+    page = client.get(f"/projects/{team.project.pk}/jobs/panel/").content.decode()
+
+    assert "Epoch 4 of 10" in page and "about 93 s left" in page
+    assert 'value="0.400000"' in page and "NVIDIA H100" in page
+    assert "Label at least 2 classes" in page
+    assert "Cancel" in page and "Retry" in page
+
+
+def test_viewers_see_jobs_without_buttons(client: Client, team: Team) -> None:
+    Job.objects.create(project=team.project, kind="train", status=JobStatus.FAILED)
+    client.force_login(team.viewer)
+
+    page = client.get(f"/projects/{team.project.pk}/jobs/panel/").content.decode()
+
+    assert "Train classifier" in page
+    assert "Retry" not in page
+
+
+def test_jobs_of_other_projects_stay_hidden(client: Client, team: Team) -> None:
+    other = Job.objects.create(kind="train", status=JobStatus.FAILED)  # no project
+    client.force_login(team.owner)
+
+    response = client.post(f"/projects/{team.project.pk}/jobs/{other.pk}/retry/")
+
+    assert response.status_code == 404
