@@ -9,7 +9,6 @@ worker's supervisor turns into Job updates. Run as
 import argparse
 import json
 import sys
-import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from simclr_core.checkpoint import load_training_state
 from simclr_core.extract import iterate_representations
 from simclr_core.hyperparameters import config_from_dict, config_to_dict
 from simclr_core.pretrain import load_pretrained_encoder, pretrain
@@ -39,11 +39,10 @@ def pretrain_config_for(spec: Spec) -> PretrainConfig:
         config = cpu_preset(image_size=int(spec["image_size"]))
     else:
         config = gpu_preset()
-    if spec.get("epochs"):
-        config = config_from_dict(
-            PretrainConfig, {**config_to_dict(config), "epochs": int(spec["epochs"])}
-        )
-    return config
+    overrides = {
+        key: int(spec[key]) for key in ("epochs", "checkpoint_every_steps") if spec.get(key)
+    }
+    return config_from_dict(PretrainConfig, {**config_to_dict(config), **overrides})
 
 
 def run_pretrain(spec: Spec) -> None:
@@ -69,9 +68,11 @@ def run_pretrain(spec: Spec) -> None:
                 "images_per_second": round(event.images_per_second, 1),
             },
         )
-        if spec.get("slow_down_seconds"):  # lets tests catch a job mid-training
-            time.sleep(float(spec["slow_down_seconds"]))
 
+    resumed = load_training_state(work_dir)
+    if resumed is not None:
+        emit("resumed", step=resumed.step)
+        print(f"Resuming from the checkpoint after step {resumed.step}", flush=True)
     result = pretrain(
         config, images, checkpoint_dir=work_dir, progress=report, device=spec["device"]
     )

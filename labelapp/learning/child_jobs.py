@@ -50,6 +50,8 @@ def run_training_command(
                 eta_seconds=event.get("eta_seconds"),
                 metrics=event.get("metrics"),
             )
+        elif event.get("event") == "resumed":
+            progress(None, f"Resumed from the checkpoint after step {event.get('step')}")
         elif event.get("event") == "done":
             done = event
 

@@ -48,8 +48,9 @@ def pretrain_project(
         "device": device,
         "image_size": image_size,
         "epochs": job.params.get("epochs"),
-        "checkpoint_every_steps": CHECKPOINT_EVERY_STEPS,
-        "slow_down_seconds": job.params.get("slow_down_seconds"),
+        "checkpoint_every_steps": int(
+            job.params.get("checkpoint_every_steps") or CHECKPOINT_EVERY_STEPS
+        ),
     }
     done = run_training_command(
         job, "pretrain", spec, progress, should_cancel, log, fraction_range=(0.05, 0.98)

@@ -1,24 +1,13 @@
 """Pretraining runs in a real worker process and produces a whole encoder version."""
 
-import time
-
 from django.contrib.auth.models import User
 
 from labelapp.jobs import services
-from labelapp.jobs.models import Job, JobKind, JobStatus
+from labelapp.jobs.models import JobKind, JobStatus
 from labelapp.learning.models import ModelKind, ModelVersion
 from labelapp.learning.versions import load_representations
 from labelapp.projects.models import Project
-
-
-def wait_for(job: Job, statuses: set[str], timeout: float = 120.0) -> Job:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job.refresh_from_db()
-        if job.status in statuses:
-            return job
-        time.sleep(0.2)
-    raise TimeoutError(f"job {job.pk} is {job.status}, not {statuses}: {job.error}")
+from tests.jobs.helpers import wait_for
 
 
 def test_pretrain_job_creates_encoder_version_with_representations(

@@ -16,7 +16,7 @@ class JobContext:
     job: Job
     device: str
 
-    def progress(self, fraction: float, message: str | None = None, **fields: Any) -> None:
+    def progress(self, fraction: float | None, message: str | None = None, **fields: Any) -> None:
         """Record progress; raises JobCancelled if the user has asked to stop."""
         if services.report_progress(self.job.pk, fraction, message, **fields):
             raise JobCancelled()

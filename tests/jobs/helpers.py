@@ -1,0 +1,24 @@
+import time
+
+from labelapp.jobs.models import Job
+
+
+def wait_for(job: Job, statuses: set[str], timeout: float = 120.0) -> Job:
+    """Poll the job row until it reaches one of ``statuses``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.status in statuses:
+            return job
+        time.sleep(0.2)
+    raise TimeoutError(f"job {job.pk} is {job.status}, not {statuses}: {job.error}")
+
+
+def wait_for_progress(job: Job, minimum: float, timeout: float = 120.0) -> Job:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.progress >= minimum and job.status == "running":
+            return job
+        time.sleep(0.2)
+    raise TimeoutError(f"job {job.pk} stayed at {job.progress:.2f} ({job.status}): {job.error}")
