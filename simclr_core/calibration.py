@@ -1,0 +1,96 @@
+"""Probability calibration: temperature scaling and expected calibration error."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.model_selection import KFold, StratifiedKFold
+
+TEMPERATURE_GRID = np.exp(np.linspace(np.log(0.02), np.log(50.0), 200))
+
+
+def expected_calibration_error(
+    probabilities: np.ndarray, labels: np.ndarray, num_bins: int = 15
+) -> float:
+    """Expected calibration error (Guo et al., 2017) with equal-width confidence bins.
+
+    ECE = sum_b (|B_b| / N) * |accuracy(B_b) - mean confidence(B_b)|, where confidence is the
+    top-class probability and bin b covers (b/num_bins, (b+1)/num_bins] (bin 0 includes 0).
+
+    Shapes: probabilities (N, num_classes), labels (N,) ints.
+
+    Raises:
+        ValueError: on an empty input or mismatched lengths.
+    """
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    labels = np.asarray(labels)
+    if probabilities.ndim != 2 or len(probabilities) == 0 or len(probabilities) != len(labels):
+        raise ValueError("expected (N, num_classes) probabilities and N labels, N > 0")
+    confidence = probabilities.max(axis=1)
+    correct = (probabilities.argmax(axis=1) == labels).astype(np.float64)
+    bins = np.clip(np.ceil(confidence * num_bins).astype(int) - 1, 0, num_bins - 1)
+    accuracy_sum = np.bincount(bins, weights=correct, minlength=num_bins)
+    confidence_sum = np.bincount(bins, weights=confidence, minlength=num_bins)
+    return float(np.abs(accuracy_sum - confidence_sum).sum() / len(labels))
+
+
+def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
+    """Temperature scaling (Guo et al., 2017): the T minimizing the NLL of softmax(logits / T).
+
+    Searched on a log-spaced grid from 0.02 to 50, which is robust for the handful of held-out
+    labels a few-label classifier has. Shapes: logits (N, num_classes), labels (N,).
+
+    Raises:
+        ValueError: if there are no labels.
+    """
+    if len(labels) == 0:
+        raise ValueError("fit_temperature needs at least one labeled example")
+    scores = torch.as_tensor(np.asarray(logits), dtype=torch.float64)
+    targets = torch.as_tensor(np.asarray(labels), dtype=torch.int64)
+    losses = [float(F.cross_entropy(scores / t, targets)) for t in TEMPERATURE_GRID]
+    return float(TEMPERATURE_GRID[int(np.argmin(losses))])
+
+
+def apply_temperature(logits: np.ndarray, temperature: float) -> np.ndarray:
+    """softmax(logits / temperature) as float32; shapes (N, num_classes) -> same."""
+    scores = torch.as_tensor(np.asarray(logits), dtype=torch.float64) / temperature
+    return torch.softmax(scores, dim=1).numpy().astype(np.float32)
+
+
+def probabilities_to_logits(probabilities: np.ndarray, floor: float = 1e-6) -> np.ndarray:
+    """log(p), with p floored, for calibrating classifiers that output probabilities."""
+    return np.log(np.clip(np.asarray(probabilities, dtype=np.float64), floor, None))
+
+
+def fit_temperature_by_cross_validation(
+    labels: np.ndarray,
+    fit_and_score: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    max_folds: int = 5,
+    seed: int = 0,
+) -> float:
+    """Fit a temperature on out-of-fold logits of a few-label classifier.
+
+    ``fit_and_score(train_indices, held_out_indices)`` trains on the labels at
+    ``train_indices`` and returns (len(held_out_indices), num_classes) logits for the held-out
+    ones. Folds are stratified when every class has two labels or more. With fewer than
+    4 labels there is nothing to hold out and the temperature is 1.
+    """
+    labels = np.asarray(labels)
+    if len(labels) < 4:
+        return 1.0
+    smallest_class = int(np.bincount(labels)[np.unique(labels)].min())
+    if smallest_class >= 2:
+        splitter: KFold | StratifiedKFold = StratifiedKFold(
+            min(max_folds, smallest_class), shuffle=True, random_state=seed
+        )
+    else:
+        splitter = KFold(min(max_folds, len(labels)), shuffle=True, random_state=seed)
+    held_out_logits: list[np.ndarray] = []
+    held_out_labels: list[np.ndarray] = []
+    for train_indices, held_out in splitter.split(np.zeros(len(labels)), labels):
+        held_out_logits.append(fit_and_score(train_indices, held_out))
+        held_out_labels.append(labels[held_out])
+    return fit_temperature(np.concatenate(held_out_logits), np.concatenate(held_out_labels))

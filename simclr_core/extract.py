@@ -1,0 +1,100 @@
+"""Representation extraction: h = f(x) for any number of images, batched and streamed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset, IterableDataset
+
+from simclr_core.encoder import Encoder
+
+ImageSource = torch.Tensor | Dataset[Any] | Iterable[torch.Tensor]
+
+
+def iterate_representations(
+    encoder: Encoder,
+    images: ImageSource,
+    batch_size: int = 256,
+    device: torch.device | str = "cpu",
+) -> Iterator[np.ndarray]:
+    """Yield representations h batch by batch, (batch, encoder.output_dim) float32 arrays.
+
+    Args:
+        encoder: the base encoder f; put in eval mode and moved to ``device``.
+        images: a uint8/float (N, 3, H, W) tensor, a Dataset yielding images or
+            (image, label) pairs, or any iterable of (batch, 3, H, W) tensors. Only one batch
+            is held in memory at a time (besides what the source itself holds).
+        batch_size: images per forward pass (ignored for an iterable of batches).
+        device: where to run; CUDA uses bf16 autocast, channels_last and non-blocking copies.
+    """
+    device = torch.device(device)
+    encoder.eval().to(device)
+    on_cuda = device.type == "cuda"
+    if on_cuda:
+        encoder.to(memory_format=torch.channels_last)
+    with torch.inference_mode(), torch.autocast(device.type, torch.bfloat16, enabled=on_cuda):
+        for batch in _batches(images, batch_size, pin_memory=on_cuda):
+            batch = batch.to(device, non_blocking=True)
+            if on_cuda:
+                batch = batch.contiguous(memory_format=torch.channels_last)
+            yield encoder(batch).float().cpu().numpy()
+
+
+def extract_representations(
+    encoder: Encoder,
+    images: ImageSource,
+    batch_size: int = 256,
+    device: torch.device | str = "cpu",
+    output: np.ndarray | None = None,
+) -> np.ndarray:
+    """Compute h for all images into one (N, output_dim) float32 array.
+
+    Pass ``output`` (e.g. an ``np.memmap`` opened with mode "w+") to stream into a file; else
+    an array is allocated when the number of images is known (tensor or sized dataset) and
+    batches are concatenated otherwise.
+
+    Raises:
+        ValueError: if ``output`` has the wrong width or fewer rows than there are images.
+    """
+    total = _known_length(images)
+    if output is None and total is not None:
+        output = np.empty((total, encoder.output_dim), dtype=np.float32)
+    if output is not None and output.shape[1:] != (encoder.output_dim,):
+        raise ValueError(f"output must be (N, {encoder.output_dim}), got {output.shape}")
+    if output is None:
+        chunks = list(iterate_representations(encoder, images, batch_size, device))
+        return np.concatenate(chunks) if chunks else np.empty((0, encoder.output_dim), np.float32)
+    filled = 0
+    for chunk in iterate_representations(encoder, images, batch_size, device):
+        if filled + len(chunk) > len(output):
+            raise ValueError(f"more images than the {len(output)} rows of output")
+        output[filled : filled + len(chunk)] = chunk
+        filled += len(chunk)
+    return output[:filled] if filled < len(output) else output
+
+
+def _known_length(images: ImageSource) -> int | None:
+    if isinstance(images, torch.Tensor):
+        return int(images.shape[0])
+    if isinstance(images, Dataset) and not isinstance(images, IterableDataset):
+        try:
+            return len(images)  # type: ignore[arg-type]
+        except TypeError:
+            return None
+    return None
+
+
+def _batches(images: ImageSource, batch_size: int, pin_memory: bool) -> Iterator[torch.Tensor]:
+    if isinstance(images, torch.Tensor):
+        for start in range(0, images.shape[0], batch_size):
+            yield images[start : start + batch_size]
+        return
+    if isinstance(images, Dataset):
+        loader = DataLoader(images, batch_size=batch_size, pin_memory=pin_memory)
+        for batch in loader:
+            yield batch[0] if isinstance(batch, list | tuple) else batch
+        return
+    yield from images

@@ -1,0 +1,81 @@
+"""Linear evaluation protocol: logistic regression on standardized, frozen representations h."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
+
+from simclr_core.calibration import apply_temperature, fit_temperature_by_cross_validation
+
+
+@dataclass
+class LinearProbe:
+    """A fitted linear probe: scaler + logistic regression + calibration temperature."""
+
+    scaler: StandardScaler
+    model: LogisticRegression | None  # None: only one class had labels
+    classes: np.ndarray
+    num_classes: int
+    temperature: float = 1.0
+
+    def decision_logits(self, features: np.ndarray) -> np.ndarray:
+        """Class logits (N, num_classes); classes without labels get -inf-like logits."""
+        if self.model is None:
+            scores = np.zeros((len(features), 1))
+        else:
+            scores = self.model.decision_function(self.scaler.transform(features))
+        if scores.ndim == 1:  # binary: sklearn returns the logit of the second class
+            scores = np.stack([np.zeros_like(scores), scores], axis=1)
+        logits = np.full((len(features), self.num_classes), -1e4, dtype=np.float64)
+        logits[:, self.classes] = scores
+        return logits
+
+    def predict_probabilities(self, features: np.ndarray) -> np.ndarray:
+        """Calibrated class probabilities (N, num_classes) float32."""
+        return apply_temperature(self.decision_logits(features), self.temperature)
+
+
+def fit_linear_probe(
+    features: np.ndarray,
+    labels: np.ndarray,
+    num_classes: int,
+    unlabeled_features: np.ndarray | None = None,
+    regularization: float = 0.1,
+    calibrate: bool = True,
+) -> LinearProbe:
+    """Train the paper's linear classifier on frozen h, with temperature-scaled outputs.
+
+    Features are standardized with statistics of all available representations (labeled
+    plus ``unlabeled_features``). ``regularization`` is sklearn's inverse strength C. The
+    temperature is fitted on cross-validated held-out labels.
+
+    Shapes: features (num_labeled, dim), labels (num_labeled,) ints in [0, num_classes).
+
+    Raises:
+        ValueError: if there are no labels or labels fall outside [0, num_classes).
+    """
+    labels = np.asarray(labels)
+    if len(labels) == 0 or labels.min() < 0 or labels.max() >= num_classes:
+        raise ValueError("need at least one label, all in [0, num_classes)")
+    pool = (
+        features if unlabeled_features is None else np.concatenate([features, unlabeled_features])
+    )
+    scaler = StandardScaler().fit(pool)
+
+    def train(indices: np.ndarray) -> LinearProbe:
+        classes = np.unique(labels[indices])
+        if len(classes) == 1:  # sklearn needs two classes; one class is a constant answer
+            return LinearProbe(scaler, None, classes, num_classes)
+        model = LogisticRegression(C=regularization, max_iter=2000)
+        model.fit(scaler.transform(features[indices]), labels[indices])
+        return LinearProbe(scaler, model, model.classes_, num_classes)
+
+    probe = train(np.arange(len(labels)))
+    if calibrate:
+        probe.temperature = fit_temperature_by_cross_validation(
+            labels, lambda fit, held: train(fit).decision_logits(features[held])
+        )
+    return probe

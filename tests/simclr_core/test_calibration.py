@@ -1,0 +1,67 @@
+"""Expected calibration error against a naive reference, and temperature scaling."""
+
+import numpy as np
+import pytest
+
+from simclr_core.calibration import (
+    apply_temperature,
+    expected_calibration_error,
+    fit_temperature,
+    fit_temperature_by_cross_validation,
+)
+
+
+def naive_expected_calibration_error(probabilities, labels, num_bins):
+    """Guo et al.'s definition, bin by bin and sample by sample."""
+    total = 0.0
+    for b in range(num_bins):
+        low, high = b / num_bins, (b + 1) / num_bins
+        members = []
+        for probability, label in zip(probabilities, labels, strict=True):
+            confidence = max(probability)
+            if (low < confidence <= high) or (b == 0 and confidence == 0):
+                members.append((confidence, int(np.argmax(probability)) == label))
+        if members:
+            accuracy = sum(correct for _, correct in members) / len(members)
+            confidence = sum(c for c, _ in members) / len(members)
+            total += len(members) / len(labels) * abs(accuracy - confidence)
+    return total
+
+
+@pytest.mark.parametrize("num_bins", [1, 5, 15])
+def test_ece_matches_naive_reference(num_bins):
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(200, 4)) * 2
+    probabilities = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    labels = rng.integers(0, 4, size=200)
+    expected = naive_expected_calibration_error(probabilities, labels, num_bins)
+    assert expected_calibration_error(probabilities, labels, num_bins) == pytest.approx(expected)
+
+
+def test_ece_is_zero_for_confident_correct_and_one_for_confident_wrong():
+    certain = np.eye(3)
+    assert expected_calibration_error(certain, np.array([0, 1, 2])) == 0.0
+    assert expected_calibration_error(certain, np.array([1, 2, 0])) == pytest.approx(1.0)
+
+
+def test_fit_temperature_recovers_the_temperature_that_generated_labels():
+    rng = np.random.default_rng(1)
+    logits = rng.normal(size=(4000, 5)) * 3
+    true_probabilities = apply_temperature(logits, 2.0)
+    labels = np.array([rng.choice(5, p=p / p.sum()) for p in true_probabilities])
+    assert fit_temperature(logits, labels) == pytest.approx(2.0, rel=0.15)
+
+
+def test_temperature_scaling_lowers_ece_of_overconfident_logits():
+    rng = np.random.default_rng(2)
+    logits = rng.normal(size=(3000, 4)) * 2
+    labels = np.array([rng.choice(4, p=p / p.sum()) for p in apply_temperature(logits, 1.0)])
+    overconfident = logits * 4
+    temperature = fit_temperature(overconfident, labels)
+    before = expected_calibration_error(apply_temperature(overconfident, 1.0), labels)
+    after = expected_calibration_error(apply_temperature(overconfident, temperature), labels)
+    assert after < before / 2
+
+
+def test_cross_validated_temperature_is_one_with_too_few_labels():
+    assert fit_temperature_by_cross_validation(np.array([0, 1, 2]), lambda fit, held: None) == 1.0

@@ -1,0 +1,90 @@
+"""The pretraining loop: progress, cancellation, checkpoints that resume exactly."""
+
+import json
+
+import pytest
+import torch
+
+from simclr_core.hyperparameters import load_config
+from simclr_core.pretrain import KnnMonitorData, load_pretrained_encoder, pretrain
+from simclr_core.pretrain_config import PretrainConfig
+from simclr_core.progress import TrainingCancelled
+
+from .conftest import with_changes
+
+
+def test_pretrain_returns_encoder_and_reports_progress(tiny_pretrain_config, uint8_images):
+    events = []
+    result = pretrain(tiny_pretrain_config, uint8_images, progress=events.append)
+    assert [event.step for event in events] == [2, 4, 6, 8]
+    assert events[-1].total_steps == 8 and events[-1].eta_seconds == 0
+    assert all(event.loss > 0 and event.images_per_second > 0 for event in events)
+    assert result.encoder(uint8_images).shape == (16, 8)
+    assert result.metrics["steps"] == 8
+
+
+def test_same_seed_gives_same_encoder(tiny_pretrain_config, uint8_images):
+    first = pretrain(tiny_pretrain_config, uint8_images).encoder.state_dict()
+    second = pretrain(tiny_pretrain_config, uint8_images).encoder.state_dict()
+    for name in first:
+        torch.testing.assert_close(first[name], second[name], rtol=0, atol=0)
+
+
+def test_resumed_run_equals_unbroken_run(tiny_pretrain_config, uint8_images, tmp_path):
+    config = with_changes(tiny_pretrain_config, epochs=2, checkpoint_every_steps=3)
+    unbroken = pretrain(config, uint8_images).encoder.state_dict()
+    # Cancel after step 5 (not an epoch or checkpoint boundary), then resume to the end.
+    calls = iter(range(100))
+    with pytest.raises(TrainingCancelled) as cancelled:
+        pretrain(config, uint8_images, tmp_path, should_cancel=lambda: next(calls) >= 5)
+    assert cancelled.value.step == 5
+    resumed = pretrain(config, uint8_images, tmp_path).encoder.state_dict()
+    for name in unbroken:
+        torch.testing.assert_close(resumed[name], unbroken[name], rtol=0, atol=0)
+
+
+def test_cancel_is_checked_before_every_step(tiny_pretrain_config, uint8_images):
+    checks = []
+
+    def should_cancel():
+        checks.append(1)
+        return len(checks) > 3
+
+    with pytest.raises(TrainingCancelled):
+        pretrain(tiny_pretrain_config, uint8_images, should_cancel=should_cancel)
+    assert len(checks) == 4
+
+
+def test_checkpoint_dir_holds_config_encoder_and_metrics(
+    tiny_pretrain_config, uint8_images, tmp_path
+):
+    result = pretrain(tiny_pretrain_config, uint8_images, tmp_path)
+    assert load_config(PretrainConfig, tmp_path / "config.json") == tiny_pretrain_config
+    assert json.loads((tmp_path / "metrics.json").read_text())["steps"] == 8
+    reloaded = load_pretrained_encoder(tmp_path)
+    with torch.inference_mode():
+        torch.testing.assert_close(reloaded(uint8_images), result.encoder(uint8_images))
+
+
+def test_resuming_with_another_config_is_refused(tiny_pretrain_config, uint8_images, tmp_path):
+    pretrain(with_changes(tiny_pretrain_config, epochs=1), uint8_images, tmp_path)
+    with pytest.raises(ValueError, match="different config"):
+        pretrain(tiny_pretrain_config, uint8_images, tmp_path)
+
+
+def test_knn_monitor_reports_accuracy(tiny_pretrain_config, uint8_images):
+    config = with_changes(tiny_pretrain_config, knn_monitor_every_epochs=1)
+    labels = torch.arange(16) % 2
+    monitor = KnnMonitorData(uint8_images, labels, uint8_images, labels)
+    events = []
+    result = pretrain(config, uint8_images, progress=events.append, knn_monitor=monitor)
+    accuracies = [event.knn_accuracy for event in events if event.knn_accuracy is not None]
+    assert len(accuracies) == 2 and all(0 <= value <= 1 for value in accuracies)
+    assert result.metrics["knn_accuracy"] == accuracies[-1]
+
+
+def test_lars_and_small_batch_error(tiny_pretrain_config, uint8_images):
+    lars = with_changes(tiny_pretrain_config, optimizer="lars", epochs=1)
+    assert pretrain(lars, uint8_images).metrics["loss"] > 0
+    with pytest.raises(ValueError, match="fewer than one batch"):
+        pretrain(with_changes(tiny_pretrain_config, batch_size=32), uint8_images)
