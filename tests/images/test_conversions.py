@@ -114,3 +114,10 @@ def test_thumbnail_is_a_small_jpeg_keeping_the_aspect_ratio(project, owner, sett
     with default_storage.open(image.thumbnail.name, "rb") as stored:
         thumbnail = PillowImage.open(io.BytesIO(stored.read()))
         assert (thumbnail.format, thumbnail.size) == ("JPEG", (64, 16))
+
+
+def test_thumbnail_of_a_small_picture_is_not_enlarged(project, owner):
+    image = import_one(project, owner, "tiny.png", encoded(PillowImage.new("RGB", (40, 30)), "PNG"))
+
+    with default_storage.open(image.thumbnail.name, "rb") as stored:
+        assert PillowImage.open(io.BytesIO(stored.read())).size == (40, 30)
