@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User
 
+from labelapp.images.labeling import set_label
 from labelapp.images.models import Image, Label
+from labelapp.projects.models import LabelClass
 from tests.browser.conftest import cifar_zip
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -55,7 +57,7 @@ def test_sign_in_upload_label_with_keyboard_and_reload(
 
     # label 21 images with the keyboard (1, 2, 3 are the classes' keys), then undo one
     page.click("nav.tabs >> text=Images")
-    page.wait_for_selector(".tile")
+    page.wait_for_selector("#grid[data-ready='1']")
     snap(page, screenshots, "06-labeling-grid")
     for index in range(21):
         page.keyboard.press("123"[index % 3])
@@ -67,12 +69,29 @@ def test_sign_in_upload_label_with_keyboard_and_reload(
 
     # reload: the labels are still there
     page.reload()
-    page.wait_for_selector(".tile")
+    page.wait_for_selector("#grid[data-ready='1']")
     labeled = page.locator(".tile.labeled")
     assert labeled.count() == 20
     assert Image.objects.filter(current_label__isnull=False).count() == 20
     # 21 labels and the undo that cleared the last one: the history keeps all 22
     assert Label.objects.filter(user__username="alice").count() == 22
+
+    # someone else relabels the first image meanwhile: Alice is told, nothing is overwritten
+    first = Image.objects.order_by("id").first()
+    bob = User.objects.create_user("bob")
+    set_label(first, LabelClass.objects.get(name="bird"), bob, first.label_version)
+    page.keyboard.press("2")  # the focus is on the first tile after a reload
+    page.wait_for_selector("#save-status:has-text('Changed by someone else: now bird')")
+    assert Image.objects.get(pk=first.pk).current_label.name == "bird"
+    snap(page, screenshots, "07b-conflict")
+
+    # mouse: click one tile, shift-click two further on, one key labels all three
+    airplanes = Image.objects.filter(current_label__name="airplane").count()
+    page.click(".tile >> nth=30")
+    page.click(".tile >> nth=32", modifiers=["Shift"])
+    page.keyboard.press("1")
+    page.wait_for_selector("#grid[data-saved='3'][data-pending='0']")
+    assert Image.objects.filter(current_label__name="airplane").count() == airplanes + 3
 
     # every other page a newcomer meets
     page.click("nav.tabs >> text=Overview")
@@ -93,3 +112,6 @@ def test_sign_in_upload_label_with_keyboard_and_reload(
     snap(page, screenshots, "12-image-detail")
     page.click("header >> text=alice")
     snap(page, screenshots, "13-account")
+    page.goto(live_server.url + "/api/docs")
+    page.wait_for_selector(".swagger-ui .opblock", timeout=20_000)  # offline Swagger UI
+    snap(page, screenshots, "14-api-docs")

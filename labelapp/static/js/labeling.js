@@ -227,4 +227,6 @@
   document.addEventListener("keydown", onKey);
   tiles.forEach(paint);
   focusTile(0);
+  grid.dataset.pending = "0";
+  grid.dataset.ready = "1";  // keyboard handling is live (browser tests wait for this)
 })();
