@@ -154,3 +154,24 @@ def test_export_csv_streams_the_labels(client: Client, team: Team) -> None:
 
     assert response.status_code == 200
     assert b"image-00000.jpg" in b"".join(response.streaming_content)
+
+
+def test_hostile_numbers_and_types_never_crash(client: Client, team: Team) -> None:
+    image = make_images(team.project, 1)[0]
+    client.force_login(team.labeler)
+    huge = 10**30
+
+    answers = [
+        api(client, "POST", f"/projects/{team.project.pk}/labels", body).status_code
+        for body in [
+            {"label_class": huge, "images": [{"id": image.pk, "expected_version": 0}]},
+            {"label_class": None, "images": [{"id": huge, "expected_version": huge}]},
+            {"label_class": "cat", "images": "all"},
+            {"label_class": None, "images": [{"id": image.pk, "expected_version": -1}]},
+            [1, 2, 3],
+        ]
+    ]
+
+    assert all(400 <= status < 500 for status in answers), answers
+    image.refresh_from_db()
+    assert image.label_version == 0
