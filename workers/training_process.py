@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from simclr_core.checkpoint import load_training_state
+from simclr_core.classifier_selection import METHODS, summarize_quality, train_best_classifier
 from simclr_core.extract import iterate_representations
 from simclr_core.hyperparameters import config_from_dict, config_to_dict
 from simclr_core.pretrain import load_pretrained_encoder, pretrain
@@ -103,7 +104,42 @@ def write_representations(encoder: Any, images: torch.Tensor, path: Path, device
     partial.replace(path)
 
 
-COMMANDS: dict[str, Callable[[Spec], None]] = {"pretrain": run_pretrain, "embed": run_embed}
+def run_train(spec: Spec) -> None:
+    """Pick the best few-label classifier by cross-validation and predict every image."""
+    features = np.load(spec["representations"], mmap_mode="r")
+    labeled_indices = np.asarray(spec["labeled_indices"], dtype=np.int64)
+    labels = np.asarray(spec["labels"], dtype=np.int64)
+    num_classes = int(spec["num_classes"])
+    emit("progress", fraction=0.1, message=f"Cross-validating classifiers on {len(labels)} labels")
+    report = train_best_classifier(
+        np.asarray(features, dtype=np.float32), labeled_indices, labels, num_classes,
+        methods=spec.get("methods") or METHODS,
+    )  # fmt: skip
+    np.savez(
+        spec["output"],
+        probabilities=report.probabilities,
+        out_of_fold=report.out_of_fold,
+        labeled_indices=labeled_indices,
+        labels=labels,
+    )
+    quality = summarize_quality(report.out_of_fold, labels, num_classes)
+    emit(
+        "done",
+        metrics={
+            **quality,
+            "method": report.method,
+            "cross_validated_accuracy": report.cross_validated_accuracy,
+            "folds": report.folds,
+            "labels": len(labels),
+        },
+    )
+
+
+COMMANDS: dict[str, Callable[[Spec], None]] = {
+    "pretrain": run_pretrain,
+    "embed": run_embed,
+    "train": run_train,
+}
 
 
 def main() -> int:

@@ -62,7 +62,7 @@ def pretrain_project(
     def make_current(version: ModelVersion) -> None:
         Project.objects.filter(pk=project.pk).update(current_encoder=version)
 
-    config = {**done["config"], "image_size": image_size, "device": device}
+    config = {"pretrain": done["config"], "image_size": image_size, "device": device}
     version = create_version(
         project,
         ModelKind.ENCODER,

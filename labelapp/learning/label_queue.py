@@ -1,0 +1,63 @@
+"""The "label next" queue: the images whose labels would teach the model most."""
+
+import numpy as np
+from django.db import transaction
+
+from labelapp.learning.models import QueueItem
+from labelapp.learning.training import labeled_positions, load_classifier_output
+from labelapp.projects.models import Project
+from simclr_core.selection import select_batch
+
+QUEUE_SIZE = 50
+
+
+def refresh_queue(
+    project: Project,
+    image_ids: np.ndarray,
+    representations: np.ndarray,
+    strategy: str = "default",
+    count: int = QUEUE_SIZE,
+) -> int:
+    """Replace the project's queue with a fresh pick; returns how many were picked."""
+    classes = list(project.classes.order_by("position", "id"))
+    labeled, _ = labeled_positions(image_ids, classes, project.pk)
+    probabilities = _aligned_probabilities(project, image_ids)
+    if probabilities is None and strategy not in {"default", "typical", "core_set", "random"}:
+        strategy = "default"
+    unlabeled = len(image_ids) - len(labeled)
+    picks = select_batch(
+        strategy,
+        representations,
+        labeled,
+        min(count, unlabeled),
+        probabilities=probabilities,
+        class_names=[c.name for c in classes] if probabilities is not None else None,
+    ) if unlabeled > 0 else []  # fmt: skip
+    with transaction.atomic():
+        QueueItem.objects.filter(project=project).delete()
+        QueueItem.objects.bulk_create(
+            QueueItem(
+                project=project,
+                image_id=int(image_ids[pick.index]),
+                rank=rank,
+                strategy=pick.strategy,
+                score=float(pick.score),
+                reason=pick.reason[:300],
+            )
+            for rank, pick in enumerate(picks)
+        )
+    return len(picks)
+
+
+def _aligned_probabilities(project: Project, image_ids: np.ndarray) -> np.ndarray | None:
+    """Current classifier probabilities in the order of ``image_ids`` (None if incomplete)."""
+    version = project.current_classifier
+    if version is None:
+        return None
+    output = load_classifier_output(version)
+    row_of = {int(image_id): row for row, image_id in enumerate(output["image_ids"])}
+    if not all(int(image_id) in row_of for image_id in image_ids):
+        return None
+    rows = [row_of[int(image_id)] for image_id in image_ids]
+    probabilities: np.ndarray = output["probabilities"][rows]
+    return probabilities

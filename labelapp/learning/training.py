@@ -1,0 +1,102 @@
+"""Train a classifier on the current labels, from the current encoder's representations."""
+
+import io
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from django.core.files.base import ContentFile
+
+from labelapp.images.models import Image
+from labelapp.jobs.models import Job
+from labelapp.learning.child_jobs import Progress, run_training_command, work_directory
+from labelapp.learning.embedding import current_encoder, project_representations
+from labelapp.learning.models import ModelKind, ModelVersion
+from labelapp.learning.versions import create_version
+from labelapp.projects.models import LabelClass
+
+METHODS = ("linear_probe", "label_propagation")
+
+
+def labeled_positions(
+    image_ids: np.ndarray, classes: list[LabelClass], project_id: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions into ``image_ids`` of labeled images, and their class positions."""
+    position_of_class = {label_class.pk: index for index, label_class in enumerate(classes)}
+    position_of_image = {int(image_id): index for index, image_id in enumerate(image_ids)}
+    labeled = Image.objects.filter(project_id=project_id, current_label__isnull=False)
+    pairs = [
+        (position_of_image[image_id], position_of_class[class_id])
+        for image_id, class_id in labeled.values_list("id", "current_label_id")
+        if image_id in position_of_image and class_id in position_of_class
+    ]
+    if not pairs:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    positions, labels = zip(*pairs, strict=True)
+    return np.array(positions, np.int64), np.array(labels, np.int64)
+
+
+def train_classifier(
+    job: Job,
+    device: str,
+    progress: Progress,
+    should_cancel: Callable[[], bool],
+    log: Callable[[str], None],
+) -> dict[str, Any]:
+    project = job.project
+    assert project is not None
+    encoder = current_encoder(project)
+    classes = list(project.classes.order_by("position", "id"))
+    if len(classes) < 2:
+        raise ValueError("A classifier needs at least two classes; add classes first.")
+    image_ids, representations = project_representations(job, device, progress, should_cancel, log)
+    positions, labels = labeled_positions(image_ids, classes, project.pk)
+    if len(np.unique(labels)) < 2:
+        raise ValueError(
+            "Label images of at least two different classes before training "
+            f"({len(labels)} labeled so far)."
+        )
+    work_dir = work_directory(job)
+    np.save(work_dir / "train-representations.npy", representations)
+    method = job.params.get("method") or "auto"
+    spec = {
+        "representations": str(work_dir / "train-representations.npy"),
+        "labeled_indices": positions.tolist(),
+        "labels": labels.tolist(),
+        "num_classes": len(classes),
+        "methods": list(METHODS) if method == "auto" else [method],
+        "output": str(work_dir / "classifier.npz"),
+    }
+    done = run_training_command(job, "train", spec, progress, should_cancel, log, (0.3, 0.95))
+    result = np.load(work_dir / "classifier.npz")
+    version = create_version(
+        project,
+        ModelKind.CLASSIFIER,
+        job.pk,
+        config={"method": done["metrics"]["method"], "classes": [c.pk for c in classes],
+                "class_names": [c.name for c in classes], "requested_method": method},
+        metrics=done["metrics"],
+        files={"weights": ("classifier.npz", _classifier_file(image_ids, result))},
+        encoder=encoder,
+    )  # fmt: skip
+    return {"model_version": version.pk, "model_version_number": version.number}
+
+
+def _classifier_file(image_ids: np.ndarray, result: Any) -> ContentFile[bytes]:
+    """Probabilities of every image and out-of-fold probabilities of labeled ones."""
+    buffer = io.BytesIO()
+    np.savez(
+        buffer,
+        image_ids=image_ids,
+        probabilities=result["probabilities"],
+        out_of_fold=result["out_of_fold"],
+        labeled_image_ids=image_ids[result["labeled_indices"]],
+        labels=result["labels"],
+    )
+    return ContentFile(buffer.getvalue())
+
+
+def load_classifier_output(version: ModelVersion) -> dict[str, np.ndarray]:
+    with version.weights.open("rb") as stored:
+        archive = np.load(io.BytesIO(stored.read()))
+        return {key: archive[key] for key in archive.files}

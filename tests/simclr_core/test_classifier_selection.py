@@ -1,0 +1,57 @@
+import numpy as np
+import pytest
+
+from simclr_core.classifier_selection import summarize_quality, train_best_classifier
+
+
+def two_moons_on_a_line(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Two elongated clusters: propagation along the chain beats a linear fit on 4 labels."""
+    rng = np.random.default_rng(seed)
+    t = rng.uniform(0, 1, 200)
+    first = np.stack([t * 10, np.sin(t * 3)], 1)
+    second = np.stack([t * 10, np.sin(t * 3) + 1.5], 1)
+    features = np.concatenate([first, second]).astype(np.float32)
+    truth = np.repeat([0, 1], 200)
+    return features + rng.normal(0, 0.05, features.shape).astype(np.float32), truth
+
+
+def test_picks_a_method_and_predicts_every_image() -> None:
+    features, truth = two_moons_on_a_line()
+    labeled = np.array([0, 1, 2, 3, 200, 201, 202, 203])
+
+    report = train_best_classifier(features, labeled, truth[labeled], num_classes=2)
+
+    assert report.method in report.cross_validated_accuracy
+    assert report.probabilities.shape == (400, 2)
+    np.testing.assert_allclose(report.probabilities.sum(1), 1.0, atol=1e-4)
+    assert report.out_of_fold.shape == (8, 2)
+    assert (report.probabilities.argmax(1) == truth).mean() > 0.9
+
+
+def test_best_method_has_the_highest_cross_validated_accuracy() -> None:
+    features, truth = two_moons_on_a_line(seed=1)
+    labeled = np.arange(0, 400, 20)
+
+    report = train_best_classifier(features, labeled, truth[labeled], num_classes=2)
+
+    assert report.cross_validated_accuracy[report.method] == max(
+        report.cross_validated_accuracy.values()
+    )
+
+
+def test_one_label_is_refused() -> None:
+    features, _ = two_moons_on_a_line()
+
+    with pytest.raises(ValueError, match="at least two"):
+        train_best_classifier(features, np.array([0]), np.array([0]), num_classes=2)
+
+
+def test_quality_summary_counts_confusions() -> None:
+    out_of_fold = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])
+    labels = np.array([0, 1, 1])
+
+    quality = summarize_quality(out_of_fold, labels, num_classes=2)
+
+    assert quality["confusion_matrix"] == [[1, 0], [1, 1]]
+    assert quality["per_class_accuracy"] == [1.0, 0.5]
+    assert quality["accuracy"] == pytest.approx(2 / 3)

@@ -1,0 +1,55 @@
+"""Handlers of the learning jobs: thin wrappers around labelapp.learning services."""
+
+from typing import Any
+
+from labelapp.learning.embedding import project_representations
+from labelapp.learning.label_queue import refresh_queue
+from labelapp.learning.models import ModelVersion
+from labelapp.learning.predicting import predict_project
+from labelapp.learning.pretraining import pretrain_project
+from labelapp.learning.training import train_classifier
+from workers.handlers.context import JobContext
+
+
+def _services(context: JobContext) -> tuple[Any, ...]:
+    return context.device, context.progress, context.cancel_requested, context.log
+
+
+def run_pretrain(context: JobContext) -> dict[str, Any]:
+    result = pretrain_project(context.job, *_services(context))
+    _refresh_queue(context)
+    return result
+
+
+def run_embed(context: JobContext) -> dict[str, Any]:
+    image_ids, _ = project_representations(context.job, *_services(context))
+    return {"images": len(image_ids)}
+
+
+def run_train(context: JobContext) -> dict[str, Any]:
+    return train_classifier(context.job, *_services(context))
+
+
+def run_predict(context: JobContext) -> dict[str, Any]:
+    result = predict_project(context.job, context.progress)
+    _refresh_queue(context)
+    return result
+
+
+def run_retrain(context: JobContext) -> dict[str, Any]:
+    """Train, predict every image, and refresh the label-next queue: one click."""
+    trained = train_classifier(context.job, *_services(context))
+    context.progress(0.95, "Storing predictions")
+    version = ModelVersion.objects.get(pk=trained["model_version"])
+    predicted = predict_project(context.job, lambda *_args, **_kw: None, version=version)
+    queued = _refresh_queue(context)
+    return {**trained, "predictions": predicted["predictions"], "queued": queued}
+
+
+def _refresh_queue(context: JobContext) -> int:
+    project = context.job.project
+    assert project is not None
+    project.refresh_from_db()
+    context.progress(None, "Picking the images to label next")
+    image_ids, representations = project_representations(context.job, *_services(context))
+    return refresh_queue(project, image_ids, representations)
