@@ -142,7 +142,10 @@ def accept_predictions(request: HttpRequest, access: ProjectAccess) -> HttpRespo
     minimum_confidence = form.cleaned_data["minimum_confidence"]
     if request.method == "POST":
         accepted = labeling.accept_predictions(project, request.user, minimum_confidence)
-        messages.success(request, f"Accepted {accepted} predictions as labels.")
+        expected = form.cleaned_data["expected_count"]
+        changed = "" if expected in (None, accepted) else f" (the preview said {expected}: "
+        changed += "labels or predictions changed meanwhile)" if changed else ""
+        messages.success(request, f"Accepted {accepted} predictions as labels{changed}.")
         return redirect("project-labeling", project_id=project.pk)
     context["preview"] = labeling.preview_acceptance(project, minimum_confidence)
     return render(request, "images/accept_predictions.html", context)
