@@ -9,7 +9,7 @@ through Django's test Client (the whole server side: middleware, queries, templa
         .venv/bin/python benchmarks/labeling_page.py --requests 60
 
 Prints a table (median and p95 per page, and the ratio to the project list, timed in the
-same run) and writes JSON to benchmarks/results/labeling_page.json.
+same run) and writes JSON to benchmarks/results/labeling_page-<database>.json.
 """
 
 import argparse
@@ -165,7 +165,7 @@ def main() -> None:
         "page_size": 200,
         "pages": results,
     }
-    path = RESULTS / "labeling_page.json"
+    path = RESULTS / f"labeling_page-{connection.vendor}.json"
     path.write_text(json.dumps(output, indent=2), encoding="utf-8")
     print(f"\nwrote {path}")
 

@@ -54,7 +54,9 @@ def _project_detail(project: Project, role: str) -> dict[str, Any]:
     counts = project.images.aggregate(
         images=Count("id"), labeled=Count("id", filter=Q(current_label__isnull=False))
     )
-    classes = [LabelClassOut.from_orm(c).dict() for c in project.classes.all()]
+    classes = [
+        {"id": c.pk, "name": c.name, "color": c.color, "key": c.key} for c in project.classes.all()
+    ]
     return {**_project_out(project, role), **counts, "classes": classes}
 
 
