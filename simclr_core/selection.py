@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 from numpy.typing import NDArray
-from sklearn.cluster import MiniBatchKMeans
 
 UNCERTAINTY_MEASURES = ("least_confidence", "margin", "entropy")
 STRATEGY_NAMES = ("random", *UNCERTAINTY_MEASURES, "typical", "core_set", "default")
@@ -119,18 +119,44 @@ def select_uncertain(
     ]
 
 
-def cluster_representations(points: FloatArray, cluster_count: int, seed: int) -> IndexArray:
-    """k-means cluster id per row of ``points`` ``(images, dim)`` via MiniBatchKMeans."""
+def cluster_representations(
+    points: FloatArray, cluster_count: int, seed: int, iterations: int = 10
+) -> IndexArray:
+    """k-means cluster id ``(images,)`` for unit rows ``points`` ``(images, dim)``, in torch.
+
+    Greedy k-means++ seeding on a sample of ``max(10 k, 5000)`` rows, Lloyd iterations on at
+    most 50,000 rows, then one blocked assignment of every row: seconds for 100,000 x 512.
+    """
     cluster_count = max(1, min(cluster_count, len(points)))
-    if cluster_count == 1:
-        return np.zeros(len(points), dtype=np.int64)
-    model = MiniBatchKMeans(
-        n_clusters=cluster_count,
-        batch_size=max(4096, 3 * cluster_count),
-        n_init=1,
-        random_state=seed,
+    generator = torch.Generator().manual_seed(seed)
+    rows = torch.from_numpy(np.ascontiguousarray(points, dtype=np.float32))
+    sample = rows[torch.randperm(len(rows), generator=generator)[: max(10 * cluster_count, 5000)]]
+    chosen = [int(torch.randint(len(sample), (1,), generator=generator))]
+    squared = (2.0 - 2.0 * sample @ sample[chosen[0]]).clamp_min(0.0)
+    trials = 2 + int(np.log(cluster_count))  # greedy k-means++, as scikit-learn does
+    for _ in range(cluster_count - 1):
+        candidates = torch.multinomial(squared + 1e-12, trials, True, generator=generator)
+        distances = torch.minimum(squared, (2.0 - 2.0 * sample[candidates] @ sample.T).clamp_min(0))
+        best = int(distances.sum(dim=1).argmin())
+        chosen.append(int(candidates[best]))
+        squared = distances[best]
+    centres = sample[chosen].clone()
+    fitting = rows[torch.randperm(len(rows), generator=generator)[:50_000]]
+    for _ in range(iterations):
+        assigned = _assign_to_centres(fitting, centres)
+        sums = torch.zeros_like(centres).index_add_(0, assigned, fitting)
+        counts = torch.bincount(assigned, minlength=cluster_count)
+        filled = counts > 0  # an empty cluster keeps its old centre
+        centres[filled] = sums[filled] / counts[filled, None].float()
+    return _assign_to_centres(rows, centres).numpy().astype(np.int64)
+
+
+def _assign_to_centres(rows: torch.Tensor, centres: torch.Tensor) -> torch.Tensor:
+    """Nearest centre per row, blocked: argmax of ``x.c - |c|^2 / 2``."""
+    half_norms = 0.5 * (centres * centres).sum(dim=1)
+    return torch.cat(
+        [(block @ centres.T - half_norms).argmax(dim=1) for block in torch.split(rows, 8192)]
     )
-    return np.asarray(model.fit_predict(points), dtype=np.int64)
 
 
 def compute_typicality(
