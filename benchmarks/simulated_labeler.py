@@ -1,0 +1,448 @@
+"""Simulated labeler: how fast each selection strategy turns labels into test accuracy.
+
+Starting from zero labels on CIFAR-10, each round a strategy picks images until the cumulative
+budget is reached, their true labels are revealed, the classifiers are refit and test accuracy
+is recorded. Runs on precomputed representations, so a CPU finishes in minutes:
+
+    .venv/bin/python benchmarks/simulated_labeler.py \
+        --representations benchmarks/results/cifar10_representations.npz
+
+Without that file (train_h, train_y, test_h, test_y) it builds a stand-in: PCA of raw pixels
+from ../shared/datasets/cifar10-jpeg.tar.gz, cached under var/. ``--scale`` instead times
+picking 100 of 100,000 images (dim 512). Prints tables; writes JSON and a PNG to
+benchmarks/results/.
+"""
+
+import argparse
+import io
+import json
+import tarfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image, ImageDraw
+
+from simclr_core import selection
+from simclr_core.knn import find_nearest_neighbors
+from simclr_core.label_propagation import build_knn_graph, propagate_labels
+from simclr_core.linear_probe import fit_linear_probe
+from simclr_core.near_duplicates import find_near_duplicate_pairs
+from simclr_core.projection_2d import project_to_2d
+
+ROOT = Path(__file__).resolve().parents[1]
+ARCHIVE = ROOT.parent / "shared" / "datasets" / "cifar10-jpeg.tar.gz"
+STAND_IN_CACHE = ROOT / "var" / "cifar10_pixel_pca.npz"
+RESULTS = ROOT / "benchmarks" / "results"
+Summary = dict[str, dict[str, dict[str, Any]]]  # strategy -> classifier -> mean/std/auc
+CLASS_NAMES = [
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
+]
+
+
+# ---------------------------------------------------------------- representations
+
+
+def read_cifar10_pixels(archive: Path) -> dict[str, np.ndarray]:
+    """Decode the JPEG archive straight from the tar: images (n, 3072) uint8 and labels (n,)."""
+    images: dict[str, list[np.ndarray]] = {"train": [], "test": []}
+    labels: dict[str, list[int]] = {"train": [], "test": []}
+    with tarfile.open(archive) as tar:
+        for member in tar:
+            parts = member.name.split("/")
+            if not member.isfile() or len(parts) != 3 or parts[1] not in CLASS_NAMES:
+                continue
+            data = tar.extractfile(member).read()  # type: ignore[union-attr]
+            pixels = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=np.uint8)
+            images[parts[0]].append(pixels.reshape(-1))
+            labels[parts[0]].append(CLASS_NAMES.index(parts[1]))
+    return {
+        f"{split}_{kind}": np.stack(images[split]) if kind == "pixels" else np.array(labels[split])
+        for split in ("train", "test")
+        for kind in ("pixels", "y")
+    }
+
+
+def build_stand_in(dimension: int = 256) -> dict[str, np.ndarray]:
+    """PCA of standardised raw pixels, fit on train: a weak stand-in for SimCLR features."""
+    if STAND_IN_CACHE.exists():
+        return dict(np.load(STAND_IN_CACHE))
+    raw = read_cifar10_pixels(ARCHIVE)
+    train = torch.from_numpy(raw["train_pixels"]).float() / 255.0
+    test = torch.from_numpy(raw["test_pixels"]).float() / 255.0
+    mean, std = train.mean(0), train.std(0)
+    _, _, components = torch.pca_lowrank((train - mean) / std, q=dimension, center=True, niter=4)
+    arrays = {
+        "train_h": ((train - mean) / std @ components).numpy().astype(np.float32),
+        "train_y": raw["train_y"],
+        "test_h": ((test - mean) / std @ components).numpy().astype(np.float32),
+        "test_y": raw["test_y"],
+    }
+    STAND_IN_CACHE.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(STAND_IN_CACHE, **arrays)  # type: ignore[arg-type]
+    return arrays
+
+
+def load_representations(path: Path | None) -> tuple[dict[str, np.ndarray], str]:
+    """The representations to benchmark on, and a line saying which they are."""
+    if path is not None and path.exists():
+        return dict(np.load(path)), f"SimCLR representations from {path}"
+    if path is not None:
+        print(f"!! {path} not found: falling back to the pixel-PCA stand-in")
+    return build_stand_in(), "STAND-IN: PCA(256) of raw CIFAR-10 pixels (not SimCLR)"
+
+
+# ---------------------------------------------------------------- classifiers
+
+
+class LabelPropagation:
+    """simclr_core's label propagation (Zhou et al. 2004 on a cos^3 kNN graph, Iscen et al.
+    2019) over the training images; a test image then takes the similarity-weighted vote of
+    its 20 nearest training images' propagated distributions (the inductive step)."""
+
+    def __init__(self, train_h: np.ndarray, test_h: np.ndarray, neighbour_count: int = 20) -> None:
+        self.graph = build_knn_graph(train_h, neighbors=neighbour_count)
+        similarities, indices = find_nearest_neighbors(
+            torch.from_numpy(np.asarray(test_h, dtype=np.float32)),
+            torch.from_numpy(np.asarray(train_h, dtype=np.float32)),
+            neighbour_count,
+        )
+        self.test_indices = indices.numpy()
+        self.test_weights = similarities.clamp_min(0).pow(3).numpy()
+
+    def fit_predict(
+        self, labeled: np.ndarray, labels: np.ndarray, class_count: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Probabilities for train (n, C) and test (m, C) from the labels at ``labeled``."""
+        train = propagate_labels(self.graph, labeled, labels, class_count)
+        train[labeled] = np.eye(class_count, dtype=train.dtype)[labels]  # known labels are known
+        votes = np.einsum("mk,mkc->mc", self.test_weights, train[self.test_indices])
+        totals = votes.sum(axis=1, keepdims=True)
+        test = np.where(totals > 0, votes / np.maximum(totals, 1e-12), 1.0 / class_count)
+        return train, test
+
+
+def fit_linear(
+    train_h: np.ndarray,
+    labeled: np.ndarray,
+    labels: np.ndarray,
+    test_h: np.ndarray,
+    class_count: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """simclr_core's linear probe (standardised h, logistic regression, C=0.1), uncalibrated:
+    probabilities for train (n, C) and test (m, C)."""
+    probe = fit_linear_probe(
+        train_h[labeled], labels, class_count, unlabeled_features=train_h, calibrate=False
+    )
+    return probe.predict_probabilities(train_h), probe.predict_probabilities(test_h)
+
+
+# ---------------------------------------------------------------- simulation
+
+STRATEGIES = ("random", "least_confidence", "margin", "entropy", "typical", "core_set", "default")
+CLASSIFIERS = ("propagation", "linear")
+
+
+def pick_batch(
+    strategy: str,
+    train_h: np.ndarray,
+    labeled: np.ndarray,
+    count: int,
+    probabilities: np.ndarray | None,
+    seed: int,
+) -> list[int]:
+    """Indices a strategy picks; uncertainty strategies start with a random batch (no model)."""
+    if strategy in selection.UNCERTAINTY_MEASURES and probabilities is None:
+        strategy = "random"
+    picks = selection.select_batch(
+        strategy, train_h, labeled, count, probabilities, CLASS_NAMES, seed
+    )
+    return [pick.index for pick in picks]
+
+
+def simulate(
+    strategy: str,
+    data: dict[str, np.ndarray],
+    propagation: LabelPropagation,
+    budgets: list[int],
+    seed: int,
+    selection_model: str,
+) -> dict[str, list[float]]:
+    """One labeling session: test accuracy of each classifier at each cumulative budget."""
+    class_count = int(data["train_y"].max()) + 1
+    labeled = np.zeros(0, dtype=np.int64)
+    probabilities: np.ndarray | None = None
+    curves: dict[str, list[float]] = {name: [] for name in (*CLASSIFIERS, "select_seconds")}
+    for round_number, budget in enumerate(budgets):
+        started = time.perf_counter()
+        chosen = pick_batch(
+            strategy,
+            data["train_h"],
+            labeled,
+            budget - len(labeled),
+            probabilities,
+            seed * 1000 + round_number,
+        )
+        curves["select_seconds"].append(time.perf_counter() - started)
+        assert not set(chosen) & set(labeled.tolist()), "a labeled image was picked again"
+        labeled = np.concatenate([labeled, np.array(chosen, dtype=np.int64)])
+        labels = data["train_y"][labeled]
+        fitted = {
+            "propagation": propagation.fit_predict(labeled, labels, class_count),
+            "linear": fit_linear(data["train_h"], labeled, labels, data["test_h"], class_count),
+        }
+        for name, (_, test_probabilities) in fitted.items():
+            curves[name].append(float((test_probabilities.argmax(1) == data["test_y"]).mean()))
+        probabilities = fitted[selection_model][0]
+    return curves
+
+
+def measure_full_label_accuracy(
+    data: dict[str, np.ndarray], propagation: LabelPropagation
+) -> dict[str, float]:
+    """Each classifier's test accuracy with all training labels (the 100% reference)."""
+    class_count = int(data["train_y"].max()) + 1
+    everything = np.arange(len(data["train_y"]))
+    fitted = {
+        "propagation": propagation.fit_predict(everything, data["train_y"], class_count),
+        "linear": fit_linear(
+            data["train_h"], everything, data["train_y"], data["test_h"], class_count
+        ),
+    }
+    return {
+        name: float((test.argmax(1) == data["test_y"]).mean()) for name, (_, test) in fitted.items()
+    }
+
+
+def area_under_curve(budgets: list[int], accuracies: list[float]) -> float:
+    """Trapezoidal area under accuracy vs log(budget), divided by the log-budget range."""
+    positions = np.log(np.asarray(budgets, dtype=np.float64))
+    return float(np.trapezoid(accuracies, positions) / (positions[-1] - positions[0]))
+
+
+# ---------------------------------------------------------------- reporting
+
+
+def summarize(
+    runs: dict[str, list[dict[str, list[float]]]], budgets: list[int]
+) -> dict[str, dict[str, dict[str, list[float] | float]]]:
+    """Mean and standard deviation over seeds of every curve and of its area under curve."""
+    summary: dict[str, dict[str, dict[str, list[float] | float]]] = {}
+    for strategy, seeds in runs.items():
+        summary[strategy] = {}
+        for classifier in CLASSIFIERS:
+            curves = np.array([run[classifier] for run in seeds])
+            areas = np.array([area_under_curve(budgets, list(curve)) for curve in curves])
+            summary[strategy][classifier] = {
+                "mean": curves.mean(0).tolist(),
+                "std": curves.std(0).tolist(),
+                "auc_mean": float(areas.mean()),
+                "auc_std": float(areas.std()),
+            }
+    return summary
+
+
+def format_table(summary: Summary, budgets: list[int], classifier: str, full: float) -> str:
+    """Accuracy (%) mean +- std per strategy and budget, AUC, and the gain over random."""
+    header = f"{'strategy':<17}" + "".join(f"{b:>13}" for b in budgets) + f"{'AUC':>13}"
+    lines = [f"classifier: {classifier} (all 50,000 labels: {100 * full:.1f}%)", header]
+    random_mean = np.array(summary["random"][classifier]["mean"])
+    for strategy, by_classifier in summary.items():
+        entry = by_classifier[classifier]
+        cells = [
+            f"{100 * m:6.1f} +-{100 * s:4.1f}"
+            for m, s in zip(entry["mean"], entry["std"], strict=True)
+        ]
+        auc = f"{100 * entry['auc_mean']:6.1f} +-{100 * entry['auc_std']:4.1f}"
+        lines.append(f"{strategy:<17}" + "".join(f"{c:>13}" for c in cells) + f"{auc:>13}")
+        if strategy != "random":
+            gains = 100 * (np.array(entry["mean"]) - random_mean)
+            lines.append(f"{'  vs random':<17}" + "".join(f"{g:>+13.1f}" for g in gains))
+    return "\n".join(lines)
+
+
+PALETTE = [(120, 120, 120), (31, 119, 180), (255, 127, 14), (44, 160, 44), (148, 103, 189)]
+PALETTE += [(140, 86, 75), (214, 39, 40), (23, 190, 207)]
+
+
+class Panel:
+    """One chart area: maps (log budget, accuracy) to pixels inside ``box``."""
+
+    def __init__(self, box: tuple[int, int, int, int], logs: np.ndarray, low: float, high: float):
+        self.left, self.top, self.right, self.bottom = box
+        self.logs, self.low, self.high = logs, low, high
+
+    def to_xy(self, budget_log: float, accuracy: float) -> tuple[float, float]:
+        share_x = (budget_log - self.logs[0]) / (self.logs[-1] - self.logs[0])
+        share_y = (accuracy - self.low) / max(self.high - self.low, 1e-6)
+        x = self.left + share_x * (self.right - self.left)
+        return x, self.bottom - share_y * (self.bottom - self.top)
+
+    def draw_axes(self, draw: ImageDraw.ImageDraw, budgets: list[int], caption: str) -> None:
+        draw.rectangle((self.left, self.top, self.right, self.bottom), outline="black")
+        draw.text((self.left, self.bottom + 25), caption, fill="black")
+        for budget, budget_log in zip(budgets, self.logs, strict=True):
+            x, _ = self.to_xy(budget_log, self.low)
+            draw.line((x, self.bottom, x, self.bottom + 4), fill="black")
+            draw.text((x - 8, self.bottom + 7), str(budget), fill="black")
+        for tick in np.arange(self.low, self.high + 1e-9, 0.1):
+            _, y = self.to_xy(self.logs[0], tick)
+            draw.line((self.left - 4, y, self.left, y), fill="black")
+            draw.text((self.left - 32, y - 6), f"{100 * tick:.0f}%", fill="black")
+
+
+def draw_curves(summary: Summary, budgets: list[int], path: Path, title: str) -> None:
+    """Accuracy vs labels (log axis), one panel per classifier, drawn with Pillow only."""
+    panel_width, height = 560, 420
+    image = Image.new("RGB", (panel_width * len(CLASSIFIERS), height), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((10, 5), title, fill="black")
+    means = [v for entry in summary.values() for c in CLASSIFIERS for v in entry[c]["mean"]]
+    low, high = np.floor(min(means) * 10) / 10, np.ceil(max(means) * 10) / 10
+    for number, classifier in enumerate(CLASSIFIERS):
+        box = (number * panel_width + 60, 40, (number + 1) * panel_width - 20, height - 50)
+        panel = Panel(box, np.log(budgets), low, high)
+        panel.draw_axes(draw, budgets, f"{classifier}: test accuracy vs labels (log scale)")
+        for line, (strategy, entry) in enumerate(summary.items()):
+            color = PALETTE[line % len(PALETTE)]
+            points = [
+                panel.to_xy(b, m)
+                for b, m in zip(panel.logs, entry[classifier]["mean"], strict=True)
+            ]
+            draw.line(points, fill=color, width=4 if strategy == "default" else 2)
+            legend_y = panel.top + 10 + 14 * line
+            draw.line((panel.left + 10, legend_y, panel.left + 30, legend_y), fill=color, width=3)
+            draw.text((panel.left + 35, legend_y - 6), strategy, fill=color)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path)
+
+
+# ---------------------------------------------------------------- scale
+
+
+def make_scale_data(image_count: int, dim: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Clustered synthetic representations, random 10-class probabilities, 1000 labeled."""
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(200, dim)).astype(np.float32)
+    noise = rng.normal(size=(image_count, dim)).astype(np.float32)
+    points = centres[rng.integers(0, 200, image_count)] + 2 * noise
+    probabilities = rng.dirichlet(np.ones(10), size=image_count).astype(np.float32)
+    return points, probabilities, rng.choice(image_count, 1000, replace=False)
+
+
+def time_at_scale(
+    image_count: int = 100_000, dim: int = 512, count: int = 100
+) -> list[dict[str, Any]]:
+    """Seconds each strategy takes to pick ``count`` of ``image_count`` images (one run each),
+    plus the 2-D map and, when ``image_count`` is given, the near-duplicate scan."""
+    points, probabilities, labeled = make_scale_data(image_count, dim)
+    cases: list[tuple[str, Callable[[], object]]] = [
+        ("default, cold start (typical)", lambda: selection.select_default(points, [], count)),
+        (
+            "default, 1000 labeled",
+            lambda: selection.select_default(points, labeled, count, probabilities),
+        ),
+        ("typical, 1000 labeled", lambda: selection.select_typical(points, labeled, count)),
+        ("core_set, 1000 labeled", lambda: selection.select_core_set(points, labeled, count)),
+        ("margin, 1000 labeled", lambda: selection.select_uncertain(probabilities, labeled, count)),
+        ("random, 1000 labeled", lambda: selection.select_random(image_count, labeled, count)),
+        ("2-D map (PCA)", lambda: project_to_2d(points)),
+        ("near-duplicates, cos >= 0.95", lambda: find_near_duplicate_pairs(points, 0.95)),
+    ]
+    print(f"timing on {image_count:,} x {dim} synthetic clustered representations, {count} picks")
+    rows = []
+    for name, run in cases:
+        started = time.perf_counter()
+        run()
+        rows.append({"case": name, "seconds": round(time.perf_counter() - started, 2)})
+        print(f"  {name:<32} {rows[-1]['seconds']:7.2f} s", flush=True)
+    return rows
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def parse_arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    default_file = RESULTS / "cifar10_representations.npz"
+    parser.add_argument("--representations", type=Path, default=default_file)
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--budgets", default="10,20,40,100,250,500,1000")
+    parser.add_argument("--strategies", default=",".join(STRATEGIES))
+    parser.add_argument("--selection-model", choices=CLASSIFIERS, default="propagation")
+    parser.add_argument("--scale", action="store_true", help="only time picking 100 of 100,000")
+    parser.add_argument("--tag", default="", help="suffix for the output file names")
+    return parser.parse_args()
+
+
+def main() -> None:
+    arguments = parse_arguments()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    if arguments.scale:
+        rows = time_at_scale()
+        (RESULTS / f"selection_scale{arguments.tag}.json").write_text(json.dumps(rows, indent=2))
+        return
+    data, description = load_representations(arguments.representations)
+    budgets = [int(b) for b in arguments.budgets.split(",")]
+    shapes = f"train {data['train_h'].shape}, test {data['test_h'].shape}"
+    print(f"representations: {description}; {shapes}")
+    started = time.perf_counter()
+    propagation = LabelPropagation(data["train_h"], data["test_h"])
+    full = measure_full_label_accuracy(data, propagation)
+    print(f"graph + all-label references in {time.perf_counter() - started:.0f} s: {full}")
+    runs: dict[str, list[dict[str, list[float]]]] = {}
+    for strategy in arguments.strategies.split(","):
+        runs[strategy] = []
+        for seed in range(arguments.seeds):
+            started = time.perf_counter()
+            run = simulate(strategy, data, propagation, budgets, seed, arguments.selection_model)
+            runs[strategy].append(run)
+            print(f"{strategy} seed {seed}: {time.perf_counter() - started:.0f} s", flush=True)
+    summary = summarize(runs, budgets)
+    print(f"\nrepresentations: {description}")
+    for classifier in CLASSIFIERS:
+        print("\n" + format_table(summary, budgets, classifier, full[classifier]))
+    report_targets(summary, budgets, full)
+    stem = RESULTS / f"simulated_labeler{arguments.tag}"
+    record = {"representations": description, "budgets": budgets, "full_label_accuracy": full}
+    record |= {"selection_model": arguments.selection_model, "summary": summary, "runs": runs}
+    stem.with_suffix(".json").write_text(json.dumps(record, indent=2))
+    draw_curves(summary, budgets, stem.with_suffix(".png"), f"CIFAR-10, {description}")
+    print(f"\nwrote {stem}.json and .png")
+
+
+def report_targets(summary: Summary, budgets: list[int], full: dict[str, float]) -> None:
+    """The issue's targets for the default strategy, checked against the measured numbers."""
+    if "default" not in summary or "random" not in summary:
+        return
+    print("\ntargets (default strategy; spread = std of default + std of random over seeds):")
+    for classifier in CLASSIFIERS:
+        default, random = summary["default"][classifier], summary["random"][classifier]
+        for index, budget in enumerate(budgets):
+            gain = 100 * (default["mean"][index] - random["mean"][index])
+            spread = 100 * (default["std"][index] + random["std"][index])
+            floor = 10.0 if budget <= 40 else -spread
+            verdict = "met" if gain >= floor else "NOT MET"
+            line = f"{budget:>5} labels: {gain:+5.1f} vs random (need >= {floor:+.1f}) {verdict}"
+            print(f"  {classifier:<12} {line}")
+        if 40 in budgets:
+            ratio = 100 * default["mean"][budgets.index(40)] / full[classifier]
+            verdict = "met" if ratio >= 85 else "NOT MET"
+            line = f"40 labels: {ratio:.1f}% of its all-label accuracy (need >= 85%) {verdict}"
+            print(f"  {classifier:<12} {line}")
+
+
+if __name__ == "__main__":
+    main()
