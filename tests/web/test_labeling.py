@@ -143,3 +143,17 @@ def test_accepting_with_a_confidence_above_one_is_explained(client: Client, team
 
     assert response.status_code == 400
     assert "less than or equal to 1" in response.content.decode()
+
+
+def test_class_names_are_escaped_on_the_labeling_page(client: Client, team: Team) -> None:
+    cat = team.classes[0]
+    cat.name = "<img src=x onerror=alert(1)>"
+    cat.save()
+    make_images(team.project, 1)
+    client.force_login(team.viewer)
+
+    page = client.get(f"/projects/{team.project.pk}/images/").content.decode()
+
+    assert "<img src=x onerror" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page  # the legend button
+    assert "\\u003Cimg src=x onerror=alert(1)\\u003E" in page  # the script's JSON data

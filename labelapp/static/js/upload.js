@@ -12,18 +12,20 @@
   const bar = document.getElementById("upload-bar");
   const statusLine = document.getElementById("upload-status");
   const report = document.getElementById("upload-report");
-  const accepted = /\.(jpe?g|png|webp|zip)$/i;
+  // A folder often holds other files (.DS_Store, notes): only likely pictures are sent from
+  // it. Files picked one by one are all sent; the server says why it refuses any.
+  const likelyPicture = /\.(jpe?g|png|webp|gif|bmp|tiff?|zip)$/i;
   let files = [];
 
-  function choose(list) {
-    files = Array.from(list).filter((f) => accepted.test(f.name));
+  function choose(list, fromFolder) {
+    files = Array.from(list).filter((f) => !fromFolder || likelyPicture.test(f.name));
     const skipped = list.length - files.length;
     picked.textContent = files.length + " file" + (files.length === 1 ? "" : "s") + " chosen" +
       (skipped ? " (" + skipped + " other files skipped)" : "") + ".";
     button.disabled = files.length === 0;
   }
-  pickFiles.addEventListener("change", () => choose(pickFiles.files));
-  pickFolder.addEventListener("change", () => choose(pickFolder.files));
+  pickFiles.addEventListener("change", () => choose(pickFiles.files, false));
+  pickFolder.addEventListener("change", () => choose(pickFolder.files, true));
 
   const problems = document.getElementById("upload-problems");
   const addedBox = document.getElementById("upload-added");
