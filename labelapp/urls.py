@@ -26,4 +26,5 @@ urlpatterns = [
     path("", include("labelapp.accounts.urls")),
     path("", include("labelapp.images.urls")),
     path("", include("labelapp.projects.urls")),
+    path("", include("labelapp.insights.urls")),
 ]

@@ -1,0 +1,128 @@
+"""Near-duplicate images: groups whose representations are almost the same direction.
+
+Pairs are found once per encoder version at the lowest threshold the page offers and
+cached; any higher threshold is then a filter over those pairs, so moving the threshold
+control costs milliseconds. The one-off search is capped at ``MAX_IMAGES``.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from labelapp.images.models import Image
+from labelapp.insights.stored_arrays import cached_arrays, embedded_count, representations_key
+from labelapp.learning.models import ModelVersion
+from labelapp.learning.versions import load_representations
+from labelapp.projects.models import Project
+from labelapp.projects.tiles import url_template
+from simclr_core.near_duplicates import (
+    NearDuplicatePair,
+    find_near_duplicate_pairs,
+    group_near_duplicates,
+)
+
+MAX_IMAGES = 20_000
+LOWEST_THRESHOLD = 0.80
+DEFAULT_THRESHOLD = 0.95
+MAX_PAIRS = 200_000
+MAX_GROUPS_SHOWN = 100
+
+
+@dataclass(frozen=True)
+class DuplicateImage:
+    image_id: int
+    name: str
+    thumbnail_url: str
+    detail_url: str
+    label_name: str
+    label_color: str
+
+
+@dataclass(frozen=True)
+class DuplicateReport:
+    threshold: float
+    groups: list[list[DuplicateImage]]
+    group_count: int
+    image_count: int  # images searched
+    problem: str = ""
+
+
+def parse_threshold(text: str | None) -> float:
+    """The threshold from the query string; raises ValueError with a readable message."""
+    if text is None or text.strip() == "":
+        return DEFAULT_THRESHOLD
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError("The similarity threshold must be a number such as 0.95.") from None
+    if not LOWEST_THRESHOLD <= value <= 1.0:
+        raise ValueError(f"The similarity threshold must be between {LOWEST_THRESHOLD} and 1.0.")
+    return value
+
+
+def _pairs_of(version: ModelVersion) -> dict[str, np.ndarray]:
+    image_ids, representations = load_representations(version)
+    pairs = find_near_duplicate_pairs(representations, LOWEST_THRESHOLD, max_pairs=MAX_PAIRS)
+    return {
+        "image_ids": image_ids.astype(np.int64),
+        "first": np.array([pair.first for pair in pairs], dtype=np.int64),
+        "second": np.array([pair.second for pair in pairs], dtype=np.int64),
+        "similarity": np.array([pair.similarity for pair in pairs], dtype=np.float32),
+    }
+
+
+def _describe(project: Project, groups: list[list[int]]) -> list[list[DuplicateImage]]:
+    wanted = {image_id for group in groups for image_id in group}
+    images = {
+        image.pk: image
+        for image in Image.objects.filter(project=project, pk__in=wanted)
+        .select_related("current_label")
+        .only("id", "original_name", "content_hash", "current_label__name", "current_label__color")
+    }
+    thumbnail = url_template("image-thumbnail-hashed", project.pk, hashed=True)
+    detail = url_template("image-detail", project.pk)
+    described = []
+    for group in groups:
+        members = [
+            DuplicateImage(
+                image_id=image.pk,
+                name=image.original_name,
+                thumbnail_url=thumbnail.format(image_id=image.pk, hash=image.content_hash),
+                detail_url=detail.format(image_id=image.pk),
+                label_name=image.current_label.name if image.current_label else "",
+                label_color=image.current_label.color if image.current_label else "",
+            )
+            for image_id in group
+            if (image := images.get(image_id)) is not None
+        ]
+        if len(members) > 1:  # an image deleted since the embedding leaves a smaller group
+            described.append(members)
+    return described
+
+
+def find_duplicate_groups(project: Project, threshold: float) -> DuplicateReport:
+    version = project.current_encoder
+    if version is None or not version.representations:
+        problem = "No representations yet: run Embed (or Pretrain) first."
+        return DuplicateReport(threshold, [], 0, 0, problem)
+    count = embedded_count(version)
+    if count > MAX_IMAGES:
+        problem = (
+            f"This project has {count:,} embedded images; the duplicate search here handles "
+            f"up to {MAX_IMAGES:,}. Run it on a subset or ask an administrator."
+        )
+        return DuplicateReport(threshold, [], 0, count, problem)
+    key = f"duplicates/{representations_key(version)}"
+    stored = cached_arrays(key, lambda: _pairs_of(version))
+    keep = stored["similarity"] >= threshold
+    pairs = [
+        NearDuplicatePair(int(first), int(second), float(similarity))
+        for first, second, similarity in zip(
+            stored["first"][keep], stored["second"][keep], stored["similarity"][keep], strict=True
+        )
+    ]
+    positions = group_near_duplicates(pairs, count)
+    image_ids = stored["image_ids"]
+    groups = [[int(image_ids[position]) for position in group] for group in positions]
+    described = _describe(project, groups[: MAX_GROUPS_SHOWN * 2])[:MAX_GROUPS_SHOWN]
+    return DuplicateReport(threshold, described, len(groups), count)

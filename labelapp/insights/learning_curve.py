@@ -1,0 +1,82 @@
+"""The learning curve as an SVG drawn on the server: accuracy against number of labels.
+
+Pure geometry, no JavaScript: each classifier version is one point, x = how many labels it
+was trained on, y = its cross-validated accuracy (0 to 100 %).
+"""
+
+from dataclasses import dataclass
+
+WIDTH, HEIGHT = 640, 260
+LEFT, RIGHT, TOP, BOTTOM = 48, 16, 14, 36
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    x: float
+    y: float
+    label_count: int
+    accuracy: float
+    version_number: int
+
+    @property
+    def title(self) -> str:
+        return f"v{self.version_number}: {self.accuracy:.1%} with {self.label_count} labels"
+
+
+@dataclass(frozen=True)
+class Tick:
+    position: float
+    text: str
+
+
+@dataclass(frozen=True)
+class LearningCurve:
+    width: int
+    height: int
+    points: list[CurvePoint]
+    x_ticks: list[Tick]
+    y_ticks: list[Tick]
+    left: int = LEFT
+    right: int = WIDTH - RIGHT
+    top: int = TOP
+    bottom: int = HEIGHT - BOTTOM
+
+    @property
+    def polyline(self) -> str:
+        return " ".join(f"{point.x:.1f},{point.y:.1f}" for point in self.points)
+
+
+def _nice_step(span: float, wanted_ticks: int = 6) -> int:
+    raw = max(span / wanted_ticks, 1.0)
+    magnitude = 10 ** (len(str(int(raw))) - 1)
+    for multiple in (1, 2, 5, 10):
+        if raw <= multiple * magnitude:
+            return int(multiple * magnitude)
+    return int(10 * magnitude)
+
+
+def draw_learning_curve(measurements: list[tuple[int, int, float]]) -> LearningCurve | None:
+    """``measurements``: (version number, label count, accuracy in [0, 1]) per version.
+
+    Returns None when there is nothing to draw. Versions are ordered by label count.
+    """
+    if not measurements:
+        return None
+    ordered = sorted(measurements, key=lambda item: (item[1], item[0]))
+    step = _nice_step(max(item[1] for item in ordered))
+    x_max = max(step, -(-max(item[1] for item in ordered) // step) * step)
+    plot_width, plot_height = WIDTH - RIGHT - LEFT, HEIGHT - BOTTOM - TOP
+
+    def x_of(count: float) -> float:
+        return LEFT + plot_width * count / x_max
+
+    def y_of(accuracy: float) -> float:
+        return TOP + plot_height * (1.0 - min(max(accuracy, 0.0), 1.0))
+
+    points = [
+        CurvePoint(x_of(count), y_of(accuracy), count, accuracy, number)
+        for number, count, accuracy in ordered
+    ]
+    x_ticks = [Tick(x_of(value), str(value)) for value in range(0, x_max + 1, step)]
+    y_ticks = [Tick(y_of(percent / 100), f"{percent}%") for percent in range(0, 101, 25)]
+    return LearningCurve(WIDTH, HEIGHT, points, x_ticks, y_ticks)

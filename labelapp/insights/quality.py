@@ -1,0 +1,111 @@
+"""How good each classifier version is, honestly: numbers measured on held-out folds.
+
+Every figure comes from the version's stored metrics, which the training job computed
+from out-of-fold predictions on the labeled images (never from images the model saw).
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from labelapp.learning.models import ModelKind, ModelVersion
+from labelapp.projects.models import Project
+
+
+@dataclass(frozen=True)
+class ClassAccuracy:
+    name: str
+    color: str
+    accuracy: float | None  # None: no labeled image of this class
+
+
+@dataclass(frozen=True)
+class ConfusionRow:
+    true_name: str
+    cells: list[tuple[int, bool]]  # (count, on the diagonal)
+    total: int
+
+
+@dataclass(frozen=True)
+class VersionQuality:
+    number: int
+    created_at: Any
+    method: str
+    label_count: int
+    folds: int
+    accuracy: float | None
+    calibration_error: float | None
+    method_accuracies: list[tuple[str, float]]
+    per_class: list[ClassAccuracy]
+    class_names: list[str]
+    confusion: list[ConfusionRow]
+    is_current: bool
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _class_colors(project: Project, class_ids: list[Any]) -> dict[Any, str]:
+    numeric = [class_id for class_id in class_ids if isinstance(class_id, int)]
+    colors = dict(project.classes.filter(pk__in=numeric).values_list("pk", "color"))
+    return {class_id: colors.get(class_id, "#8c959f") for class_id in class_ids}
+
+
+def _confusion_rows(matrix: Any, names: list[str]) -> list[ConfusionRow]:
+    if not isinstance(matrix, list) or len(matrix) != len(names):
+        return []
+    rows = []
+    for true_index, counts in enumerate(matrix):
+        if not isinstance(counts, list) or len(counts) != len(names):
+            return []
+        cells = [(int(count), true_index == index) for index, count in enumerate(counts)]
+        rows.append(ConfusionRow(names[true_index], cells, sum(count for count, _ in cells)))
+    return rows
+
+
+def describe_version(
+    version: ModelVersion, colors: dict[Any, str], current_id: int | None
+) -> VersionQuality:
+    config, metrics = version.config or {}, version.metrics or {}
+    class_ids = list(config.get("classes") or [])
+    names = [str(name) for name in config.get("class_names") or []]
+    if len(names) != len(class_ids):
+        names = [f"class {index + 1}" for index in range(len(class_ids))]
+    per_class_values = metrics.get("per_class_accuracy") or []
+    per_class = [
+        ClassAccuracy(name, colors.get(class_id, "#8c959f"), _number(value))
+        for name, class_id, value in zip(names, class_ids, per_class_values, strict=False)
+    ]
+    method_accuracies = sorted(
+        (str(method).replace("_", " "), float(value))
+        for method, value in (metrics.get("cross_validated_accuracy") or {}).items()
+        if _number(value) is not None
+    )
+    return VersionQuality(
+        number=version.number,
+        created_at=version.created_at,
+        method=str(metrics.get("method") or config.get("method") or "").replace("_", " "),
+        label_count=int(_number(metrics.get("labels")) or 0),
+        folds=int(_number(metrics.get("folds")) or 0),
+        accuracy=_number(metrics.get("accuracy")),
+        calibration_error=_number(metrics.get("expected_calibration_error")),
+        method_accuracies=method_accuracies,
+        per_class=per_class,
+        class_names=names,
+        confusion=_confusion_rows(metrics.get("confusion_matrix"), names),
+        is_current=version.pk == current_id,
+    )
+
+
+def describe_classifiers(project: Project) -> list[VersionQuality]:
+    """Every classifier version of the project, newest first."""
+    versions = list(
+        ModelVersion.objects.filter(project=project, kind=ModelKind.CLASSIFIER).order_by("-number")
+    )
+    class_ids = {
+        class_id for version in versions for class_id in (version.config or {}).get("classes") or []
+    }
+    colors = _class_colors(project, list(class_ids))
+    return [
+        describe_version(version, colors, project.current_classifier_id) for version in versions
+    ]

@@ -1,0 +1,49 @@
+"""Derived arrays cached as npz files in the project's storage, keyed by what they derive from.
+
+Representations of an encoder version never change, so anything computed from them (a 2-D
+projection, near-duplicate pairs) is computed once and read back on later requests.
+"""
+
+import hashlib
+import io
+from collections.abc import Callable
+
+import numpy as np
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from labelapp.learning.models import ModelVersion
+
+CACHE_FOLDER = "insights"
+
+
+def cached_arrays(name: str, compute: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """The arrays stored under ``insights/<name>.npz``, computing and storing them if absent."""
+    path = f"{CACHE_FOLDER}/{name}.npz"
+    if default_storage.exists(path):
+        try:
+            with default_storage.open(path, "rb") as stored:
+                archive = np.load(io.BytesIO(stored.read()))
+                return {key: archive[key] for key in archive.files}
+        except (OSError, ValueError):
+            default_storage.delete(path)  # a damaged cache is recomputed
+    arrays = compute()
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)  # type: ignore[arg-type]
+    saved = default_storage.save(path, ContentFile(buffer.getvalue()))
+    if saved != path:  # another request stored it first; keep theirs
+        default_storage.delete(saved)
+    return arrays
+
+
+def representations_key(version: ModelVersion) -> str:
+    """A cache key that changes whenever the version's representations file is replaced
+    (an Embed run re-saves it under a new name when images were added)."""
+    digest = hashlib.sha256((version.representations.name or "").encode()).hexdigest()[:12]
+    return f"encoder-{version.pk}-{digest}-n{embedded_count(version)}"
+
+
+def embedded_count(version: ModelVersion) -> int:
+    """How many images the representations file holds, reading only its id array."""
+    with version.representations.open("rb") as stored, np.load(stored) as archive:
+        return len(archive["image_ids"])

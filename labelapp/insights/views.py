@@ -1,0 +1,92 @@
+"""The quality, label-error and near-duplicate pages (the map lives in map_views.py)."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from labelapp.images.labeling import LabelConflict
+from labelapp.images.models import Image
+from labelapp.insights import duplicates, label_issues
+from labelapp.insights.forms import RelabelForm, ReviewForm, first_error
+from labelapp.insights.learning_curve import draw_learning_curve
+from labelapp.insights.quality import describe_classifiers
+from labelapp.projects.permissions import ProjectAccess, project_role
+
+
+def page_context(access: ProjectAccess, tab: str) -> dict[str, Any]:
+    return {"access": access, "project": access.project, "insight_tab": tab}
+
+
+@project_role("viewer")
+def quality_page(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
+    versions = describe_classifiers(access.project)
+    curve = draw_learning_curve(
+        [(v.number, v.label_count, v.accuracy) for v in versions if v.accuracy is not None]
+    )
+    context = {**page_context(access, "quality"), "versions": versions, "curve": curve}
+    return render(request, "insights/quality.html", context)
+
+
+@project_role("viewer")
+def label_errors_page(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
+    report = label_issues.find_suspected_labels(access.project)
+    context = {**page_context(access, "label-errors"), "report": report}
+    return render(request, "insights/label_errors.html", context)
+
+
+def _back_to_label_errors(access: ProjectAccess, image_id: int) -> HttpResponse:
+    url = reverse("insights-label-errors", kwargs={"project_id": access.project.pk})
+    return redirect(f"{url}#image-{image_id}", permanent=False)
+
+
+@project_role("labeler", ("POST",))
+def relabel_image(request: HttpRequest, access: ProjectAccess, image_id: int) -> HttpResponse:
+    image = get_object_or_404(Image, pk=image_id, project=access.project)
+    form = RelabelForm(access.project, request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Not relabeled: {first_error(form)}")
+        return _back_to_label_errors(access, image_id)
+    label_class = form.cleaned_data["class_id"]
+    try:
+        label_issues.relabel(image, label_class, request.user, form.cleaned_data["label_version"])
+    except LabelConflict as conflict:
+        messages.error(request, f"{image.original_name} was not relabeled. {conflict}")
+        return _back_to_label_errors(access, image_id)
+    messages.success(request, f"{image.original_name} is now labeled {label_class.name}.")
+    return _back_to_label_errors(access, image_id)
+
+
+@project_role("labeler", ("POST",))
+def keep_image_label(request: HttpRequest, access: ProjectAccess, image_id: int) -> HttpResponse:
+    image = get_object_or_404(Image, pk=image_id, project=access.project)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Not kept: {first_error(form)}")
+        return _back_to_label_errors(access, image_id)
+    try:
+        label_issues.keep_label(image, request.user, form.cleaned_data["label_version"])
+    except LabelConflict as conflict:
+        messages.error(request, f"{image.original_name}: {conflict}")
+        return _back_to_label_errors(access, image_id)
+    messages.success(request, f"Kept the label of {image.original_name}.")
+    return _back_to_label_errors(access, image_id)
+
+
+@project_role("viewer")
+def duplicates_page(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
+    status, problem = 200, ""
+    try:
+        threshold = duplicates.parse_threshold(request.GET.get("threshold"))
+    except ValueError as error:
+        threshold, status, problem = duplicates.DEFAULT_THRESHOLD, 400, str(error)
+    report = duplicates.find_duplicate_groups(access.project, threshold)
+    context = {
+        **page_context(access, "duplicates"),
+        "report": report,
+        "input_problem": problem,
+        "lowest_threshold": duplicates.LOWEST_THRESHOLD,
+    }
+    return render(request, "insights/duplicates.html", context, status=status)

@@ -1,0 +1,76 @@
+"""Model versions with small synthetic npz files, as the learning jobs would store them."""
+
+from typing import Any
+
+import numpy as np
+
+from labelapp.images.labeling import set_label
+from labelapp.images.models import Image
+from labelapp.learning.models import ModelKind, ModelVersion
+from labelapp.learning.training import _classifier_file
+from labelapp.learning.versions import create_version, representations_file
+from labelapp.projects.models import LabelClass, Project
+
+
+def make_encoder(project: Project, images: list[Image], representations: np.ndarray) -> ModelVersion:
+    image_ids = np.array([image.pk for image in images], dtype=np.int64)
+    version = create_version(
+        project, ModelKind.ENCODER, None, config={}, metrics={},
+        files={"representations": ("representations.npz",
+                                   representations_file(image_ids, representations.astype(np.float32)))},
+    )  # fmt: skip
+    project.current_encoder = version
+    project.save(update_fields=["current_encoder"])
+    return version
+
+
+def label_images(images: list[Image], label_class: LabelClass, user: Any) -> None:
+    for image in images:
+        set_label(image, label_class, user, image.label_version)
+
+
+def quality_metrics(accuracy: float, label_count: int, classes: int = 3) -> dict[str, Any]:
+    confusion = np.eye(classes, dtype=int) * (label_count // classes)
+    confusion[0, 1] = 2
+    return {
+        "accuracy": accuracy,
+        "per_class_accuracy": [0.8, 0.95, None][:classes],
+        "confusion_matrix": confusion.tolist(),
+        "expected_calibration_error": 0.0421,
+        "method": "linear_probe",
+        "cross_validated_accuracy": {"linear_probe": accuracy, "label_propagation": accuracy - 0.05},
+        "folds": 5,
+        "labels": label_count,
+    }
+
+
+def make_classifier(
+    project: Project,
+    all_images: list[Image],
+    labeled: list[Image],
+    labels: list[int],
+    out_of_fold: np.ndarray,
+    metrics: dict[str, Any] | None = None,
+    make_current: bool = True,
+) -> ModelVersion:
+    """A classifier version: ``labels`` are positions into the project's classes."""
+    classes = list(project.classes.order_by("position", "id"))
+    image_ids = np.array([image.pk for image in all_images], dtype=np.int64)
+    position = {image.pk: index for index, image in enumerate(all_images)}
+    result = {
+        "probabilities": np.full((len(all_images), len(classes)), 1 / len(classes), np.float32),
+        "out_of_fold": out_of_fold.astype(np.float32),
+        "labeled_indices": np.array([position[image.pk] for image in labeled], dtype=np.int64),
+        "labels": np.array(labels, dtype=np.int64),
+    }
+    version = create_version(
+        project, ModelKind.CLASSIFIER, None,
+        config={"method": "linear_probe", "classes": [c.pk for c in classes],
+                "class_names": [c.name for c in classes]},
+        metrics=metrics if metrics is not None else quality_metrics(0.9, len(labeled), len(classes)),
+        files={"weights": ("classifier.npz", _classifier_file(image_ids, result))},
+    )  # fmt: skip
+    if make_current:
+        project.current_classifier = version
+        project.save(update_fields=["current_classifier"])
+    return version
