@@ -38,6 +38,7 @@ def web_command(bind: str, workers: int) -> list[str]:
         sys.executable, "-m", "gunicorn", "labelapp.wsgi:application",
         "--bind", bind, "--workers", str(workers), "--threads", "4",
         "--timeout", "300", "--graceful-timeout", "10", "--access-logfile", "-",
+        "--no-control-socket",
     ]  # fmt: skip
 
 

@@ -7,6 +7,7 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -52,15 +53,17 @@ class Browser:
         return next(cookie.value for cookie in self.cookies if cookie.name == "csrftoken")
 
 
+def embedded_environment() -> dict[str, str]:
+    """This environment without the production variables: the embedded default."""
+    production = {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "MEDIA_ROOT"}
+    return {key: value for key, value in os.environ.items() if key not in production}
+
+
 @pytest.fixture(scope="module")
 def embedded_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     data_dir = tmp_path_factory.mktemp("embedded-data")
     port = free_port()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "MEDIA_ROOT"}
-    }
+    env = embedded_environment()
     env.update(LABELAPP_DATA_DIR=str(data_dir), LABELAPP_ADMIN_PASSWORD=ADMIN_PASSWORD)
     log = open(data_dir / "run.log", "wb")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
@@ -89,7 +92,7 @@ def wait_for_health(base_url: str, process: subprocess.Popen[bytes], data_dir: P
             with urllib.request.urlopen(base_url + "/healthz", timeout=5) as response:
                 if response.status == 200:
                     return
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # refused, reset or timed out while it starts
             pass
         time.sleep(1)
     raise TimeoutError((data_dir / "run.log").read_text()[-3000:])
@@ -140,3 +143,57 @@ def poll_job(browser: Browser, job_id: int, timeout: float = 60) -> dict[str, ob
             return job
         time.sleep(0.5)
     raise TimeoutError(f"job {job_id} did not finish")
+
+
+def run_in_embedded_app(data_dir: Path, *arguments: str) -> dict[str, int]:
+    env = {**embedded_environment(), "LABELAPP_DATA_DIR": str(data_dir)}
+    env["DJANGO_SETTINGS_MODULE"] = "labelapp.settings"
+    output = subprocess.run(
+        [sys.executable, "-m", "tests.embedded_chain", *arguments],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=True,
+    ).stdout  # fmt: skip
+    result: dict[str, int] = json.loads(output.strip().splitlines()[-1])
+    return result
+
+
+def watch_job(data_dir: Path, job_id: int, timeout: float = 400) -> tuple[tuple, list[float]]:
+    """Poll the SQLite file like a second process would; returns the final row and the
+    progress values seen while the job ran."""
+    seen: list[float] = []
+    deadline = time.monotonic() + timeout
+    with sqlite3.connect(data_dir / "labelapp.sqlite3", timeout=30) as database:
+        while time.monotonic() < deadline:
+            row = database.execute(
+                "SELECT status, progress, error, result FROM jobs_job WHERE id = ?", (job_id,)
+            ).fetchone()
+            if row[0] == "running":
+                seen.append(row[1])
+            if row[0] in {"succeeded", "failed", "cancelled"}:
+                return row, seen
+            time.sleep(0.5)
+    raise TimeoutError(f"job {job_id} did not finish")
+
+
+def test_embedded_pretrain_train_predict_chain(embedded_app: tuple[str, Path]) -> None:
+    _, data_dir = embedded_app
+
+    pretrain = run_in_embedded_app(data_dir, "pretrain")
+    row, progress_seen = watch_job(data_dir, pretrain["job"])
+    assert row[0] == "succeeded", row[2]
+    assert any(0 < value < 1 for value in progress_seen)
+    retrain = run_in_embedded_app(data_dir, "retrain")
+    row, _ = watch_job(data_dir, retrain["job"])
+
+    assert row[0] == "succeeded", row[2]
+    classifier_id = json.loads(row[3])["model_version"]
+    with sqlite3.connect(data_dir / "labelapp.sqlite3") as database:
+        counts = database.execute(
+            "SELECT COUNT(*), COUNT(DISTINCT image_id) FROM learning_prediction"
+            " WHERE model_version_id = ?", (classifier_id,),
+        ).fetchone()  # fmt: skip
+        current = database.execute(
+            "SELECT current_classifier_id FROM projects_project WHERE id = ?",
+            (retrain["project"],),
+        ).fetchone()[0]
+    assert counts == (500, 500)
+    assert current == classifier_id

@@ -105,3 +105,19 @@ def test_two_workers_share_six_jobs_each_run_exactly_once(start_worker, add_cifa
     assert all(job.attempts == 1 for job in finished)
     assert {job.worker for job in finished} == {first.worker_name, second.worker_name}
     assert ModelVersion.objects.count() == 6
+
+
+def test_retry_runs_a_failed_job_again(start_worker, add_cifar_images):
+    start_worker()
+    project = Project.objects.create(name="Empty at first")
+    job = services.enqueue_job(JobKind.PRETRAIN, project, None, epochs=1)
+    job = wait_for(job, {JobStatus.FAILED, JobStatus.SUCCEEDED}, 60)
+    assert job.status == JobStatus.FAILED
+    assert "at least 16 images" in job.error
+    add_cifar_images(project, per_class=2)
+
+    assert services.retry_job(job)
+    job = wait_for(job, {JobStatus.FAILED, JobStatus.SUCCEEDED}, 120)
+
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert job.error == ""
