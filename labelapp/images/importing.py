@@ -28,6 +28,7 @@ from labelapp.images.storing import AlreadyStored, store_image
 Progress = Callable[[float, str], None]
 ADDED, DUPLICATE, REJECTED = "added", "duplicate", "rejected"
 PROGRESS_INTERVAL_SECONDS = 1.0
+PRELOAD_HASH_LIMIT = 200_000  # about 35 MB of hashes held during an import
 # The whole report is rewritten each time, so it is saved less often than the counts.
 REPORT_INTERVAL_SECONDS = 10.0
 
@@ -123,6 +124,7 @@ class _ImportRun:
         self.seen: dict[str, str] = {}  # content hash -> name, within this run
         self.total_bytes, self.done_bytes = 1, 0
         self.reported_at = self.report_saved_at = 0.0
+        self.known_hashes = _known_hashes(batch.project_id)
 
     def import_source(self, source: SourceFile) -> None:
         with source.open() as stream:
@@ -171,9 +173,7 @@ class _ImportRun:
             self.report.add(name, DUPLICATE, f"Same file as {earlier}, earlier in this upload.")
             return
         self.seen[content_hash] = name
-        existing = Image.objects.filter(
-            project_id=self.batch.project_id, content_hash=content_hash
-        ).first()
+        existing = self.find_existing(content_hash)
         if existing is None:
             try:
                 decoded = decode_image(data, self.limits.max_pixels, self.limits.thumbnail_pixels)
@@ -195,6 +195,13 @@ class _ImportRun:
                 f"({existing.original_name})."
             )  # fmt: skip
 
+    def find_existing(self, content_hash: str) -> Image | None:
+        if self.known_hashes is not None and content_hash not in self.known_hashes:
+            return None  # a concurrent import of the same file is caught by store_image
+        return Image.objects.filter(
+            project_id=self.batch.project_id, content_hash=content_hash
+        ).first()
+
     def advance(self, size: int, force: bool = False) -> None:
         self.done_bytes += size
         now = time.monotonic()
@@ -210,6 +217,14 @@ class _ImportRun:
             self.report_saved_at = now
         self.report.save_to(self.batch, with_entries)
         self.progress(min(self.done_bytes / self.total_bytes, 1.0), message)
+
+
+def _known_hashes(project_id: int) -> set[str] | None:
+    """The project's content hashes, saving a query per file; None for very large projects."""
+    images = Image.objects.filter(project_id=project_id)
+    if images.count() > PRELOAD_HASH_LIMIT:
+        return None
+    return set(images.values_list("content_hash", flat=True))
 
 
 def _too_large(size: int, limits: ImportLimits) -> str:
