@@ -92,6 +92,9 @@ def build_project(images: int, labeled: int) -> tuple[User, int]:
     )
     project.current_classifier = version
     project.save(update_fields=["current_classifier"])
+    # Planner statistics, as autovacuum (PostgreSQL) would have gathered by now.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return user, project.pk
 
 

@@ -94,24 +94,26 @@ def filter_images(project: Project, image_filter: ImageFilter) -> QuerySet[Image
         images = images.filter(current_label_id=image_filter.label)
     if not image_filter.uses_prediction:
         return images
+    # All prediction conditions go into one filter() call: each further call on a
+    # multi-valued relation would join the predictions table once more.
+    conditions: dict[str, object] = {"current_prediction__id__isnull": False}
+    if image_filter.predicted is not None:
+        conditions["current_prediction__predicted_class_id"] = image_filter.predicted
+    if image_filter.min_confidence is not None:
+        conditions["current_prediction__confidence__gte"] = image_filter.min_confidence
+    if image_filter.max_confidence is not None:
+        conditions["current_prediction__confidence__lte"] = image_filter.max_confidence
+    if image_filter.disagree:
+        conditions["current_label__isnull"] = False
     images = images.annotate(
         current_prediction=FilteredRelation(
             "predictions",
             condition=Q(predictions__model_version_id=project.current_classifier_id),
-        )
-    ).filter(current_prediction__id__isnull=False)
-    if image_filter.predicted is not None:
-        images = images.filter(current_prediction__predicted_class_id=image_filter.predicted)
-    if image_filter.min_confidence is not None:
-        images = images.filter(current_prediction__confidence__gte=image_filter.min_confidence)
-    if image_filter.max_confidence is not None:
-        images = images.filter(current_prediction__confidence__lte=image_filter.max_confidence)
+        ),
+    ).filter(**conditions)
     if image_filter.disagree:
-        # An annotation keeps the comparison a plain column test (exclude() on the
-        # relation itself would become a subquery).
-        images = (
-            images.filter(current_label__isnull=False)
-            .annotate(predicted_class_id=F("current_prediction__predicted_class_id"))
-            .exclude(predicted_class_id=F("current_label_id"))
-        )
+        # An annotation on the same join keeps this a plain column comparison.
+        images = images.annotate(
+            predicted_class_id=F("current_prediction__predicted_class_id")
+        ).exclude(predicted_class_id=F("current_label_id"))
     return images

@@ -93,3 +93,16 @@ def test_the_page_needs_a_fixed_number_of_queries(
 
     with django_assert_max_num_queries(8):
         client.get(f"/projects/{team.project.pk}/images/")
+
+
+def test_all_prediction_filters_share_one_join(team: Team) -> None:
+    from labelapp.projects.image_filters import ImageFilter, filter_images
+
+    make_classifier(team.project, {})
+    every_filter = ImageFilter(
+        predicted=team.classes[0].pk, min_confidence=0.1, max_confidence=0.9, disagree=True
+    )
+
+    sql = str(filter_images(team.project, every_filter).query)
+
+    assert sql.count("JOIN") == 1
