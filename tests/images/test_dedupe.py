@@ -83,3 +83,14 @@ def _restage(staged, contents):
 
     for entry in staged:
         default_storage.save(entry["path"], ContentFile(contents[entry["name"]]))
+
+
+def test_duplicates_are_found_in_projects_too_large_to_preload(project, owner, monkeypatch):
+    from labelapp.images import importing
+
+    upload_and_import(project, owner, [uploaded("a.png", RED)])
+    monkeypatch.setattr(importing, "PRELOAD_HASH_LIMIT", 0)
+
+    batch = upload_and_import(project, owner, [uploaded("again.png", RED)])
+
+    assert (batch.added, batch.duplicates) == (0, 1)
