@@ -150,6 +150,9 @@ def _media_storage() -> dict[str, object]:
             "default_acl": None,
             "querystring_auth": True,
             "file_overwrite": False,
+            # An opened S3 file is buffered in memory up to this size, then on disk: without
+            # it a multi-gigabyte upload being imported would be held wholly in memory.
+            "max_memory_size": 16 * 1024 * 1024,
         },
     }
 
