@@ -4,7 +4,7 @@ thumbnails and training all go through the storage API, in the web process and a
 import io
 import socket
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import boto3
 import pytest
@@ -26,7 +26,7 @@ DONE = {JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED}
 
 
 @pytest.fixture
-def s3_environment(settings) -> Iterator[dict[str, str]]:
+def s3_environment(settings) -> Iterator[tuple[dict[str, str], Callable[[], list[str]]]]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -62,12 +62,12 @@ def s3_environment(settings) -> Iterator[dict[str, str]]:
             },
         },
     }
-    yield {
-        **environment,
-        "bucket_keys": lambda: [
-            o["Key"] for o in client.list_objects_v2(Bucket=BUCKET).get("Contents", [])
-        ],
-    }  # type: ignore[dict-item]
+
+    def bucket_keys() -> list[str]:
+        listing = client.list_objects_v2(Bucket=BUCKET).get("Contents", [])
+        return [entry["Key"] for entry in listing]
+
+    yield environment, bucket_keys
     server.stop()
 
 
@@ -83,8 +83,8 @@ def test_upload_thumbnails_and_training_on_s3(start_worker, s3_environment, clie
     owner = User.objects.create_user("sam", password="a long passphrase 42")
     project = Project.objects.create(name="On S3", created_by=owner)
     Membership.objects.create(project=project, user=owner, role=Role.OWNER)
-    worker_environment = {k: v for k, v in s3_environment.items() if isinstance(v, str)}
-    start_worker(extra_env=worker_environment)
+    environment, bucket_keys = s3_environment
+    start_worker(extra_env=environment)
 
     upload = SimpleUploadedFile("cifar.zip", zip_of_cifar(per_class=2), "application/zip")
     batch = receive_upload(project, owner, [upload])
@@ -92,7 +92,7 @@ def test_upload_thumbnails_and_training_on_s3(start_worker, s3_environment, clie
     pretrain = wait_for(services.enqueue_job(JobKind.PRETRAIN, project, owner, epochs=1), DONE, 180)
 
     assert pretrain.status == JobStatus.SUCCEEDED, pretrain.error
-    keys = s3_environment["bucket_keys"]()
+    keys = bucket_keys()
     image = Image.objects.filter(project=project).first()
     assert Image.objects.filter(project=project).count() == 20
     assert image.file.name in keys and image.thumbnail.name in keys
@@ -101,7 +101,5 @@ def test_upload_thumbnails_and_training_on_s3(start_worker, s3_environment, clie
     client.force_login(owner)
     response = client.get(f"/projects/{project.pk}/images/{image.pk}/thumbnail/", follow=True)
     assert response.status_code == 200
-    assert (
-        b"".join(response.streaming_content if response.streaming else [response.content])[:2]
-        == b"\xff\xd8"
-    )
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert body[:2] == b"\xff\xd8"  # a JPEG
