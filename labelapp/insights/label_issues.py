@@ -128,7 +128,11 @@ def relabel(image: Image, label_class: LabelClass, user: Any, expected_version: 
 def keep_label(image: Image, user: Any, expected_version: int) -> None:
     """Record that a person reviewed the label and kept it; raises LabelConflict if stale."""
     with transaction.atomic():
-        current = Image.objects.select_for_update().select_related("current_label").get(pk=image.pk)
+        current = (
+            Image.objects.select_for_update(of=("self",))
+            .select_related("current_label")
+            .get(pk=image.pk)
+        )
         if current.label_version != expected_version:
             raise LabelConflict(current)
         try:

@@ -12,12 +12,14 @@ from labelapp.learning.versions import create_version, representations_file
 from labelapp.projects.models import LabelClass, Project
 
 
-def make_encoder(project: Project, images: list[Image], representations: np.ndarray) -> ModelVersion:
+def make_encoder(
+    project: Project, images: list[Image], representations: np.ndarray
+) -> ModelVersion:
     image_ids = np.array([image.pk for image in images], dtype=np.int64)
+    stored = representations_file(image_ids, representations.astype(np.float32))
     version = create_version(
         project, ModelKind.ENCODER, None, config={}, metrics={},
-        files={"representations": ("representations.npz",
-                                   representations_file(image_ids, representations.astype(np.float32)))},
+        files={"representations": ("representations.npz", stored)},
     )  # fmt: skip
     project.current_encoder = version
     project.save(update_fields=["current_encoder"])
@@ -38,7 +40,10 @@ def quality_metrics(accuracy: float, label_count: int, classes: int = 3) -> dict
         "confusion_matrix": confusion.tolist(),
         "expected_calibration_error": 0.0421,
         "method": "linear_probe",
-        "cross_validated_accuracy": {"linear_probe": accuracy, "label_propagation": accuracy - 0.05},
+        "cross_validated_accuracy": {
+            "linear_probe": accuracy,
+            "label_propagation": accuracy - 0.05,
+        },
         "folds": 5,
         "labels": label_count,
     }
@@ -67,7 +72,7 @@ def make_classifier(
         project, ModelKind.CLASSIFIER, None,
         config={"method": "linear_probe", "classes": [c.pk for c in classes],
                 "class_names": [c.name for c in classes]},
-        metrics=metrics if metrics is not None else quality_metrics(0.9, len(labeled), len(classes)),
+        metrics=quality_metrics(0.9, len(labeled), len(classes)) if metrics is None else metrics,
         files={"weights": ("classifier.npz", _classifier_file(image_ids, result))},
     )  # fmt: skip
     if make_current:

@@ -342,5 +342,7 @@
     stage.dataset.points = String(data.ids.length);
     upload();
   }
+  // For tests and the console: where a point is drawn, in CSS pixels of the stage.
+  app.embeddingMap = { screenPositionOf: (i) => toScreen(state.data.x[i], state.data.y[i]) };
   load().catch((error) => { status.textContent = `Could not draw the map: ${error.message}`; });
 })();

@@ -1,0 +1,77 @@
+"""The quality page shows each classifier version's stored, cross-validated numbers."""
+
+import numpy as np
+from django.urls import reverse
+
+from tests.insights.builders import label_images, make_classifier, quality_metrics
+from tests.insights.conftest import client_for
+from tests.web.people import Team, make_images
+
+
+def make_two_versions(team: Team) -> None:
+    images = make_images(team.project, 9)
+    cat, dog, bird = team.classes
+    for label_class, group in zip(
+        (cat, dog, bird), (images[:3], images[3:6], images[6:]), strict=True
+    ):
+        label_images(group, label_class, team.owner)
+    labels = [0, 0, 0, 1, 1, 1, 2, 2, 2]
+    out_of_fold = np.eye(3)[labels]
+    make_classifier(team.project, images, images, labels, out_of_fold, quality_metrics(0.617, 30))
+    make_classifier(team.project, images, images, labels, out_of_fold, quality_metrics(0.8125, 90))
+
+
+def test_the_page_shows_each_versions_accuracy_calibration_and_confusion(team: Team) -> None:
+    # given two classifier versions trained on 30 and 90 labels
+    make_two_versions(team)
+    # when a viewer opens the quality page
+    response = client_for(team.viewer).get(
+        reverse("insights-quality", kwargs={"project_id": team.project.pk})
+    )
+    page = response.text
+    # then both versions' cross-validated accuracy and calibration error are there
+    assert "Classifier v2" in page and "Classifier v1" in page
+    assert '<span class="number accuracy">0.813</span>' in page  # 0.8125, rounded half up
+    assert '<span class="number accuracy">0.617</span>' in page
+    assert page.count('<span class="number calibration">0.042</span>') == 2
+    # and per-class accuracy, with a dash for a class nobody labeled
+    assert '<td class="num">0.800</td>' in page and '<td class="num">0.950</td>' in page
+    # and a confusion matrix with class names: 30 labels -> 10 on the diagonal, 2 cats as dogs
+    assert (
+        '<th scope="row">cat</th><td class="num diagonal">10</td><td class="num confused">2</td>'
+        in page
+    )
+    assert '<th scope="col">bird</th>' in page
+
+
+def test_the_learning_curve_has_one_point_per_version(team: Team) -> None:
+    make_two_versions(team)
+    response = client_for(team.viewer).get(
+        reverse("insights-quality", kwargs={"project_id": team.project.pk})
+    )
+    curve = response.context["curve"]
+    assert [(p.label_count, round(p.accuracy, 4)) for p in curve.points] == [
+        (30, 0.617),
+        (90, 0.8125),
+    ]
+    assert response.text.count('class="curve-point"') == 2
+    assert "v2: 81.2% with 90 labels" in response.text
+
+
+def test_without_a_classifier_the_page_says_how_to_get_one(team: Team) -> None:
+    response = client_for(team.viewer).get(
+        reverse("insights-quality", kwargs={"project_id": team.project.pk})
+    )
+    assert "No classifier yet" in response.text
+
+
+def test_a_version_with_incomplete_metrics_still_renders(team: Team) -> None:
+    images = make_images(team.project, 3)
+    make_classifier(
+        team.project, images, images[:2], [0, 1], np.eye(3)[[0, 1]], metrics={"accuracy": "n/a"}
+    )
+    response = client_for(team.viewer).get(
+        reverse("insights-quality", kwargs={"project_id": team.project.pk})
+    )
+    assert response.status_code == 200
+    assert "No version has a cross-validated accuracy yet." in response.text
