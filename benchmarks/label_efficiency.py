@@ -69,7 +69,7 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--pretrain-images", type=int, default=10_000)
     parser.add_argument("--label-counts", default="10,40,100,250,1000")
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--fine-tune-steps", type=int, default=200)
+    parser.add_argument("--fine-tune-steps", type=int, default=150)
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--run-dir", type=Path, default=CACHE_DIR / "label_efficiency_run")
@@ -79,6 +79,9 @@ def parse_arguments() -> argparse.Namespace:
         help="skip pretraining when --run-dir already holds an encoder",
     )
     parser.add_argument("--output", type=Path, default=RESULTS_DIR / "label_efficiency.json")
+    parser.add_argument(
+        "--representations-output", type=Path, default=RESULTS_DIR / "cifar10_representations.npz"
+    )
     return parser.parse_args()
 
 
@@ -154,7 +157,9 @@ def evaluate_method(
         )
         probabilities = probe.predict_probabilities(context["test_h"])
     elif method == "raw_pixels_logistic_regression":
-        probe = fit_linear_probe(context["train_pixels"][chosen], train_y[chosen], 10)
+        probe = fit_linear_probe(
+            context["train_pixels"][chosen], train_y[chosen], 10, calibrate=False
+        )
         probabilities = probe.predict_probabilities(context["test_pixels"])
     elif method == "simclr_label_propagation":
         all_probabilities = label_propagation_probabilities(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse
-import scipy.sparse.linalg
 import torch
 
 from simclr_core.calibration import (
@@ -57,7 +56,7 @@ def propagate_labels(
     alpha: float = 0.99,
     iterations: int = 20,
 ) -> np.ndarray:
-    """Solve (I - alpha S) F = Y by conjugate gradient, one column per class.
+    """Solve (I - alpha S) F = Y by conjugate gradient (Iscen et al.), a column per class.
 
     Y holds 1/|L_c| for the labeled images of class c (class-balanced seeds, as Iscen et
     al.). Returns class probabilities (N, num_classes): F clipped at 0 and row-normalized;
@@ -73,19 +72,46 @@ def propagate_labels(
         raise ValueError("labeled_indices and labels must be non-empty and equally long")
     if labels.min() < 0 or labels.max() >= num_classes or labeled_indices.max() >= count:
         raise ValueError("label or index out of range")
-    system = scipy.sparse.identity(count, format="csr") - alpha * graph
-    scores = np.zeros((count, num_classes))
+    seeds = np.zeros((count, num_classes))
     for label in np.unique(labels):
-        seeds = np.zeros(count)
         members = labeled_indices[labels == label]
-        seeds[members] = 1.0 / len(members)
-        solution, _ = scipy.sparse.linalg.cg(system, seeds, maxiter=iterations)
-        scores[:, label] = solution
+        seeds[members, label] = 1.0 / len(members)
+    system = scipy.sparse.identity(count, format="csr") - alpha * graph
+    scores = solve_conjugate_gradient(system, seeds, iterations)
     scores = np.clip(scores, 0, None)
     totals = scores.sum(axis=1, keepdims=True)
     uniform = np.full_like(scores, 1.0 / num_classes)
     probabilities = np.where(totals > 0, scores / np.maximum(totals, 1e-300), uniform)
     return probabilities.astype(np.float32)
+
+
+def solve_conjugate_gradient(
+    system: scipy.sparse.csr_matrix, right_hand_sides: np.ndarray, iterations: int
+) -> np.ndarray:
+    """Conjugate gradient for a symmetric positive definite ``system``, all columns at once.
+
+    Each column of ``right_hand_sides`` (N, columns) is solved independently (its own step
+    sizes); one sparse-dense product per iteration serves every column.
+    """
+    solution = np.zeros_like(right_hand_sides)
+    residual = right_hand_sides.copy()
+    direction = residual.copy()
+    residual_norm = (residual * residual).sum(axis=0)
+    for _ in range(iterations):
+        product = system @ direction
+        curvature = (direction * product).sum(axis=0)
+        step = np.divide(
+            residual_norm, curvature, out=np.zeros_like(curvature), where=curvature > 0
+        )
+        solution += step * direction
+        residual -= step * product
+        new_norm = (residual * residual).sum(axis=0)
+        ratio = np.divide(
+            new_norm, residual_norm, out=np.zeros_like(new_norm), where=residual_norm > 0
+        )
+        direction = residual + ratio * direction
+        residual_norm = new_norm
+    return solution
 
 
 def label_propagation_probabilities(

