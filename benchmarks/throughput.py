@@ -37,7 +37,7 @@ from simclr_core.extract import extract_representations
 from simclr_core.loss import nt_xent_loss
 from simclr_core.optimizers import build_optimizer
 from simclr_core.pretrain import SimCLRModel, build_model
-from simclr_core.pretrain_config import PretrainConfig, cpu_preset
+from simclr_core.pretrain_config import PretrainConfig, cpu_preset, gpu_preset
 
 
 def reference_transform(config: AugmentationConfig, size: int) -> v2.Compose:
@@ -99,13 +99,19 @@ def measure_batched(
 ) -> tuple[float, float]:
     """(images/s, share of time spent augmenting) of the on-device batched pipeline."""
     augment_seconds = 0.0
+    device = next(model.parameters()).device
+    _synchronize(device)
     started = time.perf_counter()
     for _ in range(steps):
         chosen = torch.randint(len(images), (config.batch_size,), generator=generator)
+        batch = images[chosen].to(device, non_blocking=True)
         augment_started = time.perf_counter()
-        view_a, view_b = make_views(images[chosen], config.augmentation, generator)
+        view_a, view_b = make_views(batch, config.augmentation, generator)
+        if device.type == "cuda":
+            torch.cuda.synchronize()
         augment_seconds += time.perf_counter() - augment_started
         train_step(model, optimizer, config, view_a, view_b)
+    _synchronize(device)
     total = time.perf_counter() - started
     return steps * config.batch_size / total, augment_seconds / total
 
@@ -118,10 +124,13 @@ def measure_reference(
     steps: int,
 ) -> float:
     """images/s of the per-image DataLoader pipeline."""
+    device = next(model.parameters()).device
+    _synchronize(device)
     started = time.perf_counter()
     for _ in range(steps):
         view_a, view_b = next(batches)
         train_step(model, optimizer, config, view_a, view_b)
+    _synchronize(device)
     return steps * config.batch_size / (time.perf_counter() - started)
 
 
@@ -147,13 +156,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2, help="reference DataLoader workers")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--preset", choices=["cpu", "gpu"], default="cpu")
     parser.add_argument("--output", type=Path, default=RESULTS_DIR / "throughput.json")
     arguments = parser.parse_args()
     images, _ = load_cifar10("train")
     images = images[:10_000]
-    config = cpu_preset(image_size=32)
+    config = cpu_preset(image_size=32) if arguments.preset == "cpu" else gpu_preset()
     size = config.augmentation.output_size or 32
-    model = build_model(config).to(memory_format=torch.channels_last).train()
+    model = build_model(config).to(arguments.device, memory_format=torch.channels_last).train()
     optimizer = build_optimizer(model, config)
     generator = torch.Generator().manual_seed(0)
     transform = reference_transform(config.augmentation, size)
@@ -180,14 +191,14 @@ def main() -> None:
             flush=True,
         )
     augmentation_only = measure_augmentation_only(config, images, transform, generator)
-    extraction = measure_extraction(model, images)
+    extraction = measure_extraction(model, images, arguments.device)
     report = summarize(arguments, config, batched, shares, reference, augmentation_only, extraction)
     write_json(arguments.output, report)
 
 
-def measure_extraction(model: SimCLRModel, images: torch.Tensor) -> float:
+def measure_extraction(model: SimCLRModel, images: torch.Tensor, device: str) -> float:
     started = time.perf_counter()
-    extract_representations(model.encoder, images, batch_size=512)
+    extract_representations(model.encoder, images, batch_size=512, device=device)
     return len(images) / (time.perf_counter() - started)
 
 
@@ -230,6 +241,11 @@ def summarize(
         "reference_workers": arguments.workers,
         "numpy": np.__version__,
     }
+
+
+def _synchronize(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
 
 
 def _forever(loader: DataLoader[Any]) -> Iterator[Any]:

@@ -81,7 +81,7 @@ def propagate_labels(
     scores = np.clip(scores, 0, None)
     totals = scores.sum(axis=1, keepdims=True)
     uniform = np.full_like(scores, 1.0 / num_classes)
-    probabilities = np.where(totals > 0, scores / np.maximum(totals, 1e-300), uniform)
+    probabilities: np.ndarray = np.where(totals > 0, scores / np.maximum(totals, 1e-300), uniform)
     return probabilities.astype(np.float32)
 
 

@@ -2,12 +2,15 @@
 
 import numpy as np
 import pytest
+import scipy.sparse
+import scipy.sparse.linalg
 
 from simclr_core.calibration import expected_calibration_error
 from simclr_core.label_propagation import (
     build_knn_graph,
     label_propagation_probabilities,
     propagate_labels,
+    solve_conjugate_gradient,
 )
 from simclr_core.linear_probe import fit_linear_probe
 
@@ -85,3 +88,12 @@ def test_unreached_nodes_get_uniform_probabilities():
     probabilities = propagate_labels(graph, np.array([0]), np.array([1]), 2)
     np.testing.assert_allclose(probabilities[2:], 0.5)
     assert probabilities[1].argmax() == 1
+
+
+def test_block_conjugate_gradient_matches_a_direct_solve():
+    features, _ = two_moons_like_clusters()
+    system = scipy.sparse.identity(180, format="csr") - 0.9 * build_knn_graph(features, 5)
+    right_hand_sides = np.random.default_rng(0).normal(size=(180, 3))
+    expected = scipy.sparse.linalg.spsolve(system.tocsc(), right_hand_sides)
+    solution = solve_conjugate_gradient(system, right_hand_sides, iterations=200)
+    np.testing.assert_allclose(solution, expected, atol=1e-6)
