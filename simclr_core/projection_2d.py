@@ -1,6 +1,6 @@
 """2-D embedding map: project representations ``(images, dim)`` to points ``(images, 2)``.
 
-PCA by default (``torch.pca_lowrank``: randomized, fast for 100,000 x 512). UMAP only when the
+PCA by default (randomized subspace iteration: about a second for 100,000 x 512). UMAP only when the
 optional ``umap-learn`` package is importable. Output is float32, centred, and scaled by one
 factor for both axes (the map keeps its aspect ratio) so every coordinate lies in ``[-1, 1]``
 and the wider axis spans it exactly.
@@ -62,21 +62,30 @@ def scale_to_unit_square(coordinates: NDArray[np.floating]) -> NDArray[np.float3
     return np.asarray(np.clip(centred / half_extent, -1.0, 1.0), dtype=np.float32)
 
 
-def _project_pca(points: torch.Tensor, seed: int) -> NDArray[np.float64]:
-    """First two principal components ``(images, 2)``; zero columns where rank is below 2."""
+def _project_pca(points: torch.Tensor, seed: int, iterations: int = 6) -> NDArray[np.float64]:
+    """First two principal components ``(images, 2)``; zero columns where rank is below 2.
+
+    Randomized subspace iteration (Halko et al., 2011) on the centred rows with 8 extra
+    directions, then Rayleigh-Ritz to order the axes: ``O(images * dim)`` per step. (Here
+    ``torch.pca_lowrank`` was over 10x slower on 100,000 x 512.)
+    """
     coordinates = np.zeros((len(points), 2))
-    components = min(2, points.shape[0], points.shape[1])
-    if components == 0 or len(points) < 2:
+    components = min(2, points.shape[0] - 1, points.shape[1])
+    if components <= 0:
         return coordinates
-    oversampled = min(components + 8, points.shape[0], points.shape[1])  # sharper top axes
-    generator_state = torch.random.get_rng_state()
-    torch.manual_seed(seed)
-    try:
-        _, _, basis = torch.pca_lowrank(points, q=oversampled, center=True, niter=4)
-    finally:
-        torch.random.set_rng_state(generator_state)  # leave the caller's random stream alone
-    projected = (points - points.mean(dim=0)) @ basis[:, :components]
-    coordinates[:, :components] = projected.double().numpy()
+    width = min(components + 8, points.shape[1])
+    mean = points.mean(dim=0)
+    generator = torch.Generator().manual_seed(seed)
+    basis = torch.randn(points.shape[1], width, generator=generator)
+    for _ in range(iterations):
+        projected = points @ basis - mean @ basis  # centred rows times the basis
+        # (P^T X)^T, not X^T P: the transposed product is several times slower on the CPU
+        back = (projected.T @ points).T - torch.outer(mean, projected.sum(dim=0))
+        basis = torch.linalg.qr(back.double())[0].float()
+    projected = (points @ basis - mean @ basis).double()
+    _, eigenvectors = torch.linalg.eigh(projected.T @ projected)  # ascending eigenvalues
+    axes = projected @ eigenvectors.flip(dims=[1])[:, :components]
+    coordinates[:, :components] = axes.numpy()
     return coordinates
 
 

@@ -256,40 +256,47 @@ def select_core_set(
     labeled_indices: Sequence[int] | NDArray[np.integer],
     count: int,
     seed: int = 0,
+    candidate_limit: int = 20_000,
 ) -> list[Pick]:
     """k-center greedy: repeatedly take the image farthest from everything labeled or picked.
 
-    With no labels the first pick is random (seeded). Score is that farthest distance.
+    With no labels the first pick is random (seeded). Score is that farthest distance. Beyond
+    ``candidate_limit`` unlabeled images, candidates are a seeded random subset of them (the
+    usual speed-up; distances to labeled images stay exact).
     """
     points = normalize_rows(representations)
     labeled = np.asarray(labeled_indices, dtype=np.int64)
-    nearest = _distance_to_nearest(points, labeled)
+    rng = np.random.default_rng(seed)
+    pool = find_unlabeled(len(points), labeled)
+    if len(pool) > candidate_limit:
+        pool = np.sort(rng.choice(pool, candidate_limit, replace=False))
+    candidates = points[pool]
+    nearest = _distance_to_nearest(candidates, points[labeled])
     picks: list[Pick] = []
-    if len(labeled) == 0 and count > 0 and len(points) > 0:
-        first = int(np.random.default_rng(seed).integers(len(points)))
-        picks.append(Pick(first, 0.0, "random starting point (nothing labeled yet)", "core_set"))
-        nearest = np.minimum(nearest, _distance_to(points, first))
+    if len(labeled) == 0 and count > 0 and len(pool) > 0:
+        first = int(rng.integers(len(pool)))
+        picks.append(Pick(int(pool[first]), 0.0, "random start (nothing labeled yet)", "core_set"))
+        nearest = np.minimum(nearest, _distance_to(candidates, candidates[first]))
         nearest[first] = -1.0
-    nearest[labeled] = -1.0
-    for _ in range(min(count, len(points) - len(labeled)) - len(picks)):
+    for _ in range(min(count, len(pool)) - len(picks)):
         farthest = int(np.argmax(nearest))
         distance = float(nearest[farthest])
         reason = f"covers a gap: {distance:.2f} from the nearest labeled image"
-        picks.append(Pick(farthest, distance, reason, "core_set"))
-        nearest = np.minimum(nearest, _distance_to(points, farthest))
+        picks.append(Pick(int(pool[farthest]), distance, reason, "core_set"))
+        nearest = np.minimum(nearest, _distance_to(candidates, candidates[farthest]))
         nearest[farthest] = -1.0
     return picks
 
 
-def _distance_to(points: FloatArray, index: int) -> FloatArray:
-    return np.asarray(np.sqrt(np.maximum(2.0 - 2.0 * points @ points[index], 0.0)), np.float32)
+def _distance_to(points: FloatArray, target: FloatArray) -> FloatArray:
+    return np.asarray(np.sqrt(np.maximum(2.0 - 2.0 * points @ target, 0.0)), np.float32)
 
 
-def _distance_to_nearest(points: FloatArray, anchors: IndexArray, block: int = 8192) -> FloatArray:
-    """Distance ``(images,)`` from each row to its nearest anchor row, in blocks of anchors."""
+def _distance_to_nearest(points: FloatArray, anchors: FloatArray, block: int = 4096) -> FloatArray:
+    """Distance ``(images,)`` from each unit row to its nearest anchor row, in anchor blocks."""
     nearest = np.full(len(points), np.inf, dtype=np.float32)
     for start in range(0, len(anchors), block):
-        similarity = points @ points[anchors[start : start + block]].T
+        similarity = points @ anchors[start : start + block].T
         nearest = np.minimum(nearest, np.sqrt(np.maximum(2.0 - 2.0 * similarity.max(axis=1), 0.0)))
     return nearest
 
