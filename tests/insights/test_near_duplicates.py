@@ -1,0 +1,72 @@
+"""The near-duplicate page groups planted duplicates and validates its threshold."""
+
+import numpy as np
+import pytest
+from django.urls import reverse
+
+from labelapp.images.models import Image
+from labelapp.insights import duplicates
+from tests.insights.builders import make_encoder
+from tests.insights.conftest import client_for
+from tests.web.people import Team, make_images
+
+
+@pytest.fixture
+def planted(team: Team) -> list[Image]:
+    """Twelve random directions; image 5 copies image 0 exactly, image 9 is image 2 plus noise."""
+    images = make_images(team.project, 12)
+    rng = np.random.default_rng(7)
+    representations = rng.normal(size=(12, 64))
+    representations[5] = representations[0]
+    representations[9] = representations[2] + rng.normal(scale=0.05, size=64)
+    make_encoder(team.project, images, representations)
+    return images
+
+
+def page(team: Team, threshold: str | None = None):  # type: ignore[no-untyped-def]
+    address = reverse("insights-duplicates", kwargs={"project_id": team.project.pk})
+    query = {} if threshold is None else {"threshold": threshold}
+    return client_for(team.viewer).get(address, query)
+
+
+def group_ids(response) -> list[list[int]]:  # type: ignore[no-untyped-def]
+    return [[image.image_id for image in group] for group in response.context["report"].groups]
+
+
+def test_planted_duplicates_form_groups(team: Team, planted: list[Image]) -> None:
+    response = page(team)
+    assert response.status_code == 200
+    assert sorted(group_ids(response)) == sorted(
+        [[planted[0].pk, planted[5].pk], [planted[2].pk, planted[9].pk]]
+    )
+    assert planted[5].original_name in response.text
+
+
+def test_a_threshold_of_one_keeps_only_exact_copies(team: Team, planted: list[Image]) -> None:
+    assert group_ids(page(team, "1")) == [[planted[0].pk, planted[5].pk]]
+
+
+@pytest.mark.parametrize("threshold", ["abc", "0.2", "1.5", "nan", "inf"])
+def test_a_bad_threshold_is_explained(team: Team, planted: list[Image], threshold: str) -> None:
+    response = page(team, threshold)
+    assert response.status_code == 400
+    assert "similarity threshold must be" in response.text
+    assert len(group_ids(response)) == 2  # the default threshold's groups are still shown
+
+
+def test_a_deleted_image_leaves_its_group(team: Team, planted: list[Image]) -> None:
+    planted[5].delete()
+    assert group_ids(page(team)) == [[planted[2].pk, planted[9].pk]]
+
+
+def test_too_many_images_are_not_searched_in_the_request(
+    team: Team, planted: list[Image], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(duplicates, "MAX_IMAGES", 10)
+    response = page(team)
+    assert "handles up to 10" in response.text
+    assert group_ids(response) == []
+
+
+def test_without_representations_the_page_says_what_to_run(team: Team) -> None:
+    assert "run Embed" in page(team).text
