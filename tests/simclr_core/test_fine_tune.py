@@ -43,3 +43,10 @@ def test_fine_tuning_is_cancellable_and_checks_inputs():
         fine_tune(encoder, images, labels, 2, FineTuneConfig(steps=5), should_cancel=lambda: True)
     with pytest.raises(ValueError):
         fine_tune(encoder, images, labels[:3], 2)
+
+
+def test_calibration_folds_fit_a_temperature():
+    images, labels = two_color_images()
+    config = FineTuneConfig(steps=3, batch_size=4, warmup_steps=1)
+    model = fine_tune(build_encoder(TINY_ENCODER), images, labels, 2, config, calibration_folds=2)
+    assert model.temperature != 1.0
