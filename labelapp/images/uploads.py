@@ -53,9 +53,16 @@ def receive_upload(
             if not staged_paths:
                 raise UploadRejected(_nothing_accepted(entries))
             batch.staged_files = entries
+            # Refusals are in the report at once; the import job rebuilds it in full.
+            batch.report = [
+                {"name": entry["name"], "status": "rejected", "message": entry["message"]}
+                for entry in entries
+                if "message" in entry
+            ]
+            batch.rejected = len(batch.report)
             # The job is sent to the broker only once this transaction has committed.
             batch.job = enqueue_job(JobKind.IMPORT, project, user, batch_id=batch.pk)
-            batch.save(update_fields=["staged_files", "job"])
+            batch.save(update_fields=["staged_files", "report", "rejected", "job"])
     except BaseException:
         for path in staged_paths:
             default_storage.delete(path)

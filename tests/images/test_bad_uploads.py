@@ -139,3 +139,12 @@ def test_file_name_without_usable_characters_is_still_staged(project, owner):
 
     assert batch.added == 1
     assert batch.staged_files[0]["path"] == f"uploads/{batch.pk}/0-file"
+
+
+def test_refusals_at_upload_are_reported_before_the_import_runs(project, owner):
+    batch = receive_upload(project, owner, [uploaded("good.png", GOOD), uploaded("empty.png", b"")])
+
+    assert batch.report == [
+        {"name": "empty.png", "status": "rejected", "message": "The file is empty."}
+    ]
+    assert batch.rejected == 1

@@ -7,7 +7,7 @@ from labelapp.jobs.models import Job, JobStatus
 from tests.images.conftest import picture_bytes, uploaded, zip_bytes
 
 
-def wait_until_finished(job_id: int, timeout: float = 60.0) -> Job:
+def wait_until_finished(job_id: int, timeout: float = 120.0) -> Job:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         job = Job.objects.get(pk=job_id)
