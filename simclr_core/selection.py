@@ -124,8 +124,8 @@ def cluster_representations(
 ) -> IndexArray:
     """k-means cluster id ``(images,)`` for unit rows ``points`` ``(images, dim)``, in torch.
 
-    Greedy k-means++ seeding on a sample of ``max(10 k, 5000)`` rows, Lloyd iterations on at
-    most 50,000 rows, then one blocked assignment of every row: seconds for 100,000 x 512.
+    Greedy k-means++ seeding on a sample of ``max(10 k, 5000)`` rows, Lloyd iterations on
+    ``max(40 k, 20000)`` rows, then one blocked assignment of every row.
     """
     cluster_count = max(1, min(cluster_count, len(points)))
     generator = torch.Generator().manual_seed(seed)
@@ -136,12 +136,16 @@ def cluster_representations(
     trials = 2 + int(np.log(cluster_count))  # greedy k-means++, as scikit-learn does
     for _ in range(cluster_count - 1):
         candidates = torch.multinomial(squared + 1e-12, trials, True, generator=generator)
-        distances = torch.minimum(squared, (2.0 - 2.0 * sample[candidates] @ sample.T).clamp_min(0))
+        # matrix-vector products: a (trials, dim) x (dim, sample) product is slower on the CPU
+        similarity = torch.stack([sample @ sample[candidate] for candidate in candidates])
+        distances = torch.minimum(squared, (2.0 - 2.0 * similarity).clamp_min(0.0))
         best = int(distances.sum(dim=1).argmin())
         chosen.append(int(candidates[best]))
         squared = distances[best]
     centres = sample[chosen].clone()
-    fitting = rows[torch.randperm(len(rows), generator=generator)[:50_000]]
+    fitting = rows[
+        torch.randperm(len(rows), generator=generator)[: max(40 * cluster_count, 20_000)]
+    ]
     for _ in range(iterations):
         assigned = _assign_to_centres(fitting, centres)
         sums = torch.zeros_like(centres).index_add_(0, assigned, fitting)
@@ -161,22 +165,32 @@ def _assign_to_centres(rows: torch.Tensor, centres: torch.Tensor) -> torch.Tenso
 
 def compute_typicality(
     points: FloatArray,
+    open_members: IndexArray,
     members: IndexArray,
     neighbour_count: int,
     seed: int,
-    sample_size: int = 2000,
-) -> FloatArray:
-    """TypiClust typicality ``1 / mean distance to the k nearest neighbours`` for each of the
-    ``members`` ``(m,)`` of one cluster, against at most ``sample_size`` sampled members."""
+    sample_size: int = 1000,
+) -> tuple[IndexArray, FloatArray]:
+    """TypiClust typicality ``1 / mean distance to the k nearest neighbours`` within a cluster.
+
+    Scores at most ``sample_size`` candidates drawn from ``open_members`` against at most
+    ``sample_size`` references drawn from all ``members`` of the cluster, so a big cluster costs
+    ``sample_size^2 * dim``. Returns the candidates ``(c,)`` and their typicality ``(c,)``.
+    """
     rng = np.random.default_rng(seed)
-    references = members if len(members) <= sample_size else rng.choice(members, sample_size, False)
+    candidates = _subsample(open_members, sample_size, rng)
+    references = _subsample(members, sample_size, rng)
     if len(references) < 2:
-        return np.ones(len(members), dtype=np.float32)
-    squared = 2.0 - 2.0 * points[members] @ points[references].T
-    squared[members[:, None] == references[None, :]] = np.inf  # an image is not its own neighbour
+        return candidates, np.ones(len(candidates), dtype=np.float32)
+    squared = 2.0 - 2.0 * points[candidates] @ points[references].T
+    squared[candidates[:, None] == references[None, :]] = np.inf  # not its own neighbour
     k = min(neighbour_count, len(references) - 1)
     nearest = np.sqrt(np.maximum(np.partition(squared, k - 1, axis=1)[:, :k], 0.0))
-    return np.asarray(1.0 / (nearest.mean(axis=1) + 1e-6), dtype=np.float32)
+    return candidates, np.asarray(1.0 / (nearest.mean(axis=1) + 1e-6), dtype=np.float32)
+
+
+def _subsample(indices: IndexArray, limit: int, rng: np.random.Generator) -> IndexArray:
+    return indices if len(indices) <= limit else np.sort(rng.choice(indices, limit, False))
 
 
 def select_typical(
@@ -209,7 +223,7 @@ def _pick_typical_in_clusters(
     label_counts = np.bincount(cluster_ids[labeled], minlength=len(sizes)).astype(np.int64)
     taken = np.zeros(len(points), dtype=bool)
     taken[labeled] = True
-    typicality: dict[int, FloatArray] = {}
+    typicality: dict[int, tuple[IndexArray, FloatArray]] = {}
     picks: list[Pick] = []
     while len(picks) < count:
         members_left = np.bincount(cluster_ids[~taken], minlength=len(sizes))
@@ -221,12 +235,17 @@ def _pick_typical_in_clusters(
         cluster = int(open_clusters[order[0]])
         members = np.flatnonzero(cluster_ids == cluster)
         if cluster not in typicality:
-            typicality[cluster] = compute_typicality(points, members, neighbour_count, seed)
-        scores = _exclude_near_duplicates(points, members, taken, typicality[cluster])
+            open_members = members[~taken[members]]
+            typicality[cluster] = compute_typicality(
+                points, open_members, members, neighbour_count, seed
+            )
+        candidates, scores = typicality[cluster]
+        scores = _exclude_near_duplicates(points, candidates, members[taken[members]], scores)
         if not np.isfinite(scores).any():
-            taken[members] = True  # only near-duplicates of labeled images are left here
+            taken[candidates] = True  # all picked or near-duplicates; resample if any remain
+            del typicality[cluster]
             continue
-        best = int(members[np.argmax(scores)])
+        best = int(candidates[np.argmax(scores)])
         reason = _describe_cluster(sizes[cluster], label_counts[cluster])
         picks.append(Pick(best, float(scores.max()), reason, "typical"))
         taken[best] = True
@@ -235,13 +254,13 @@ def _pick_typical_in_clusters(
 
 
 def _exclude_near_duplicates(
-    points: FloatArray, members: IndexArray, taken: NDArray[np.bool_], scores: FloatArray
+    points: FloatArray, candidates: IndexArray, taken_members: IndexArray, scores: FloatArray
 ) -> FloatArray:
-    """``scores`` with taken members and near-duplicates of taken members set to ``-inf``."""
-    taken_members = members[taken[members]]
-    excluded = taken[members].copy()
+    """``scores`` with taken candidates and near-duplicates of taken members set to ``-inf``."""
+    excluded = np.isin(candidates, taken_members)
     if len(taken_members) > 0:
-        excluded |= (points[members] @ points[taken_members].T).max(axis=1) >= DUPLICATE_COSINE
+        similarity = points[candidates] @ points[taken_members].T
+        excluded |= similarity.max(axis=1) >= DUPLICATE_COSINE
     return np.where(excluded, -np.inf, scores).astype(np.float32)
 
 
