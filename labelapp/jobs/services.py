@@ -4,12 +4,14 @@ Conditional updates make the transitions safe when a message is delivered twice 
 workers race: only one ``claim_job`` can move a job from queued to running.
 """
 
+import functools
 import logging
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -17,8 +19,28 @@ from labelapp.jobs.models import Job, JobKind, JobStatus
 
 logger = logging.getLogger(__name__)
 
+P = ParamSpec("P")
+R = TypeVar("R")
 GPU_QUEUE_KINDS = {JobKind.PRETRAIN, JobKind.TRAIN, JobKind.PREDICT, JobKind.EMBED}
 LOG_TAIL_CHARACTERS = 4000
+
+
+def survive_lost_connection(function: Callable[P, R]) -> Callable[P, R]:
+    """Retry once on a fresh connection when the database dropped ours (a restart, a
+    failover): each wrapped function is a single autocommit statement, safe to repeat."""
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return function(*args, **kwargs)
+        except (OperationalError, InterfaceError):
+            if connection.in_atomic_block:
+                raise
+            logger.warning("database connection lost; reconnecting", exc_info=True)
+            connection.close()
+            return function(*args, **kwargs)
+
+    return wrapper
 
 
 def queue_for(kind: str) -> str:
@@ -40,6 +62,7 @@ def enqueue_job(kind: str, project: Any = None, user: Any = None, **params: Any)
     return job
 
 
+@survive_lost_connection
 def claim_job(job_id: int, worker: str, device: str) -> Job | None:
     """Move a queued job to running; None when another delivery already took it."""
     now = timezone.now()
@@ -55,6 +78,7 @@ def claim_job(job_id: int, worker: str, device: str) -> Job | None:
     return Job.objects.get(pk=job_id) if claimed else None
 
 
+@survive_lost_connection
 def report_progress(
     job_id: int,
     progress: float | None = None,
@@ -80,10 +104,12 @@ def report_progress(
     return is_cancel_requested(job_id)
 
 
+@survive_lost_connection
 def is_cancel_requested(job_id: int) -> bool:
     return bool(Job.objects.filter(pk=job_id).values_list("cancel_requested", flat=True).first())
 
 
+@survive_lost_connection
 def _finish(job_id: int, status: str, **fields: Any) -> bool:
     return bool(
         Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(

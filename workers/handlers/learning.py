@@ -50,6 +50,8 @@ def _refresh_queue(context: JobContext) -> int:
     project = context.job.project
     assert project is not None
     project.refresh_from_db()
+    if project.current_encoder is None:  # nothing to pick from before pretraining
+        return 0
     context.progress(None, "Picking the images to label next")
     image_ids, representations = project_representations(context.job, *_services(context))
     return refresh_queue(project, image_ids, representations)
