@@ -63,3 +63,9 @@ class DeleteProjectForm(forms.Form):
 class AcceptPredictionsForm(forms.Form):
     minimum_confidence = forms.FloatField(min_value=0.0, max_value=1.0, initial=0.95)
     expected_count = forms.IntegerField(min_value=0, required=False)
+
+
+class ClassForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    color = forms.RegexField(regex=r"^#[0-9a-fA-F]{6}$", max_length=7, initial="#4e79a7")
+    key = forms.CharField(max_length=1, required=False, strip=False)

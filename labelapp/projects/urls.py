@@ -1,6 +1,7 @@
 from django.urls import path
 
 from labelapp.projects import (
+    class_views,
     job_views,
     labeling_views,
     member_views,
@@ -15,6 +16,12 @@ urlpatterns = [
     path("projects/new/", views.project_create, name="project-create"),
     path(project, views.project_dashboard, name="project-dashboard"),
     path(project + "delete/", views.project_delete, name="project-delete"),
+    path(project + "classes/", class_views.classes, name="project-classes"),
+    path(
+        project + "classes/<int:class_id>/",
+        class_views.class_update,
+        name="project-class-update",
+    ),
     path(project + "members/", member_views.members, name="project-members"),
     path(
         project + "members/<int:membership_id>/role/",

@@ -97,6 +97,7 @@ def sample_arguments(team: Team, parameters: tuple[str, ...]) -> dict[str, Any]:
         "batch_id": batch.pk,
         "membership_id": Membership.objects.get(project=team.project, user=team.viewer).pk,
         "token_id": token.pk,
+        "class_id": team.classes[0].pk,
         "app_label": "projects",
         "object_id": "1",
         "id": "1",
