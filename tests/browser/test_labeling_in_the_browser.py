@@ -58,6 +58,7 @@ def test_sign_in_upload_label_with_keyboard_and_reload(
     # label 21 images with the keyboard (1, 2, 3 are the classes' keys), then undo one
     page.click("nav.tabs >> text=Images")
     page.wait_for_selector("#grid[data-ready='1']")
+    page.wait_for_load_state("networkidle")  # the thumbnails in view have arrived
     snap(page, screenshots, "06-labeling-grid")
     for index in range(21):
         page.keyboard.press("123"[index % 3])
