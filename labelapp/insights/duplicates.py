@@ -26,6 +26,7 @@ LOWEST_THRESHOLD = 0.80
 DEFAULT_THRESHOLD = 0.95
 MAX_PAIRS = 200_000
 MAX_GROUPS_SHOWN = 100
+MAX_SHOWN_PER_GROUP = 24
 
 
 @dataclass(frozen=True)
@@ -39,9 +40,19 @@ class DuplicateImage:
 
 
 @dataclass(frozen=True)
+class DuplicateGroup:
+    images: list[DuplicateImage]  # the first MAX_SHOWN_PER_GROUP that still exist
+    size: int  # images in the group when it was embedded
+
+    @property
+    def hidden(self) -> int:
+        return max(0, self.size - len(self.images))
+
+
+@dataclass(frozen=True)
 class DuplicateReport:
     threshold: float
-    groups: list[list[DuplicateImage]]
+    groups: list[DuplicateGroup]
     group_count: int
     image_count: int  # images searched
     problem: str = ""
@@ -71,8 +82,21 @@ def _pairs_of(version: ModelVersion) -> dict[str, np.ndarray]:
     }
 
 
-def _describe(project: Project, groups: list[list[int]]) -> list[list[DuplicateImage]]:
-    wanted = {image_id for group in groups for image_id in group}
+def _describe_image(image: Image, thumbnail: str, detail: str) -> DuplicateImage:
+    return DuplicateImage(
+        image_id=image.pk,
+        name=image.original_name,
+        thumbnail_url=thumbnail.format(image_id=image.pk, hash=image.content_hash),
+        detail_url=detail.format(image_id=image.pk),
+        label_name=image.current_label.name if image.current_label else "",
+        label_color=image.current_label.color if image.current_label else "",
+    )
+
+
+def _describe(project: Project, groups: list[list[int]]) -> list[DuplicateGroup]:
+    """The groups' images that still exist; only the first few of a large group are read."""
+    looked_at = MAX_SHOWN_PER_GROUP * 2  # room for images deleted since the embedding
+    wanted = {image_id for group in groups for image_id in group[:looked_at]}
     images = {
         image.pk: image
         for image in Image.objects.filter(project=project, pk__in=wanted)
@@ -83,20 +107,11 @@ def _describe(project: Project, groups: list[list[int]]) -> list[list[DuplicateI
     detail = url_template("image-detail", project.pk)
     described = []
     for group in groups:
-        members = [
-            DuplicateImage(
-                image_id=image.pk,
-                name=image.original_name,
-                thumbnail_url=thumbnail.format(image_id=image.pk, hash=image.content_hash),
-                detail_url=detail.format(image_id=image.pk),
-                label_name=image.current_label.name if image.current_label else "",
-                label_color=image.current_label.color if image.current_label else "",
-            )
-            for image_id in group
-            if (image := images.get(image_id)) is not None
-        ]
-        if len(members) > 1:  # an image deleted since the embedding leaves a smaller group
-            described.append(members)
+        existing = [images[image_id] for image_id in group[:looked_at] if image_id in images]
+        size = len(group) if len(group) > looked_at else len(existing)
+        if size > 1:  # an image deleted since the embedding leaves a smaller group
+            shown = [_describe_image(image, thumbnail, detail) for image in existing]
+            described.append(DuplicateGroup(shown[:MAX_SHOWN_PER_GROUP], size))
     return described
 
 

@@ -30,7 +30,9 @@ def page(team: Team, threshold: str | None = None):  # type: ignore[no-untyped-d
 
 
 def group_ids(response) -> list[list[int]]:  # type: ignore[no-untyped-def]
-    return [[image.image_id for image in group] for group in response.context["report"].groups]
+    return [
+        [image.image_id for image in group.images] for group in response.context["report"].groups
+    ]
 
 
 def test_planted_duplicates_form_groups(team: Team, planted: list[Image]) -> None:
@@ -70,3 +72,12 @@ def test_too_many_images_are_not_searched_in_the_request(
 
 def test_without_representations_the_page_says_what_to_run(team: Team) -> None:
     assert "run Embed" in page(team).text
+
+
+def test_a_large_group_shows_its_size_and_the_first_images(team: Team) -> None:
+    images = make_images(team.project, 60)
+    make_encoder(team.project, images, np.ones((60, 8)))  # all the same direction
+    group = page(team).context["report"].groups[0]
+    assert group.size == 60
+    assert len(group.images) == duplicates.MAX_SHOWN_PER_GROUP
+    assert group.hidden == 60 - duplicates.MAX_SHOWN_PER_GROUP
