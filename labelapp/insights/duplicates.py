@@ -10,7 +10,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from labelapp.images.models import Image
-from labelapp.insights.stored_arrays import cached_arrays, embedded_count, representations_key
+from labelapp.insights.stored_arrays import (
+    READ_ERRORS,
+    cached_arrays,
+    embedded_count,
+    representations_key,
+    unreadable,
+)
 from labelapp.learning.models import ModelVersion
 from labelapp.learning.versions import load_representations
 from labelapp.projects.models import Project
@@ -120,15 +126,19 @@ def find_duplicate_groups(project: Project, threshold: float) -> DuplicateReport
     if version is None or not version.representations:
         problem = "No representations yet: run Embed (or Pretrain) first."
         return DuplicateReport(threshold, [], 0, 0, problem)
-    count = embedded_count(version)
+    try:
+        count = embedded_count(version)
+        if count <= MAX_IMAGES:
+            key = f"duplicates/{representations_key(version)}"
+            stored = cached_arrays(key, lambda: _pairs_of(version))
+    except READ_ERRORS:
+        return DuplicateReport(threshold, [], 0, 0, unreadable(version))
     if count > MAX_IMAGES:
         problem = (
             f"This project has {count:,} embedded images; the duplicate search here handles "
             f"up to {MAX_IMAGES:,}. Run it on a subset or ask an administrator."
         )
         return DuplicateReport(threshold, [], 0, count, problem)
-    key = f"duplicates/{representations_key(version)}"
-    stored = cached_arrays(key, lambda: _pairs_of(version))
     keep = stored["similarity"] >= threshold
     pairs = [
         NearDuplicatePair(int(first), int(second), float(similarity))

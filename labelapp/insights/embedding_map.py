@@ -12,7 +12,12 @@ import numpy as np
 from django.urls import reverse
 
 from labelapp.images.models import Image
-from labelapp.insights.stored_arrays import cached_arrays, representations_key
+from labelapp.insights.stored_arrays import (
+    READ_ERRORS,
+    cached_arrays,
+    representations_key,
+    unreadable,
+)
 from labelapp.learning.models import ModelVersion, Prediction
 from labelapp.learning.versions import load_representations
 from labelapp.projects.models import Project
@@ -67,9 +72,12 @@ def map_points(project: Project) -> dict[str, Any]:
     if version is None or not version.representations:
         return {**base, **empty, "not_embedded": project.images.count(),
                 "problem": "No representations yet: run Embed (or Pretrain) first."}  # fmt: skip
-    stored = cached_arrays(
-        f"projection/{representations_key(version)}", lambda: _projection_of(version)
-    )
+    try:
+        key = f"projection/{representations_key(version)}"
+        stored = cached_arrays(key, lambda: _projection_of(version))
+    except READ_ERRORS:
+        return {**base, **empty, "not_embedded": project.images.count(),
+                "problem": unreadable(version)}  # fmt: skip
     current = {
         image_id: (label_id, label_version)
         for image_id, label_id, label_version in Image.objects.filter(project=project).values_list(

@@ -6,6 +6,7 @@ projection, near-duplicate pairs) is computed once and read back on later reques
 
 import hashlib
 import io
+import zipfile
 from collections.abc import Callable
 
 import numpy as np
@@ -15,6 +16,15 @@ from django.core.files.storage import default_storage
 from labelapp.learning.models import ModelVersion
 
 CACHE_FOLDER = "insights"
+# what reading a missing, truncated or foreign npz file raises
+READ_ERRORS = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile)
+
+
+def unreadable(version: ModelVersion) -> str:
+    return (
+        f"The stored representations of encoder v{version.number} cannot be read "
+        "(missing or damaged file). Run Embed again to rebuild them."
+    )
 
 
 def cached_arrays(name: str, compute: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
@@ -25,7 +35,7 @@ def cached_arrays(name: str, compute: Callable[[], dict[str, np.ndarray]]) -> di
             with default_storage.open(path, "rb") as stored:
                 archive = np.load(io.BytesIO(stored.read()))
                 return {key: archive[key] for key in archive.files}
-        except (OSError, ValueError):
+        except READ_ERRORS:
             default_storage.delete(path)  # a damaged cache is recomputed
     arrays = compute()
     buffer = io.BytesIO()

@@ -3,6 +3,7 @@ both before any model exists and once there is an encoder and a classifier."""
 
 import numpy as np
 import pytest
+from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from tests.insights.builders import label_images, make_classifier, make_encoder
@@ -48,3 +49,18 @@ def test_the_dashboard_links_to_the_insight_pages(team: Team) -> None:
         reverse("project-dashboard", kwargs={"project_id": team.project.pk})
     )
     assert reverse("insights-map", kwargs={"project_id": team.project.pk}) in response.text
+
+
+@pytest.mark.parametrize("page", ["insights-duplicates", "insights-map", "insights-map-points"])
+def test_a_damaged_representations_file_is_explained_not_a_500(team: Team, page: str) -> None:
+    # given an encoder whose stored representations file is garbage
+    add_models(team)
+    encoder = team.project.current_encoder
+    assert encoder is not None
+    with default_storage.open(encoder.representations.name, "wb") as stored:
+        stored.write(b"not an npz file")
+    # when a member opens the page, then it answers and says what to do
+    response = client_for(team.viewer).get(reverse(page, kwargs={"project_id": team.project.pk}))
+    assert response.status_code == 200
+    if page != "insights-map":  # the map page shows the problem from its points request
+        assert "Run Embed again" in response.text
