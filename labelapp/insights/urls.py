@@ -11,6 +11,11 @@ urlpatterns: list[URLPattern] = [
     path(suspect + "relabel/", views.relabel_image, name="insights-relabel"),
     path(suspect + "keep/", views.keep_image_label, name="insights-keep"),
     path(insights + "duplicates/", views.duplicates_page, name="insights-duplicates"),
+    path(
+        insights + "duplicates/<int:image_id>/delete/",
+        views.delete_duplicate,
+        name="insights-delete-duplicate",
+    ),
     path(insights + "map/", map_views.map_page, name="insights-map"),
     path(insights + "map/points.json", map_views.map_points_data, name="insights-map-points"),
     path(insights + "map/label/", map_views.map_label, name="insights-map-label"),

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from labelapp.images.labeling import LabelConflict
 from labelapp.images.models import Image
@@ -90,3 +91,19 @@ def duplicates_page(request: HttpRequest, access: ProjectAccess) -> HttpResponse
         "lowest_threshold": duplicates.LOWEST_THRESHOLD,
     }
     return render(request, "insights/duplicates.html", context, status=status)
+
+
+@project_role("owner", ("POST",))
+def delete_duplicate(request: HttpRequest, access: ProjectAccess, image_id: int) -> HttpResponse:
+    """Owners remove one copy of a duplicate; the image's files go after the commit."""
+    image = get_object_or_404(Image, pk=image_id, project=access.project)
+    threshold = request.POST.get("threshold", "")
+    url = reverse("insights-duplicates", kwargs={"project_id": access.project.pk})
+    back = f"{url}?{urlencode({'threshold': threshold})}" if threshold else url
+    if request.POST.get("confirm") != "delete":
+        messages.error(request, "Not deleted: confirm the deletion with the Delete button.")
+        return redirect(back)
+    name = image.original_name
+    image.delete()
+    messages.success(request, f"Deleted {name} and its label history.")
+    return redirect(back)

@@ -81,3 +81,25 @@ def test_a_large_group_shows_its_size_and_the_first_images(team: Team) -> None:
     assert group.size == 60
     assert len(group.images) == duplicates.MAX_SHOWN_PER_GROUP
     assert group.hidden == 60 - duplicates.MAX_SHOWN_PER_GROUP
+
+
+def test_the_owner_deletes_one_copy(team: Team, planted: list[Image]) -> None:
+    address = reverse(
+        "insights-delete-duplicate",
+        kwargs={"project_id": team.project.pk, "image_id": planted[5].pk},
+    )
+    response = client_for(team.owner).post(address, {"confirm": "delete", "threshold": "0.97"})
+    assert response.status_code == 302 and response["Location"].endswith("?threshold=0.97")
+    assert not Image.objects.filter(pk=planted[5].pk).exists()
+    assert group_ids(page(team)) == [[planted[2].pk, planted[9].pk]]
+
+
+def test_deleting_needs_the_owner_and_a_confirmation(team: Team, planted: list[Image]) -> None:
+    address = reverse(
+        "insights-delete-duplicate",
+        kwargs={"project_id": team.project.pk, "image_id": planted[5].pk},
+    )
+    assert client_for(team.labeler).post(address, {"confirm": "delete"}).status_code == 403
+    response = client_for(team.owner).post(address, {}, follow=True)
+    assert "confirm the deletion" in response.text
+    assert Image.objects.filter(pk=planted[5].pk).exists()
