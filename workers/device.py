@@ -1,10 +1,12 @@
-"""Which accelerator this worker process trains on."""
+"""Which accelerator this worker process trains on (torch is imported only when asked)."""
 
-import torch
+import os
 
 
 def detect_device() -> str:
     """``cuda``, ``mps`` or ``cpu``, the best that this machine has."""
+    import torch
+
     if torch.cuda.is_available():
         return "cuda"
     if torch.backends.mps.is_available():
@@ -14,7 +16,9 @@ def detect_device() -> str:
 
 def describe_device(device: str) -> str:
     if device == "cuda":
+        import torch
+
         return f"cuda ({torch.cuda.get_device_name(0)})"
     if device == "cpu":
-        return f"cpu ({torch.get_num_threads()} threads)"
+        return f"cpu ({os.cpu_count()} cores)"
     return device

@@ -11,7 +11,7 @@ from labelapp.jobs import services
 from labelapp.jobs.models import Job
 from workers.celery_app import app
 from workers.device import describe_device, detect_device
-from workers.handlers import HANDLERS, JobCancelled, JobContext
+from workers.handlers import JobCancelled, JobContext, handler_for
 from workers.heartbeat import run_periodically
 from workers.supervisor import ChildCancelled
 
@@ -22,7 +22,8 @@ HEARTBEAT_SECONDS = 5.0
 @app.task(name="labelapp.run_job")
 def run_job(job_id: int) -> None:
     """Claim the job (at most once), run its handler, and record how it ended."""
-    device = detect_device()
+    # Only learning jobs need to know the accelerator (and so load torch).
+    device = detect_device() if services.queue_for_id(job_id) == "gpu" else "cpu"
     worker_name = run_job.request.hostname or socket.gethostname()
     job = services.claim_job(job_id, worker=worker_name, device=describe_device(device))
     if job is None:
@@ -43,10 +44,7 @@ def run_job(job_id: int) -> None:
 
 
 def _run_handler(job: Job, device: str) -> dict[str, Any]:
-    handler = HANDLERS.get(job.kind)
-    if handler is None:
-        raise ValueError(f"This worker does not know how to run a {job.kind!r} job.")
-    return handler(JobContext(job=job, device=device))
+    return handler_for(job.kind)(JobContext(job=job, device=device))
 
 
 def _plain_error(error: Exception) -> str:

@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 R = TypeVar("R")
-GPU_QUEUE_KINDS = {JobKind.PRETRAIN, JobKind.TRAIN, JobKind.PREDICT, JobKind.EMBED}
+GPU_QUEUE_KINDS = {JobKind.PRETRAIN, JobKind.TRAIN, JobKind.PREDICT, JobKind.EMBED, JobKind.RETRAIN}
 LOG_TAIL_CHARACTERS = 4000
 
 
@@ -46,6 +46,11 @@ def survive_lost_connection(function: Callable[P, R]) -> Callable[P, R]:
 def queue_for(kind: str) -> str:
     """Training and prediction go to the ``gpu`` queue, everything else to ``default``."""
     return "gpu" if kind in GPU_QUEUE_KINDS else "default"
+
+
+def queue_for_id(job_id: int) -> str:
+    kind = Job.objects.filter(pk=job_id).values_list("kind", flat=True).first()
+    return queue_for(kind or "")
 
 
 def send_job(job: Job) -> None:
