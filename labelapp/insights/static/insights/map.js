@@ -22,7 +22,7 @@
     const value = parseInt(hex.slice(1), 16);
     return [(value >> 16) & 255, (value >> 8) & 255, value & 255];
   }
-  const classColors = config.classes.map((c) => hexToRgb(c.color));
+  let classColors = config.classes.map((c) => hexToRgb(c.color));
 
   // ---- view geometry (CSS pixels) ----
   function size() { return { width: stage.clientWidth, height: stage.clientHeight }; }
@@ -253,8 +253,10 @@
   }
 
   async function labelSelection() {
-    const data = state.data, classIndex = $("selection-class").selectedIndex;
+    const data = state.data, classId = Number($("selection-class").value);
+    const classIndex = config.classes.findIndex((c) => c.id === classId);
     const labelClass = config.classes[classIndex], indices = selectedIndices();
+    if (!labelClass) throw new Error("that class is gone; reload the page.");
     const total = { labeled: 0, unchanged: 0, missing: 0, conflicts: [] };
     const result = $("selection-result");
     const indexOfId = new Map(indices.map((i) => [data.ids[i], i]));
@@ -334,6 +336,8 @@
     data.predicted = Int16Array.from(data.predicted);
     data.versions = Int32Array.from(data.versions);
     state.data = data;
+    config.classes = data.classes; // the indices in the points refer to this list
+    classColors = config.classes.map((c) => hexToRgb(c.color));
     state.selected = new Uint8Array(data.ids.length);
     state.grid = app.mapGeometry.buildGrid(data.x, data.y);
     let text = data.problem || `${data.ids.length.toLocaleString()} images, PCA of the encoder's representations.`;
