@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "labelapp.security_login.middleware.LoginRateLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "labelapp.security.ContentSecurityPolicyMiddleware",
+    "labelapp.storage_errors.StorageErrorMiddleware",
 ]
 
 ROOT_URLCONF = "labelapp.urls"
