@@ -66,7 +66,11 @@ def predict_project(
     except BaseException:
         Prediction.objects.filter(model_version=version).delete()
         raise
-    return {"model_version": version.pk, "predictions": len(image_ids)}
+    return {
+        "model_version": version.pk,
+        "model_version_number": version.number,
+        "predictions": len(image_ids),
+    }
 
 
 def _write_chunk(

@@ -67,3 +67,25 @@ def test_jobs_of_other_projects_stay_hidden(client: Client, team: Team) -> None:
     response = client.post(f"/projects/{team.project.pk}/jobs/{other.pk}/retry/")
 
     assert response.status_code == 404
+
+
+def test_finished_jobs_link_what_they_made(client: Client, team: Team) -> None:
+    Job.objects.create(
+        project=team.project,
+        kind="retrain",
+        status=JobStatus.SUCCEEDED,
+        result={"model_version": 7, "model_version_number": 3, "predictions": 500},
+    )
+    Job.objects.create(
+        project=team.project,
+        kind="pretrain",
+        status=JobStatus.RUNNING,
+        metrics={"loss": 5.12, "images_per_second": 231.4},
+    )
+    client.force_login(team.viewer)
+
+    page = client.get(f"/projects/{team.project.pk}/jobs/panel/").content.decode()
+
+    assert "Made classifier v3" in page and "500 predictions" in page
+    assert f"/projects/{team.project.pk}/insights/quality/" in page
+    assert "loss 5.12 · 231 images/s" in page
