@@ -144,7 +144,7 @@ class _Importer:
             description=str(row.get("description", "")),
             created_by=self.user(row.get("created_by")) or self.owner,
         )
-        project.full_clean(exclude=["current_classifier", "current_encoder"])
+        project.full_clean(exclude=["created_by", "current_classifier", "current_encoder"])
         project.save()
         Project.objects.filter(pk=project.pk).update(created_at=_time(row["created_at"]))
         return project
@@ -170,6 +170,10 @@ class _Importer:
                 roles[user.pk] = _choice(row["role"], Role.values, "role")
         if self.owner is not None:
             roles[self.owner.pk] = Role.OWNER
+        if Role.OWNER not in roles.values():
+            raise ArchiveError(
+                "None of the project's owners has an account here; name one with --owner."
+            )
         Membership.objects.bulk_create(
             Membership(project=self.project, user_id=user_id, role=role)
             for user_id, role in roles.items()

@@ -19,6 +19,7 @@ from labelapp.backup.archive_format import (
 )
 
 MAX_LINE_BYTES = 16 * 1024 * 1024
+MAX_MANIFEST_BYTES = 1024 * 1024
 
 
 def open_archive(path: Path) -> zipfile.ZipFile:
@@ -50,6 +51,8 @@ def _check_size(archive: zipfile.ZipFile) -> None:
 
 def _check_manifest(archive: zipfile.ZipFile) -> None:
     try:
+        if archive.getinfo(MANIFEST).file_size > MAX_MANIFEST_BYTES:
+            raise ArchiveError("The archive's manifest.json is too large to be an export's.")
         manifest = json.loads(archive.read(MANIFEST))
     except KeyError as error:
         raise ArchiveError(

@@ -11,12 +11,17 @@ from django.urls import reverse
 from labelapp.security_login.attempts import client_address, lockout_message, minutes_locked
 
 
+def _sign_in_paths() -> set[str]:
+    # The admin site has its own sign-in page; both check passwords the same way.
+    return {reverse("login"), reverse("admin:login")}
+
+
 class LoginRateLimitMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method == "POST" and request.path == reverse("login"):
+        if request.method == "POST" and request.path in _sign_in_paths():
             username = str(request.POST.get("username", ""))[:150]
             minutes = minutes_locked(username, client_address(request))
             if minutes:

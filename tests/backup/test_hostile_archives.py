@@ -126,3 +126,25 @@ def test_garbage_in_a_table_is_refused(exported: Path, tmp_path: Path) -> None:
 def test_an_unknown_owner_is_refused_before_reading(exported: Path) -> None:
     with pytest.raises(CommandError, match="no user named 'nobody'"):
         call_command("import_project", exported, owner="nobody")
+
+
+@pytest.mark.django_db
+def test_an_unwritable_destination_is_a_clear_error(full_project: Project, tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="does not exist"):
+        call_command("export_project", full_project.pk, tmp_path / "missing" / "a.zip")
+    with pytest.raises(CommandError, match="no project 999999"):
+        call_command("export_project", 999999, tmp_path / "a.zip")
+
+
+@pytest.mark.django_db
+def test_an_archive_whose_owners_are_unknown_needs_an_owner(exported: Path) -> None:
+    # Given an instance where neither exported member has an account
+    from django.contrib.auth.models import User
+
+    User.objects.filter(username__in=["olga", "lars"]).delete()
+    # Then an import without --owner is refused, since nobody could open the project
+    _refused(exported, "name one with --owner")
+    # And with --owner it goes through
+    User.objects.create(username="nina")
+    call_command("import_project", exported, owner="nina")
+    assert Project.objects.filter(memberships__user__username="nina").count() == 1

@@ -101,3 +101,13 @@ def test_a_hostile_username_is_counted_without_error(alice: User) -> None:
 def test_an_overlong_or_null_username_is_a_form_error(alice: User) -> None:
     # Such names never reach a password check, so they need no count; they must not fail.
     _fail(6, "x" * 5000 + "\x00")
+
+
+@pytest.mark.django_db
+def test_the_admin_sign_in_shares_the_limit(alice: User) -> None:
+    _fail(5)
+    client = Client(REMOTE_ADDR="10.0.0.1")
+    response = client.post(
+        reverse("admin:login"), {"username": "alice", "password": "right horse battery"}
+    )
+    assert response.status_code == 429

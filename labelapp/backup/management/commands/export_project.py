@@ -23,6 +23,9 @@ class Command(BaseCommand):
         destination: Path = options["archive"]
         if not destination.parent.is_dir():
             raise CommandError(f"The folder {str(destination.parent)!r} does not exist.")
-        counts = export_project(project, destination)
+        try:
+            counts = export_project(project, destination)
+        except OSError as error:
+            raise CommandError(f"The archive could not be written: {error}") from error
         summary = ", ".join(f"{count} {table}" for table, count in counts.items())
         self.stdout.write(f"Exported project {project.pk} to {destination}: {summary}.")
