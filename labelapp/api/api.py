@@ -13,7 +13,50 @@ from labelapp.projects.permissions import public
 # Every router of the API; the permission matrix test walks their operations.
 ROUTERS = [projects.router, images.router, labels.router, jobs.router, exports.router]
 
-api = NinjaAPI(
+# Answers any operation may give besides its own: the shape is {"detail": "...", "errors"?}.
+ERROR_STATUSES = {
+    "400": "The request is malformed.",
+    "401": "Not signed in and no valid API token.",
+    "403": "Your role in this project does not allow this.",
+    "404": "No such project or object (or you are not a member).",
+    "409": "The object changed meanwhile, or is in a state that does not allow this.",
+    "413": "The request is too large.",
+    "422": "The input is invalid; `detail` says how.",
+    "503": "A storage or service the request needs is unavailable.",
+}
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+    "required": ["detail"],
+}
+
+
+class DocumentedErrorsAPI(NinjaAPI):
+    """Documents the shared error answers on every operation of the schema, in one place."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for path_item in schema["paths"].values():
+            for operation in path_item.values():
+                responses = operation.setdefault("responses", {})
+                documented = {str(code) for code in responses}
+                for status, description in ERROR_STATUSES.items():
+                    if status in documented:
+                        continue
+                    responses.setdefault(
+                        int(status),
+                        {
+                            "description": description,
+                            "content": {"application/json": {"schema": ERROR_SCHEMA}},
+                        },
+                    )
+        return schema
+
+
+api = DocumentedErrorsAPI(
     title="labelapp API",
     version="1",
     auth=API_AUTH,

@@ -4,13 +4,27 @@ from datetime import datetime
 from typing import Any
 
 from ninja import Field, Schema
+from pydantic import field_validator
 
 MAX_PAGE = 500
+MAX_OFFSET = 2**53  # beyond any real collection, and inside every database's integers
 
 
 class Page(Schema):
     limit: int = Field(50, ge=1, le=MAX_PAGE, description=f"At most {MAX_PAGE}.")
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+
+class TextInput(Schema):
+    """Base of request bodies: no text field may hold a NUL character, which databases
+    refuse (PostgreSQL) or silently truncate at."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def refuse_nul_characters(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+        return value
 
 
 class LabelClassOut(Schema):
@@ -34,13 +48,13 @@ class ProjectDetailOut(ProjectOut):
     labeled: int
 
 
-class ClassIn(Schema):
+class ClassIn(TextInput):
     name: str = Field(..., min_length=1, max_length=100)
     color: str = Field("", pattern=r"^(#[0-9a-fA-F]{6})?$")
     key: str = Field("", max_length=1)
 
 
-class ProjectIn(Schema):
+class ProjectIn(TextInput):
     name: str = Field(..., min_length=1, max_length=200)
     description: str = Field("", max_length=5000)
     classes: list[ClassIn] = Field(..., min_length=1, max_length=50)
@@ -71,7 +85,7 @@ class ImageDetailOut(ImageOut):
     prediction: PredictionOut | None
 
 
-class LabelIn(Schema):
+class LabelIn(TextInput):
     label_class: int | None = Field(..., description="A class id, or null to clear the label.")
     expected_version: int = Field(..., ge=0, description="The label_version you saw.")
 
@@ -116,7 +130,7 @@ class QueueItemOut(Schema):
     reason: str
 
 
-class JobIn(Schema):
+class JobIn(TextInput):
     kind: str = Field(..., pattern="^(pretrain|train|predict|retrain|embed)$")
 
 
