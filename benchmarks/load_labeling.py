@@ -380,6 +380,7 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--port", type=int, default=8917)
+    parser.add_argument("--output", default="load_labeling.json", help="in benchmarks/results")
     arguments = parser.parse_args()
     users = [int(n) for n in arguments.users.split(",")]
     rows = []
@@ -388,7 +389,7 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     meta = {"cpus": os.cpu_count(), "workers": arguments.workers, "threads_per_worker": 4,
             "images": arguments.images, "seconds": arguments.seconds}  # fmt: skip
-    (RESULTS / "load_labeling.json").write_text(json.dumps({"meta": meta, "runs": rows}, indent=2))
+    (RESULTS / arguments.output).write_text(json.dumps({"meta": meta, "runs": rows}, indent=2))
     print_table(rows)
 
 
