@@ -175,6 +175,12 @@ def test_newcomer_journey(app: RunningApp, page: Any, screenshots: Path, tmp_pat
     check_export(rows, truth, manual, expected)
     check_history(app.data_dir, manual, expected)
 
+    # the labeling page as it looks now (the README's screenshot is one of these)
+    page.click("nav.tabs >> text=Images")
+    page.wait_for_selector("#grid[data-ready='1']")
+    page.wait_for_load_state("networkidle")
+    snap("15-labels-and-predictions", full_page=False)
+
 
 def pretrain_from_dashboard(page: Any, app: RunningApp, snap: Any) -> None:
     """Start pretraining with the smallest budget the dashboard offers and watch it."""
