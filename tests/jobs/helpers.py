@@ -22,3 +22,14 @@ def wait_for_progress(job: Job, minimum: float, timeout: float = 120.0) -> Job:
             return job
         time.sleep(0.2)
     raise TimeoutError(f"job {job.pk} stayed at {job.progress:.2f} ({job.status}): {job.error}")
+
+
+def wait_for_training(job: Job, timeout: float = 180.0) -> Job:
+    """Wait until the training child reports its first step ("Epoch N, step …")."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.status == "running" and job.message.startswith("Epoch"):
+            return job
+        time.sleep(0.2)
+    raise TimeoutError(f"job {job.pk} did not start training ({job.status}): {job.error}")

@@ -10,7 +10,7 @@ from labelapp.jobs import services
 from labelapp.jobs.models import Job, JobKind, JobStatus
 from labelapp.learning.models import ModelVersion
 from labelapp.projects.models import Project
-from tests.jobs.helpers import wait_for, wait_for_progress
+from tests.jobs.helpers import wait_for, wait_for_progress, wait_for_training
 from workers.tasks import run_job
 
 FAST_RECOVERY = {"JOB_HEARTBEAT_TIMEOUT_SECONDS": "6"}
@@ -27,7 +27,7 @@ def test_cancel_during_pretraining_stops_within_ten_seconds(start_worker, add_ci
     project, owner = make_project(add_cifar_images)
     start_worker()
     job = services.enqueue_job(JobKind.PRETRAIN, project, owner, epochs=5000)
-    wait_for_progress(job, 0.06)
+    wait_for_training(job)
 
     services.cancel_job(job)
     cancelled_at = time.monotonic()
