@@ -5,8 +5,9 @@
 For each size it writes a zip of unique random-noise JPEGs (incompressible, so the zip is
 as large as its contents and nothing is deduplicated) into a temporary folder, migrates a
 fresh SQLite data directory, and runs ``import_staged_batch`` in a fresh subprocess: once
-as a bare Django process, once after importing what a worker imports (torch included), so
-the import's own cost and the worker's total are both visible. Peak resident memory is
+as a bare Django process, once after importing what an import worker imports (workers
+load torch only for learning jobs), so the import's own cost and the worker's total are
+both visible. Peak resident memory is
 ``ru_maxrss`` of that subprocess. A table is printed; JSON goes to benchmarks/results/.
 """
 
@@ -29,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "import_memory.json"
 WIDTH, HEIGHT, QUALITY = 1600, 1200, 90
 # The benchmark uses its own SQLite data directory, whatever the shell has set.
-PROCESS_NAMES = {False: "django only", True: "worker (torch loaded)"}
+PROCESS_NAMES = {False: "django only", True: "worker (its imports)"}
 IGNORED_ENVIRONMENT = ("DATABASE_URL", "REDIS_URL", "MEDIA_ROOT", "MEDIA_STORAGE")
 
 
@@ -57,7 +58,7 @@ def run_child(zip_path: Path, with_worker_imports: bool) -> dict[str, float]:
 
     django.setup()
     if with_worker_imports:
-        import workers.tasks  # noqa: F401 - what a worker process has loaded (torch too)
+        import workers.tasks  # noqa: F401 - what an import worker has loaded (no torch)
     from django.conf import settings
     from django.contrib.auth.models import User
 
