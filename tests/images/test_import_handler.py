@@ -7,7 +7,7 @@ from labelapp.images.uploads import receive_upload
 from labelapp.jobs.models import Job
 from labelapp.jobs.services import claim_job
 from tests.images.conftest import picture_bytes, uploaded
-from workers.handlers import HANDLERS, JobCancelled, JobContext
+from workers.handlers import JobCancelled, JobContext, handler_for
 
 
 def running_import(project, owner):
@@ -22,7 +22,7 @@ def running_import(project, owner):
 def test_handler_returns_the_counts(project, owner):
     batch, job = running_import(project, owner)
 
-    result = HANDLERS["import"](JobContext(job=job, device="cpu"))
+    result = handler_for("import")(JobContext(job=job, device="cpu"))
 
     assert result == {"batch_id": batch.pk, "added": 1, "duplicate": 0, "rejected": 1}
 
@@ -32,7 +32,7 @@ def test_cancelled_import_drops_the_staged_files(project, owner):
     Job.objects.filter(pk=job.pk).update(cancel_requested=True)
 
     with pytest.raises(JobCancelled):
-        HANDLERS["import"](JobContext(job=job, device="cpu"))
+        handler_for("import")(JobContext(job=job, device="cpu"))
 
     assert not any(default_storage.exists(entry["path"]) for entry in batch.staged_files)
     assert not project.images.exists()
