@@ -155,7 +155,10 @@ def test_newcomer_journey(app: RunningApp, page: Any, screenshots: Path, tmp_pat
     reasons = page.eval_on_selector_all("#grid .reason", "rs => rs.map(r => r.textContent)")
     queued = page.eval_on_selector_all("#grid .tile img", "images => images.map(i => i.alt)")
     assert not set(queued) & set(manual), "labeled images are still queued"
-    assert any("torn between" in reason for reason in reasons), reasons[:10]
+    # Below 50 labels per class the default strategy picks typical images (dense clusters);
+    # "model torn between ..." margin picks join later. Every pick says why it was chosen.
+    assert len(reasons) == len(queued) > 0
+    assert all("cluster" in reason or "torn between" in reason for reason in reasons), reasons
     snap("12-next-uncertain", full_page=False)
 
     # 8. accept confident predictions: count first, then confirm
