@@ -122,30 +122,17 @@ def select_uncertain(
 def cluster_representations(
     points: FloatArray, cluster_count: int, seed: int, iterations: int = 10
 ) -> IndexArray:
-    """k-means cluster id ``(images,)`` for unit rows ``points`` ``(images, dim)``, in torch.
+    """k-means cluster id ``(images,)`` for unit rows ``points`` ``(images, dim)``.
 
-    Greedy k-means++ seeding on a sample of ``max(10 k, 5000)`` rows, Lloyd iterations on
-    ``max(40 k, 20000)`` rows, then one blocked assignment of every row.
+    Greedy k-means++ seeding on ``max(5 k, 2000)`` sampled rows, Lloyd iterations (torch) on
+    ``max(20 k, 10000)`` sampled rows, then one blocked assignment of every row.
     """
     cluster_count = max(1, min(cluster_count, len(points)))
-    generator = torch.Generator().manual_seed(seed)
+    rng = np.random.default_rng(seed)
     rows = torch.from_numpy(np.ascontiguousarray(points, dtype=np.float32))
-    sample = rows[torch.randperm(len(rows), generator=generator)[: max(10 * cluster_count, 5000)]]
-    chosen = [int(torch.randint(len(sample), (1,), generator=generator))]
-    squared = (2.0 - 2.0 * sample @ sample[chosen[0]]).clamp_min(0.0)
-    trials = 2 + int(np.log(cluster_count))  # greedy k-means++, as scikit-learn does
-    for _ in range(cluster_count - 1):
-        candidates = torch.multinomial(squared + 1e-12, trials, True, generator=generator)
-        # matrix-vector products: a (trials, dim) x (dim, sample) product is slower on the CPU
-        similarity = torch.stack([sample @ sample[candidate] for candidate in candidates])
-        distances = torch.minimum(squared, (2.0 - 2.0 * similarity).clamp_min(0.0))
-        best = int(distances.sum(dim=1).argmin())
-        chosen.append(int(candidates[best]))
-        squared = distances[best]
-    centres = sample[chosen].clone()
-    fitting = rows[
-        torch.randperm(len(rows), generator=generator)[: max(40 * cluster_count, 20_000)]
-    ]
+    seeding = rng.permutation(len(points))[: max(5 * cluster_count, 2000)]
+    centres = torch.from_numpy(_seed_centres(np.asarray(points[seeding]), cluster_count, rng))
+    fitting = rows[rng.permutation(len(points))[: max(20 * cluster_count, 10_000)]]
     for _ in range(iterations):
         assigned = _assign_to_centres(fitting, centres)
         sums = torch.zeros_like(centres).index_add_(0, assigned, fitting)
@@ -153,6 +140,23 @@ def cluster_representations(
         filled = counts > 0  # an empty cluster keeps its old centre
         centres[filled] = sums[filled] / counts[filled, None].float()
     return _assign_to_centres(rows, centres).numpy().astype(np.int64)
+
+
+def _seed_centres(sample: FloatArray, cluster_count: int, rng: np.random.Generator) -> FloatArray:
+    """Greedy k-means++ (as scikit-learn): of ``2 + log k`` candidates drawn by squared
+    distance, keep the one that lowers the potential most. numpy, not torch: on a busy CPU
+    torch's threads made these small element-wise steps 100x slower."""
+    chosen = [int(rng.integers(len(sample)))]
+    squared = np.maximum(2.0 - 2.0 * sample @ sample[chosen[0]], 0.0)
+    trials = 2 + int(np.log(cluster_count))
+    for _ in range(cluster_count - 1):
+        weights = squared + 1e-12
+        candidates = rng.choice(len(sample), trials, p=weights / weights.sum())
+        distances = np.minimum(squared, np.maximum(2.0 - 2.0 * sample[candidates] @ sample.T, 0))
+        best = int(distances.sum(axis=1).argmin())
+        chosen.append(int(candidates[best]))
+        squared = distances[best]
+    return np.array(sample[chosen], dtype=np.float32)
 
 
 def _assign_to_centres(rows: torch.Tensor, centres: torch.Tensor) -> torch.Tensor:
