@@ -22,35 +22,38 @@ No Django or Celery here; the workers call these entry points:
 Command line: ``python -m simclr_core pretrain | embed | evaluate``.
 """
 
-from simclr_core.augment import AugmentationConfig, augment_images, make_views
-from simclr_core.calibration import expected_calibration_error, fit_temperature
-from simclr_core.data import (
-    ImageFolderDataset,
-    TarImageDataset,
-    load_labeled_images,
-    open_image_source,
-)
-from simclr_core.encoder import Encoder, EncoderConfig, build_encoder
-from simclr_core.extract import extract_representations, iterate_representations
-from simclr_core.fine_tune import FineTuneConfig, FineTunedClassifier, fine_tune
-from simclr_core.head import ProjectionHead
-from simclr_core.hyperparameters import load_config, save_config
-from simclr_core.knn import knn_accuracy, knn_predict_probabilities
-from simclr_core.label_propagation import (
-    build_knn_graph,
-    label_propagation_probabilities,
-    propagate_labels,
-)
-from simclr_core.linear_probe import LinearProbe, fit_linear_probe
-from simclr_core.loss import nt_xent_loss
-from simclr_core.pretrain import (
-    KnnMonitorData,
-    PretrainResult,
-    load_pretrained_encoder,
-    pretrain,
-)
-from simclr_core.pretrain_config import PretrainConfig, cpu_preset, gpu_preset
-from simclr_core.progress import TrainingCancelled, TrainingProgress
+import importlib
+from typing import Any
+
+# Public names and the module that defines each. They are imported on first use, so that
+# importing one light module (say simclr_core.label_errors) does not load torch.
+_EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
+    "augment": ("AugmentationConfig", "augment_images", "make_views"),
+    "calibration": ("expected_calibration_error", "fit_temperature"),
+    "data": ("ImageFolderDataset", "TarImageDataset", "load_labeled_images", "open_image_source"),
+    "encoder": ("Encoder", "EncoderConfig", "build_encoder"),
+    "extract": ("extract_representations", "iterate_representations"),
+    "fine_tune": ("FineTuneConfig", "FineTunedClassifier", "fine_tune"),
+    "head": ("ProjectionHead",),
+    "hyperparameters": ("load_config", "save_config"),
+    "knn": ("knn_accuracy", "knn_predict_probabilities"),
+    "label_propagation": ("build_knn_graph", "label_propagation_probabilities", "propagate_labels"),
+    "linear_probe": ("LinearProbe", "fit_linear_probe"),
+    "loss": ("nt_xent_loss",),
+    "pretrain": ("KnnMonitorData", "PretrainResult", "load_pretrained_encoder", "pretrain"),
+    "pretrain_config": ("PretrainConfig", "cpu_preset", "gpu_preset"),
+    "progress": ("TrainingCancelled", "TrainingProgress"),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS_BY_MODULE.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _MODULE_OF:
+        raise AttributeError(f"module 'simclr_core' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"simclr_core.{_MODULE_OF[name]}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AugmentationConfig",

@@ -21,11 +21,6 @@ from labelapp.learning.models import ModelVersion
 from labelapp.learning.versions import load_representations
 from labelapp.projects.models import Project
 from labelapp.projects.tiles import url_template
-from simclr_core.near_duplicates import (
-    NearDuplicatePair,
-    find_near_duplicate_pairs,
-    group_near_duplicates,
-)
 
 MAX_IMAGES = 20_000
 LOWEST_THRESHOLD = 0.80
@@ -79,6 +74,8 @@ def parse_threshold(text: str | None) -> float:
 
 def _pairs_of(version: ModelVersion) -> dict[str, np.ndarray]:
     image_ids, representations = load_representations(version)
+    from simclr_core.near_duplicates import find_near_duplicate_pairs
+
     pairs = find_near_duplicate_pairs(representations, LOWEST_THRESHOLD, max_pairs=MAX_PAIRS)
     return {
         "image_ids": image_ids.astype(np.int64),
@@ -122,6 +119,10 @@ def _describe(project: Project, groups: list[list[int]]) -> list[DuplicateGroup]
 
 
 def find_duplicate_groups(project: Project, threshold: float) -> DuplicateReport:
+    # Imported here: simclr_core.near_duplicates loads torch, which a web process should
+    # only pay for once someone opens this page.
+    from simclr_core.near_duplicates import NearDuplicatePair, group_near_duplicates
+
     version = project.current_encoder
     if version is None or not version.representations:
         problem = "No representations yet: run Embed (or Pretrain) first."

@@ -22,7 +22,6 @@ from labelapp.learning.models import ModelVersion, Prediction
 from labelapp.learning.versions import load_representations
 from labelapp.projects.models import Project
 from labelapp.projects.tiles import url_template
-from simclr_core.projection_2d import project_to_2d
 
 NO_CLASS = -1
 COORDINATE_DECIMALS = 4
@@ -30,6 +29,8 @@ COORDINATE_DECIMALS = 4
 
 def _projection_of(version: ModelVersion) -> dict[str, np.ndarray]:
     image_ids, representations = load_representations(version)
+    from simclr_core.projection_2d import project_to_2d  # loads torch: only when drawn
+
     return {"image_ids": image_ids.astype(np.int64), "points": project_to_2d(representations)}
 
 
