@@ -12,6 +12,7 @@ from labelapp.projects.permissions import ProjectAccess, project_role
 
 STARTABLE_KINDS = {JobKind.PRETRAIN, JobKind.TRAIN, JobKind.PREDICT, JobKind.RETRAIN}
 RECENT_JOBS = 8
+MAX_EPOCHS = 10_000
 
 
 def recent_jobs(access: ProjectAccess) -> list[Job]:
@@ -45,7 +46,14 @@ def job_start(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
     if kind not in STARTABLE_KINDS:
         messages.error(request, "Pick one of pretrain, train, predict or retrain.")
         return redirect("project-dashboard", project_id=access.project.pk)
-    job = services.enqueue_job(kind, access.project, request.user)
+    params: dict[str, int] = {}
+    if kind == "pretrain" and request.POST.get("epochs"):
+        epochs = request.POST["epochs"]
+        if not epochs.isdigit() or not 1 <= int(epochs) <= MAX_EPOCHS:
+            messages.error(request, f"Epochs must be a whole number from 1 to {MAX_EPOCHS}.")
+            return redirect("project-dashboard", project_id=access.project.pk)
+        params["epochs"] = int(epochs)
+    job = services.enqueue_job(kind, access.project, request.user, **params)
     messages.success(request, f"Started: {job.get_kind_display()}.")
     return redirect("project-dashboard", project_id=access.project.pk)
 

@@ -22,7 +22,9 @@ print(json.dumps({name: getattr(settings, name) for name in names}))
 
 
 def _production_environment(tmp_path: Path, **extra: str) -> dict[str, str]:
-    environment = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    # A production server has none of these; the browser tests set the last one.
+    unwanted = {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environment = {k: v for k, v in os.environ.items() if k not in unwanted}
     environment.update(
         DJANGO_SETTINGS_MODULE="labelapp.settings",
         LABELAPP_DATA_DIR=str(tmp_path),

@@ -89,3 +89,13 @@ def test_finished_jobs_link_what_they_made(client: Client, team: Team) -> None:
     assert "Made classifier v3" in page and "500 predictions" in page
     assert f"/projects/{team.project.pk}/insights/quality/" in page
     assert "loss 5.12 · 231 images/s" in page
+
+
+def test_pretraining_takes_an_epoch_budget(client: Client, team: Team) -> None:
+    client.force_login(team.labeler)
+    url = f"/projects/{team.project.pk}/jobs/start/"
+
+    client.post(url, {"kind": "pretrain", "epochs": "5"})
+    client.post(url, {"kind": "pretrain", "epochs": "-3"})
+
+    assert [job.params for job in Job.objects.filter(kind="pretrain")] == [{"epochs": 5}]
