@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from labelapp.images.label_import import LabelFileRejected, import_labels
 from labelapp.projects.permissions import ProjectAccess, project_role
 
 
@@ -21,3 +22,20 @@ def upload_page(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
     }
     context = {"access": access, "project": project, "upload_config": config}
     return render(request, "projects/upload.html", context)
+
+
+@project_role("labeler", methods=("GET", "POST"))
+def label_import_page(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
+    """Labels from a CSV file (image id, content hash or original name; label name)."""
+    report, problem = None, ""
+    if request.method == "POST":
+        uploaded = request.FILES.get("file")
+        if uploaded is None:
+            problem = "Choose a CSV file first."
+        else:
+            try:
+                report = import_labels(access.project, request.user, uploaded)
+            except LabelFileRejected as error:
+                problem = str(error)
+    context = {"access": access, "project": access.project, "report": report, "problem": problem}
+    return render(request, "projects/label_import.html", context)

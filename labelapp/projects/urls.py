@@ -39,6 +39,7 @@ urlpatterns = [
     path(project + "jobs/<int:job_id>/cancel/", job_views.job_cancel, name="project-job-cancel"),
     path(project + "jobs/<int:job_id>/retry/", job_views.job_retry, name="project-job-retry"),
     path(project + "upload/", upload_views.upload_page, name="project-upload"),
+    path(project + "labels/import/", upload_views.label_import_page, name="project-label-import"),
     path(project + "images/", labeling_views.labeling_page, name="project-labeling"),
     path(project + "queue/", labeling_views.queue_page, name="project-queue"),
     path(
