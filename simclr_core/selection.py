@@ -124,15 +124,16 @@ def cluster_representations(
 ) -> IndexArray:
     """k-means cluster id ``(images,)`` for unit rows ``points`` ``(images, dim)``.
 
-    Greedy k-means++ seeding on ``max(5 k, 2000)`` sampled rows, Lloyd iterations (torch) on
-    ``max(20 k, 10000)`` sampled rows, then one blocked assignment of every row.
+    Greedy k-means++ seeding on ``max(10 k, 5000)`` sampled rows, Lloyd iterations (torch) on
+    ``max(40 k, 20000)`` sampled rows, then one blocked assignment of every row. (Halving both
+    samples cost 2-4 points of typical-sampling accuracy at 10-40 labels on CIFAR-10.)
     """
     cluster_count = max(1, min(cluster_count, len(points)))
     rng = np.random.default_rng(seed)
     rows = torch.from_numpy(np.ascontiguousarray(points, dtype=np.float32))
-    seeding = rng.permutation(len(points))[: max(5 * cluster_count, 2000)]
+    seeding = rng.permutation(len(points))[: max(10 * cluster_count, 5000)]
     centres = torch.from_numpy(_seed_centres(np.asarray(points[seeding]), cluster_count, rng))
-    fitting = rows[rng.permutation(len(points))[: max(20 * cluster_count, 10_000)]]
+    fitting = rows[rng.permutation(len(points))[: max(40 * cluster_count, 20_000)]]
     for _ in range(iterations):
         assigned = _assign_to_centres(fitting, centres)
         sums = torch.zeros_like(centres).index_add_(0, assigned, fitting)
