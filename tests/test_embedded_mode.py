@@ -15,6 +15,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -59,12 +60,17 @@ def embedded_environment() -> dict[str, str]:
     return {key: value for key, value in os.environ.items() if key not in production}
 
 
-@pytest.fixture(scope="module")
-def embedded_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    data_dir = tmp_path_factory.mktemp("embedded-data")
+@dataclass(frozen=True)
+class RunningApp:
+    base_url: str
+    data_dir: Path
+
+
+def run_app(data_dir: Path, admin_password: str = ADMIN_PASSWORD) -> Iterator[RunningApp]:
+    """Start `labelapp run` on a free port; stop it with Ctrl-C and check it exits cleanly."""
     port = free_port()
     env = embedded_environment()
-    env.update(LABELAPP_DATA_DIR=str(data_dir), LABELAPP_ADMIN_PASSWORD=ADMIN_PASSWORD)
+    env.update(LABELAPP_DATA_DIR=str(data_dir), LABELAPP_ADMIN_PASSWORD=admin_password)
     log = open(data_dir / "run.log", "wb")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [sys.executable, "-m", "labelapp.cli", "run", "--bind", f"127.0.0.1:{port}"],
@@ -76,12 +82,18 @@ def embedded_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_for_health(base_url, process, data_dir)
-        yield base_url, data_dir
+        yield RunningApp(base_url, data_dir)
     finally:
         process.send_signal(signal.SIGINT)
-        exit_code = process.wait(timeout=30)
+        exit_code = process.wait(timeout=60)
         log.close()
     assert exit_code == 0, (data_dir / "run.log").read_text()[-3000:]
+
+
+@pytest.fixture(scope="module")
+def embedded_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    for app in run_app(tmp_path_factory.mktemp("embedded-data")):
+        yield app.base_url, app.data_dir
 
 
 def wait_for_health(base_url: str, process: subprocess.Popen[bytes], data_dir: Path) -> None:

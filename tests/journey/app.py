@@ -4,50 +4,22 @@ images whose file names do not reveal their class."""
 
 import io
 import random
-import signal
-import subprocess
-import sys
 import tarfile
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-from tests.test_embedded_mode import embedded_environment, free_port, wait_for_health
+from tests.test_embedded_mode import RunningApp
+from tests.test_embedded_mode import run_app as run_embedded_app
 
 ROOT = Path(__file__).resolve().parents[2]
 ARCHIVE = ROOT.parent / "shared" / "datasets" / "cifar10-jpeg.tar.gz"
 ADMIN_PASSWORD = "journey-admin-passphrase"
 
 
-@dataclass(frozen=True)
-class RunningApp:
-    base_url: str
-    data_dir: Path
-
-
 def run_app(data_dir: Path) -> Iterator[RunningApp]:
-    """Start `labelapp run` on a free port; stop it with Ctrl-C and check it exits cleanly."""
-    port = free_port()
-    env = embedded_environment()
-    env.update(LABELAPP_DATA_DIR=str(data_dir), LABELAPP_ADMIN_PASSWORD=ADMIN_PASSWORD)
-    log = open(data_dir / "run.log", "wb")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [sys.executable, "-m", "labelapp.cli", "run", "--bind", f"127.0.0.1:{port}"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_health(base_url, process, data_dir)
-        yield RunningApp(base_url, data_dir)
-    finally:
-        process.send_signal(signal.SIGINT)
-        exit_code = process.wait(timeout=60)
-        log.close()
-    assert exit_code == 0, (data_dir / "run.log").read_text()[-3000:]
+    """`labelapp run` with this journey's admin password (see tests/test_embedded_mode.py)."""
+    yield from run_embedded_app(data_dir, ADMIN_PASSWORD)
 
 
 def anonymous_cifar_zip(path: Path, per_class: int) -> dict[str, str]:
