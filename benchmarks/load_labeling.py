@@ -6,12 +6,16 @@ For each setup (PostgreSQL, then the embedded SQLite) this starts gunicorn exact
 as labelers for ``--seconds``: open a random page of the labeling grid, label a few tiles
 through the same JSON endpoint the page uses (with the label_version the page showed), and
 on a 409 take the versions the server sent back and try once more, as the page does.
+With ``--think-seconds T`` each labeler pauses a random 0.5T-1.5T before every request, as a
+person looking at the tiles does; with 0 (the default) they hammer the server back to back,
+which measures where it saturates rather than what 50 people would see.
 
 Every label the server acknowledged (ok=true) is recorded; afterwards the Label history of
 the run must hold exactly those writes, one row each, in version order, and each image's
 current label must be its last acknowledged one.
 
     .venv/bin/python benchmarks/load_labeling.py --users 5,20,50 --seconds 60
+    .venv/bin/python benchmarks/load_labeling.py --users 50 --think-seconds 1 --setups postgresql
 
 Traffic stays on 127.0.0.1. Writes benchmarks/results/load_labeling.json and prints tables.
 """
@@ -200,12 +204,19 @@ class Tally:
 
 
 class Labeler:
-    def __init__(self, port: int, session: str, setup: dict[str, Any], tally: Tally) -> None:
+    def __init__(
+        self, port: int, session: str, setup: dict[str, Any], tally: Tally, think: float
+    ) -> None:
         csrf = secrets.token_hex(16)  # an unmasked 32-character token, cookie and header alike
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         self.headers = {"Cookie": f"sessionid={session}; csrftoken={csrf}", "X-CSRFToken": csrf}
         self.project, self.classes, self.tally = setup["project"], setup["classes"], tally
         self.random = random.Random(session)
+        self.think = think
+
+    def pause(self) -> None:
+        if self.think:
+            time.sleep(self.think * self.random.uniform(0.5, 1.5))
 
     def request(self, kind: str, method: str, path: str, body: Any = None) -> tuple[int, bytes]:
         headers = dict(self.headers)
@@ -230,6 +241,7 @@ class Labeler:
 
     def work(self, stop_at: float) -> None:
         while time.monotonic() < stop_at:
+            self.pause()
             page = self.random.randint(1, 10)
             status, html = self.request(
                 "page", "GET", f"/projects/{self.project}/images/?page={page}"
@@ -238,6 +250,7 @@ class Labeler:
                 [(int(i), int(v)) for i, v in TILE.findall(html.decode())] if status == 200 else []
             )
             for image_id, version in self.random.sample(tiles, min(3, len(tiles))):
+                self.pause()
                 if time.monotonic() >= stop_at:
                     break
                 self.label(image_id, version)
@@ -263,10 +276,10 @@ class Labeler:
             version = result["label_version"]  # what the page shows after a conflict
 
 
-def run_load(port: int, setup: dict[str, Any], users: int, seconds: float) -> Tally:
+def run_load(port: int, setup: dict[str, Any], users: int, seconds: float, think: float) -> Tally:
     tally = Tally()
     stop_at = time.monotonic() + seconds
-    labelers = [Labeler(port, setup["sessions"][n], setup, tally) for n in range(users)]
+    labelers = [Labeler(port, setup["sessions"][n], setup, tally, think) for n in range(users)]
     threads = [threading.Thread(target=labeler.work, args=(stop_at,)) for labeler in labelers]
     for thread in threads:
         thread.start()
@@ -331,14 +344,15 @@ def summarize(tally: Tally, seconds: float) -> dict[str, Any]:
 
 def print_table(rows: list[dict[str, Any]]) -> None:
     print(
-        "\n| setup | users | req/s | kind | n | p50 ms | p95 ms | p99 ms | conflicts | errors "
-        "| acked | lost | dup | wrong current |"
+        "\n| setup | users | think s | req/s | kind | n | p50 ms | p95 ms | p99 ms | conflicts "
+        "| errors | acked | lost | dup | wrong current |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         for kind, numbers in row["by_kind"].items():
             check = row["check"]
-            print(f"| {row['setup']} | {row['users']} | {row['requests_per_second']} | {kind} "
+            print(f"| {row['setup']} | {row['users']} | {row.get('think_seconds', 0)} "
+                  f"| {row['requests_per_second']} | {kind} "
                   f"| {numbers['requests']} | {numbers['p50_ms']} | {numbers['p95_ms']} "
                   f"| {numbers['p99_ms']} | {row['conflicts']} | {row['errors']} "
                   f"| {check['acknowledged']} | {check['lost']} | {check['duplicated']} "
@@ -360,10 +374,11 @@ def benchmark_setup(
         for count in users:
             before = in_django(environment, "state", str(setup["project"]), "0")["max_label_id"]
             started = time.monotonic()
-            tally = run_load(port, setup, count, arguments.seconds)
+            tally = run_load(port, setup, count, arguments.seconds, arguments.think_seconds)
             elapsed = time.monotonic() - started
             state = in_django(environment, "state", str(setup["project"]), str(before))
-            row = {"setup": name, "users": count, "seconds": round(elapsed, 1),
+            row = {"setup": name, "users": count, "think_seconds": arguments.think_seconds,
+                   "seconds": round(elapsed, 1),
                    **summarize(tally, elapsed), "check": verify(tally, state)}  # fmt: skip
             print(json.dumps(row), flush=True)
             rows.append(row)
@@ -380,6 +395,9 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--port", type=int, default=8917)
+    parser.add_argument(
+        "--think-seconds", type=float, default=0.0, help="mean pause before each request"
+    )
     parser.add_argument("--output", default="load_labeling.json", help="in benchmarks/results")
     arguments = parser.parse_args()
     users = [int(n) for n in arguments.users.split(",")]
@@ -388,7 +406,8 @@ def main() -> None:
         rows += benchmark_setup(name, users, arguments)
     RESULTS.mkdir(parents=True, exist_ok=True)
     meta = {"cpus": os.cpu_count(), "workers": arguments.workers, "threads_per_worker": 4,
-            "images": arguments.images, "seconds": arguments.seconds}  # fmt: skip
+            "images": arguments.images, "seconds": arguments.seconds,
+            "think_seconds": arguments.think_seconds}  # fmt: skip
     (RESULTS / arguments.output).write_text(json.dumps({"meta": meta, "runs": rows}, indent=2))
     print_table(rows)
 

@@ -106,16 +106,20 @@ def test_redis_restarted_during_a_job(start_worker, private_redis, add_cifar_ima
     assert wait_for(after, DONE, 120).status == JobStatus.SUCCEEDED
 
 
-def drop_worker_connections() -> int:
-    """What a PostgreSQL restart looks like to a worker: every session it holds ends.
-    (Only the workers' sessions: the test process and its live server keep theirs.)"""
+def end_sessions(application: str) -> int:
+    """What a PostgreSQL restart looks like to a client: every session it holds ends.
+    Only the sessions of that application name: the test process keeps its own."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
             " WHERE datname = current_database() AND application_name = %s",
-            [WORKER_APPLICATION],
+            [application],
         )
         return int(cursor.fetchone()[0])
+
+
+def drop_worker_connections() -> int:
+    return end_sessions(WORKER_APPLICATION)
 
 
 def test_database_connections_dropped_during_a_job(start_worker, add_cifar_images):
