@@ -31,6 +31,17 @@ def _key(username: str, address: str) -> str:
 
 
 def client_address(request: HttpRequest) -> str:
+    """The address sign-in attempts are counted for.
+
+    Behind a reverse proxy (``BEHIND_PROXY=1``) every request comes from the proxy, so the
+    last ``X-Forwarded-For`` entry is used: the one the proxy itself appended. Earlier
+    entries are whatever the client sent and could be forged to dodge the limit.
+    """
+    if settings.BEHIND_PROXY:
+        forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
+        last = forwarded.rsplit(",", 1)[-1].strip()
+        if last:
+            return last[:64]
     return str(request.META.get("REMOTE_ADDR", ""))
 
 

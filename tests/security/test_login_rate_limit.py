@@ -111,3 +111,19 @@ def test_the_admin_sign_in_shares_the_limit(alice: User) -> None:
         reverse("admin:login"), {"username": "alice", "password": "right horse battery"}
     )
     assert response.status_code == 429
+
+
+@pytest.mark.django_db
+def test_behind_a_proxy_the_address_the_proxy_saw_counts(alice: User, settings: object) -> None:
+    settings.BEHIND_PROXY = True  # type: ignore[attr-defined]
+
+    def sign_in(password: str, forwarded: str) -> int:
+        client = Client(REMOTE_ADDR="10.9.9.9", HTTP_X_FORWARDED_FOR=forwarded)
+        response = client.post(reverse("login"), {"username": "alice", "password": password})
+        return response.status_code  # type: ignore[no-any-return]
+
+    for forged in range(5):  # a forged first entry does not make each attempt look new
+        assert sign_in("wrong", f"192.0.2.{forged}, 203.0.113.7") == 200
+
+    assert sign_in("right horse battery", "203.0.113.7") == 429
+    assert sign_in("right horse battery", "203.0.113.8") == 302  # another client, same proxy
