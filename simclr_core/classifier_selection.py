@@ -1,10 +1,12 @@
 """Choose the few-label classifier that does best on held-out labels, then apply it.
 
-The candidates are the paper's linear probe on h and label propagation over the kNN graph
-of h (which lets the unlabeled images help). Each is scored by k-fold cross-validation on
-the labeled images only; the winner is refitted on every label and gives calibrated
-probabilities for every image. The out-of-fold probabilities are returned too: they are an
-honest quality estimate and what the label-error finder needs.
+The candidates are the paper's linear probe on h, label propagation over the kNN graph of h
+(which lets the unlabeled images help), and fine-tuning the encoder on the labels (the
+paper's semi-supervised protocol; it needs the images and the encoder, see
+:class:`FineTuneInputs`). Each is scored by k-fold cross-validation on the labeled images
+only; the winner is refitted on every label and gives calibrated probabilities for every
+image. The out-of-fold probabilities are returned too: they are an honest quality estimate
+and what the label-error finder needs.
 """
 
 from __future__ import annotations
@@ -13,15 +15,42 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import torch
 from sklearn.model_selection import KFold, StratifiedKFold
 
-from simclr_core.calibration import expected_calibration_error
+from simclr_core.calibration import (
+    apply_temperature,
+    expected_calibration_error,
+    fit_temperature,
+    probabilities_to_logits,
+)
+from simclr_core.encoder import Encoder
+from simclr_core.fine_tune import FineTuneConfig, fine_tune
 from simclr_core.label_propagation import build_knn_graph, label_propagation_probabilities
 from simclr_core.linear_probe import fit_linear_probe
+from simclr_core.progress import CancelCheck, never_cancel
 
-METHODS = ("linear_probe", "label_propagation")
-# Fits on (training positions into the labeled arrays) and returns probabilities of every image.
-Fitter = Callable[[np.ndarray], np.ndarray]
+METHODS = ("linear_probe", "label_propagation")  # cheap: the default candidates
+ALL_METHODS = (*METHODS, "fine_tune")
+# Fits on (training positions into the labeled arrays) and returns the probabilities of the
+# images at (positions into the features), or of every image when that is None.
+Fitter = Callable[[np.ndarray, np.ndarray | None], np.ndarray]
+
+
+@dataclass(frozen=True)
+class FineTuneInputs:
+    """What fine-tuning needs beyond h: the encoder and the images, row i for features[i].
+
+    ``images`` uint8 (N, 3, H, W), indexable by position (a memory-mapped array works);
+    ``rows`` maps feature positions to rows of ``images`` when they differ.
+    """
+
+    encoder: Encoder
+    images: np.ndarray
+    rows: np.ndarray | None = None
+    config: FineTuneConfig = field(default_factory=FineTuneConfig)
+    device: str = "cpu"
+    should_cancel: CancelCheck = never_cancel
 
 
 @dataclass
@@ -41,33 +70,47 @@ def train_best_classifier(
     methods: Sequence[str] = METHODS,
     max_folds: int = 5,
     seed: int = 0,
+    fine_tune_inputs: FineTuneInputs | None = None,
+    on_method: Callable[[str], None] = lambda name: None,
 ) -> ClassifierReport:
     """Cross-validate each method, keep the best, and predict every image with it.
 
-    Shapes: features (N, dim); labeled_indices and labels (num_labeled,).
+    Shapes: features (N, dim); labeled_indices and labels (num_labeled,). ``on_method(name)``
+    is called before each method is cross-validated (for progress messages).
 
     Raises:
-        ValueError: with fewer than two labels, or an unknown method.
+        ValueError: with fewer than two labels, an unknown method, or "fine_tune" without
+            ``fine_tune_inputs``.
+        TrainingCancelled: when fine-tuning sees ``should_cancel()``.
     """
     labeled_indices, labels = np.asarray(labeled_indices), np.asarray(labels)
     if len(labels) < 2:
         raise ValueError("at least two labeled images are needed to train a classifier")
+    methods = list(methods)
     fitters = {
-        name: _fitter(name, features, labeled_indices, labels, num_classes) for name in methods
+        name: _fitter(name, features, labeled_indices, labels, num_classes, fine_tune_inputs)
+        for name in methods
     }
     folds = _folds(labels, max_folds, seed)
-    out_of_fold = {name: _out_of_fold(fitter, folds, labeled_indices, len(labels), num_classes)
-                   for name, fitter in fitters.items()}  # fmt: skip
+    out_of_fold: dict[str, np.ndarray] = {}
+    for name, fitter in fitters.items():
+        on_method(name)
+        out_of_fold[name] = _out_of_fold(fitter, folds, labeled_indices, len(labels), num_classes)
     accuracy = {
         name: float((probabilities.argmax(1) == labels).mean())
         for name, probabilities in out_of_fold.items()
     }
     best = max(methods, key=lambda name: (accuracy[name], -methods.index(name)))
-    everything = np.arange(len(labels))
+    probabilities = fitters[best](np.arange(len(labels)), None)
+    held_out = out_of_fold[best]
+    if best == "fine_tune":  # the network's own probabilities are overconfident: calibrate
+        temperature = fit_temperature(probabilities_to_logits(held_out), labels)
+        probabilities = apply_temperature(probabilities_to_logits(probabilities), temperature)
+        held_out = apply_temperature(probabilities_to_logits(held_out), temperature)
     return ClassifierReport(
         method=best,
-        probabilities=fitters[best](everything).astype(np.float32),
-        out_of_fold=out_of_fold[best].astype(np.float32),
+        probabilities=probabilities.astype(np.float32),
+        out_of_fold=held_out.astype(np.float32),
         cross_validated_accuracy=accuracy,
         folds=len(folds),
     )
@@ -94,28 +137,60 @@ def summarize_quality(
 
 def _fitter(
     name: str, features: np.ndarray, labeled_indices: np.ndarray, labels: np.ndarray,
-    num_classes: int,
+    num_classes: int, fine_tune_inputs: FineTuneInputs | None,
 ) -> Fitter:  # fmt: skip
     if name == "linear_probe":
 
-        def fit_probe(train: np.ndarray) -> np.ndarray:
+        def fit_probe(train: np.ndarray, predict: np.ndarray | None) -> np.ndarray:
             probe = fit_linear_probe(
                 features[labeled_indices[train]], labels[train], num_classes,
                 unlabeled_features=features,
             )  # fmt: skip
-            return probe.predict_probabilities(features)
+            return probe.predict_probabilities(features if predict is None else features[predict])
 
         return fit_probe
     if name == "label_propagation":
         graph = build_knn_graph(features, neighbors=min(20, len(features) - 1))
 
-        def fit_propagation(train: np.ndarray) -> np.ndarray:
-            return label_propagation_probabilities(
+        def fit_propagation(train: np.ndarray, predict: np.ndarray | None) -> np.ndarray:
+            everything = label_propagation_probabilities(
                 graph, labeled_indices[train], labels[train], num_classes
             )
+            return everything if predict is None else everything[predict]
 
         return fit_propagation
-    raise ValueError(f"unknown classifier {name!r}; use one of {METHODS}")
+    if name == "fine_tune":
+        if fine_tune_inputs is None:
+            raise ValueError("fine-tuning needs the images and the encoder (fine_tune_inputs)")
+        return _fine_tune_fitter(fine_tune_inputs, len(features), labeled_indices, labels,
+                                 num_classes)  # fmt: skip
+    raise ValueError(f"unknown classifier {name!r}; use one of {ALL_METHODS}")
+
+
+def _fine_tune_fitter(
+    inputs: FineTuneInputs, count: int, labeled_indices: np.ndarray, labels: np.ndarray,
+    num_classes: int,
+) -> Fitter:  # fmt: skip
+    rows = np.arange(count) if inputs.rows is None else np.asarray(inputs.rows)
+
+    def images_at(positions: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(np.ascontiguousarray(inputs.images[rows[positions]]))
+
+    def fit_fine_tune(train: np.ndarray, predict: np.ndarray | None) -> np.ndarray:
+        model = fine_tune(
+            inputs.encoder, images_at(labeled_indices[train]),
+            torch.as_tensor(labels[train]), num_classes, inputs.config, inputs.device,
+            inputs.should_cancel,
+        )  # fmt: skip
+        wanted = np.arange(count) if predict is None else predict
+        chunks = [
+            model.predict_probabilities(images_at(wanted[start : start + 4096]),
+                                        device=inputs.device)
+            for start in range(0, len(wanted), 4096)
+        ]  # fmt: skip
+        return np.concatenate(chunks) if chunks else np.zeros((0, num_classes), np.float32)
+
+    return fit_fine_tune
 
 
 def _folds(labels: np.ndarray, max_folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -135,5 +210,5 @@ def _out_of_fold(
 ) -> np.ndarray:  # fmt: skip
     result = np.zeros((count, num_classes), dtype=np.float64)
     for train, held_out in folds:
-        result[held_out] = fitter(train)[labeled_indices[held_out]]
+        result[held_out] = fitter(train, labeled_indices[held_out])
     return result

@@ -18,7 +18,12 @@ import numpy as np
 import torch
 
 from simclr_core.checkpoint import load_training_state
-from simclr_core.classifier_selection import METHODS, summarize_quality, train_best_classifier
+from simclr_core.classifier_selection import (
+    METHODS,
+    FineTuneInputs,
+    summarize_quality,
+    train_best_classifier,
+)
 from simclr_core.extract import iterate_representations
 from simclr_core.hyperparameters import config_from_dict, config_to_dict
 from simclr_core.pretrain import load_pretrained_encoder, pretrain
@@ -105,15 +110,38 @@ def write_representations(encoder: Any, images: torch.Tensor, path: Path, device
 
 
 def run_train(spec: Spec) -> None:
-    """Pick the best few-label classifier by cross-validation and predict every image."""
+    """Pick the best few-label classifier by cross-validation and predict every image.
+
+    With "fine_tune" among the methods the spec also names the image cache ("images"), the
+    cache row of each representation ("image_rows") and the encoder ("encoder_dir").
+    """
     features = np.load(spec["representations"], mmap_mode="r")
     labeled_indices = np.asarray(spec["labeled_indices"], dtype=np.int64)
     labels = np.asarray(spec["labels"], dtype=np.int64)
     num_classes = int(spec["num_classes"])
-    emit("progress", fraction=0.1, message=f"Cross-validating classifiers on {len(labels)} labels")
+    methods = spec.get("methods") or METHODS
+    fine_tune_inputs = None
+    if "fine_tune" in methods:
+        fine_tune_inputs = FineTuneInputs(
+            encoder=load_pretrained_encoder(Path(spec["encoder_dir"])),
+            images=np.load(spec["images"], mmap_mode="r"),
+            rows=np.load(spec["image_rows"]),
+            device=spec.get("device") or "cpu",
+        )
+    names = {"linear_probe": "linear probe", "label_propagation": "label propagation",
+             "fine_tune": "fine-tuning"}  # fmt: skip
+
+    def on_method(name: str) -> None:
+        step = methods.index(name)
+        emit(
+            "progress",
+            fraction=0.1 + 0.8 * step / len(methods),
+            message=f"Cross-validating {names.get(name, name)} on {len(labels)} labels",
+        )
+
     report = train_best_classifier(
         np.asarray(features, dtype=np.float32), labeled_indices, labels, num_classes,
-        methods=spec.get("methods") or METHODS,
+        methods=methods, fine_tune_inputs=fine_tune_inputs, on_method=on_method,
     )  # fmt: skip
     np.savez(
         spec["output"],

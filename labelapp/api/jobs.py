@@ -12,6 +12,7 @@ from labelapp.api.schemas import JobIn, Page, paged
 from labelapp.jobs import services
 from labelapp.jobs.models import Job
 from labelapp.jobs.views import job_as_dict
+from labelapp.learning.job_options import job_options
 
 router = Router(tags=["jobs"])
 
@@ -33,7 +34,11 @@ def list_jobs(request: HttpRequest, project_id: int, page: Query[Page]) -> dict[
 )
 @api_role("labeler")
 def start_job(request: HttpRequest, project_id: int, body: JobIn) -> Status[dict[str, Any]]:
-    job = services.enqueue_job(body.kind, project_access(request).project, request.user)
+    try:
+        params = job_options(body.kind, body.epochs, body.method)
+    except ValueError as error:
+        raise HttpError(422, str(error)) from error
+    job = services.enqueue_job(body.kind, project_access(request).project, request.user, **params)
     return Status(202, job_as_dict(job))
 
 

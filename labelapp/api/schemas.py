@@ -6,6 +6,8 @@ from typing import Any
 from ninja import Field, Schema
 from pydantic import field_validator
 
+from labelapp.learning.job_options import MAX_EPOCHS, METHODS
+
 MAX_PAGE = 500
 MAX_OFFSET = 2**53  # beyond any real collection, and inside every database's integers
 
@@ -132,6 +134,15 @@ class QueueItemOut(Schema):
 
 class JobIn(TextInput):
     kind: str = Field(..., pattern="^(pretrain|train|predict|retrain|embed)$")
+    epochs: int | None = Field(
+        None, ge=1, le=MAX_EPOCHS, description="pretraining epochs; the preset when left out"
+    )
+    method: str | None = Field(
+        None,
+        pattern="^(" + "|".join(METHODS) + ")$",
+        description="classifier for train and retrain; 'auto' (the default) cross-validates "
+        "the candidates and keeps the best",
+    )
 
 
 class UploadOut(Schema):

@@ -48,7 +48,7 @@ def project_representations(
     progress(None, "Computing representations of new images")
     image_size = int(encoder.config.get("image_size", 32))
     cache = build_image_cache(project.pk, image_size)
-    encoder_dir = _materialize_encoder(job, encoder)
+    encoder_dir = materialize_encoder(job, encoder)
     output = work_directory(job) / "representations.npy"
     spec = {
         "images": str(cache.images_path),
@@ -62,7 +62,7 @@ def project_representations(
     return image_ids, representations
 
 
-def _materialize_encoder(job: Job, encoder: ModelVersion) -> Path:
+def materialize_encoder(job: Job, encoder: ModelVersion) -> Path:
     """The layout simclr_core.pretrain.load_pretrained_encoder reads: config + weights."""
     directory = work_directory(job) / f"encoder-{encoder.pk}"
     directory.mkdir(exist_ok=True)

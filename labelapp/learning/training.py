@@ -10,12 +10,25 @@ from django.core.files.base import ContentFile
 from labelapp.images.models import Image
 from labelapp.jobs.models import Job
 from labelapp.learning.child_jobs import Progress, run_training_command, work_directory
-from labelapp.learning.embedding import current_encoder, project_representations
+from labelapp.learning.dataset_cache import build_image_cache
+from labelapp.learning.embedding import (
+    current_encoder,
+    materialize_encoder,
+    project_representations,
+)
+from labelapp.learning.job_options import METHODS
 from labelapp.learning.models import ModelKind, ModelVersion
 from labelapp.learning.versions import create_version
 from labelapp.projects.models import LabelClass
 
-METHODS = ("linear_probe", "label_propagation")
+
+def candidate_methods(requested: str, device: str) -> list[str]:
+    """The methods to cross-validate. Fine-tuning trains the network once per fold, so "auto"
+    includes it only on an accelerator; on the CPU a user can still ask for it."""
+    if requested != "auto":
+        return [requested]
+    cheap = ["linear_probe", "label_propagation"]
+    return cheap if device == "cpu" else [*cheap, "fine_tune"]
 
 
 def labeled_positions(
@@ -59,14 +72,20 @@ def train_classifier(
     work_dir = work_directory(job)
     np.save(work_dir / "train-representations.npy", representations)
     method = job.params.get("method") or "auto"
+    if method not in METHODS:
+        raise ValueError(f"Unknown training method {method!r}; use one of {', '.join(METHODS)}.")
+    methods = candidate_methods(method, device)
     spec = {
         "representations": str(work_dir / "train-representations.npy"),
         "labeled_indices": positions.tolist(),
         "labels": labels.tolist(),
         "num_classes": len(classes),
-        "methods": list(METHODS) if method == "auto" else [method],
+        "methods": methods,
         "output": str(work_dir / "classifier.npz"),
+        "device": device,
     }
+    if "fine_tune" in methods:
+        spec.update(_fine_tune_spec(job, encoder, image_ids))
     done = run_training_command(job, "train", spec, progress, should_cancel, log, (0.3, 0.95))
     result = np.load(work_dir / "classifier.npz")
     version = create_version(
@@ -80,6 +99,25 @@ def train_classifier(
         encoder=encoder,
     )  # fmt: skip
     return {"model_version": version.pk, "model_version_number": version.number}
+
+
+def _fine_tune_spec(job: Job, encoder: ModelVersion, image_ids: np.ndarray) -> dict[str, str]:
+    """The decoded images (rows matched to ``image_ids``) and the encoder, for fine-tuning."""
+    assert job.project is not None
+    cache = build_image_cache(job.project.pk, int(encoder.config.get("image_size", 32)))
+    cache_ids = np.load(cache.ids_path)
+    order = np.argsort(cache_ids)
+    found = np.searchsorted(cache_ids, image_ids, sorter=order)
+    rows = order[np.minimum(found, len(order) - 1)]
+    if not np.array_equal(cache_ids[rows], image_ids):
+        raise RuntimeError("The decoded image cache does not hold every image; retry the job.")
+    rows_path = work_directory(job) / "image-rows.npy"
+    np.save(rows_path, rows)
+    return {
+        "images": str(cache.images_path),
+        "image_rows": str(rows_path),
+        "encoder_dir": str(materialize_encoder(job, encoder)),
+    }
 
 
 def _classifier_file(image_ids: np.ndarray, result: Any) -> ContentFile[bytes]:

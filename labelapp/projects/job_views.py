@@ -8,11 +8,11 @@ from django.views.decorators.cache import never_cache
 from labelapp.jobs import services
 from labelapp.jobs.models import Job, JobKind, JobStatus
 from labelapp.jobs.views import job_as_dict
+from labelapp.learning.job_options import job_options
 from labelapp.projects.permissions import ProjectAccess, project_role
 
 STARTABLE_KINDS = {JobKind.PRETRAIN, JobKind.TRAIN, JobKind.PREDICT, JobKind.RETRAIN}
 RECENT_JOBS = 8
-MAX_EPOCHS = 10_000
 
 
 def recent_jobs(access: ProjectAccess) -> list[Job]:
@@ -46,13 +46,11 @@ def job_start(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
     if kind not in STARTABLE_KINDS:
         messages.error(request, "Pick one of pretrain, train, predict or retrain.")
         return redirect("project-dashboard", project_id=access.project.pk)
-    params: dict[str, int] = {}
-    if kind == "pretrain" and request.POST.get("epochs"):
-        epochs = request.POST["epochs"]
-        if not epochs.isdigit() or not 1 <= int(epochs) <= MAX_EPOCHS:
-            messages.error(request, f"Epochs must be a whole number from 1 to {MAX_EPOCHS}.")
-            return redirect("project-dashboard", project_id=access.project.pk)
-        params["epochs"] = int(epochs)
+    try:
+        params = job_options(kind, request.POST.get("epochs"), request.POST.get("method"))
+    except ValueError as error:
+        messages.error(request, str(error))
+        return redirect("project-dashboard", project_id=access.project.pk)
     job = services.enqueue_job(kind, access.project, request.user, **params)
     messages.success(request, f"Started: {job.get_kind_display()}.")
     return redirect("project-dashboard", project_id=access.project.pk)

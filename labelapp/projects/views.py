@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from labelapp.jobs.models import JobKind
+from labelapp.learning.job_options import METHOD_NAMES
 from labelapp.projects import dashboard, services
 from labelapp.projects.forms import DeleteProjectForm, ProjectForm
 from labelapp.projects.job_views import recent_jobs
@@ -59,6 +60,7 @@ def project_dashboard(request: HttpRequest, access: ProjectAccess) -> HttpRespon
         "summary": dashboard.summarize(access.project),
         "metrics": dashboard.latest_metrics(access.project),
         "startable_jobs": STARTABLE_JOBS,
+        "training_methods": METHOD_NAMES.items(),
         "jobs": recent_jobs(access),
     }
     return render(request, "projects/dashboard.html", context)

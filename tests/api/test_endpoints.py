@@ -138,6 +138,23 @@ def test_an_unknown_job_kind_is_refused(client: Client, team: Team) -> None:
     assert not Job.objects.exists()
 
 
+def test_job_options_are_checked_and_kept(client: Client, team: Team) -> None:
+    client.force_login(team.labeler)
+    base = f"/projects/{team.project.pk}/jobs"
+
+    pretrain = api(client, "POST", base, {"kind": "pretrain", "epochs": 7})
+    train = api(client, "POST", base, {"kind": "retrain", "method": "fine_tune"})
+    too_many = api(client, "POST", base, {"kind": "pretrain", "epochs": 10**9})
+    unknown = api(client, "POST", base, {"kind": "train", "method": "magic"})
+
+    assert (pretrain.status_code, train.status_code) == (202, 202)
+    assert (too_many.status_code, unknown.status_code) == (422, 422)
+    assert [job.params for job in Job.objects.order_by("pk")] == [
+        {"epochs": 7},
+        {"method": "fine_tune"},
+    ]
+
+
 def test_openapi_schema_and_offline_docs(client: Client, db: None) -> None:
     schema = client.get("/api/openapi.json").json()
     docs = client.get("/api/docs").content.decode()

@@ -47,3 +47,15 @@ def test_pretrain_train_predict_chain(start_worker, add_cifar_images) -> None:
     )
     queued_ids = set(QueueItem.objects.filter(project=project).values_list("image_id", flat=True))
     assert queued_ids and not queued_ids & labeled_ids
+
+    fine_tuned = wait_for(
+        services.enqueue_job(JobKind.TRAIN, project, owner, method="fine_tune"), DONE, 300
+    )
+
+    assert fine_tuned.status == JobStatus.SUCCEEDED, fine_tuned.error + fine_tuned.log_tail
+    version = ModelVersion.objects.get(pk=fine_tuned.result["model_version"])
+    assert version.config["method"] == "fine_tune"
+    assert set(version.metrics["cross_validated_accuracy"]) == {"fine_tune"}
+    predict = wait_for(services.enqueue_job(JobKind.PREDICT, project, owner), DONE, 300)
+    assert predict.status == JobStatus.SUCCEEDED, predict.error + predict.log_tail
+    assert Prediction.objects.filter(model_version=version).count() == 500

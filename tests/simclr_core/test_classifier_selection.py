@@ -1,7 +1,16 @@
 import numpy as np
 import pytest
+import torch
 
-from simclr_core.classifier_selection import summarize_quality, train_best_classifier
+from simclr_core.classifier_selection import (
+    FineTuneInputs,
+    summarize_quality,
+    train_best_classifier,
+)
+from simclr_core.encoder import build_encoder
+from simclr_core.fine_tune import FineTuneConfig
+
+from .conftest import TINY_ENCODER
 
 
 def two_moons_on_a_line(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -55,3 +64,53 @@ def test_quality_summary_counts_confusions() -> None:
     assert quality["confusion_matrix"] == [[1, 0], [1, 1]]
     assert quality["per_class_accuracy"] == [1.0, 0.5]
     assert quality["accuracy"] == pytest.approx(2 / 3)
+
+
+def color_images(count: int = 60) -> tuple[np.ndarray, np.ndarray]:
+    """Reddish vs bluish 8x8 uint8 images (count, 3, 8, 8) and their labels."""
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 100, (count, 3, 8, 8), dtype=np.uint8)
+    truth = np.arange(count) % 2
+    images[truth == 0, 0] += 150
+    images[truth == 1, 2] += 150
+    return images, truth
+
+
+def test_fine_tuning_is_a_candidate_with_calibrated_probabilities_for_every_image() -> None:
+    images, truth = color_images()
+    torch.manual_seed(0)
+    encoder = build_encoder(TINY_ENCODER)
+    features = np.zeros((len(images), 2), np.float32)  # uninformative h: only fine-tuning works
+    rows = np.arange(len(images))[::-1].copy()  # features[i] is the image at rows[i]
+    labeled = np.arange(12)
+    inputs = FineTuneInputs(
+        encoder=encoder,
+        images=images,
+        rows=rows,
+        config=FineTuneConfig(steps=30, batch_size=8, learning_rate=0.1, warmup_steps=2),
+    )
+    seen: list[str] = []
+
+    report = train_best_classifier(
+        features, labeled, truth[rows][labeled], num_classes=2,
+        methods=["linear_probe", "fine_tune"], fine_tune_inputs=inputs, on_method=seen.append,
+    )  # fmt: skip
+
+    assert seen == ["linear_probe", "fine_tune"]
+    assert report.method == "fine_tune"
+    assert (
+        report.cross_validated_accuracy["fine_tune"]
+        > report.cross_validated_accuracy["linear_probe"]
+    )
+    assert report.probabilities.shape == (len(images), 2)
+    np.testing.assert_allclose(report.probabilities.sum(1), 1.0, atol=1e-4)
+    assert (report.probabilities.argmax(1) == truth[rows]).mean() > 0.9
+    assert report.out_of_fold.shape == (12, 2)
+
+
+def test_fine_tuning_without_images_is_refused() -> None:
+    features, truth = two_moons_on_a_line()
+    labeled = np.array([0, 1, 200, 201])
+
+    with pytest.raises(ValueError, match="fine-tuning needs"):
+        train_best_classifier(features, labeled, truth[labeled], 2, methods=["fine_tune"])

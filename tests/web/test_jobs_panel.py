@@ -99,3 +99,18 @@ def test_pretraining_takes_an_epoch_budget(client: Client, team: Team) -> None:
     client.post(url, {"kind": "pretrain", "epochs": "-3"})
 
     assert [job.params for job in Job.objects.filter(kind="pretrain")] == [{"epochs": 5}]
+
+
+def test_training_takes_a_method_and_refuses_unknown_ones(client: Client, team: Team) -> None:
+    client.force_login(team.labeler)
+    url = f"/projects/{team.project.pk}/jobs/start/"
+
+    client.post(url, {"kind": "train", "method": "label_propagation"})
+    client.post(url, {"kind": "retrain", "method": "auto"})
+    refused = client.post(url, {"kind": "train", "method": "<script>"}, follow=True)
+
+    assert [job.params for job in Job.objects.order_by("pk")] == [
+        {"method": "label_propagation"},
+        {},
+    ]
+    assert "Pick a training method" in refused.content.decode()
