@@ -135,9 +135,15 @@ def test_newcomer_journey(app: RunningApp, page: Any, screenshots: Path, tmp_pat
 
     # 6. retrain everything: train, predict, refresh the queue
     page.click("nav.tabs >> text=Overview")
+    assert "No classifier yet" in page.inner_text("#current-model")
     retrain = start_job(page, "retrain")
     status, _ = watch_job(page, retrain, timeout=600)
     assert status == "succeeded", job_row_text(page, retrain)
+    # the dashboard updates its model box and counts itself when the job ends
+    page.wait_for_function(
+        "!document.getElementById('current-model').textContent.includes('No classifier yet')",
+        timeout=15_000,
+    )
     snap("10-retrained")
 
     # 7. predictions on the labeling page; uncertain images in the queue
