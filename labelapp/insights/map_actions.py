@@ -18,7 +18,6 @@ from labelapp.learning.models import QueueItem
 from labelapp.projects.models import LabelClass, Project
 
 MAX_SELECTION = 1000
-MANUAL_STRATEGY = "manual"
 MANUAL_REASON = "picked on the map"
 
 
@@ -137,7 +136,7 @@ def queue_selection(project: Project, image_ids: list[int]) -> dict[str, int]:
                 QueueItem.objects.filter(project=project).update(rank=F("rank") + len(new))
             QueueItem.objects.bulk_create(
                 QueueItem(project=project, image_id=image_id, rank=rank,
-                          strategy=MANUAL_STRATEGY, score=0.0, reason=MANUAL_REASON)
+                          strategy=QueueItem.MANUAL, score=0.0, reason=MANUAL_REASON)
                 for rank, image_id in enumerate(new)
             )  # fmt: skip
     return {

@@ -18,7 +18,10 @@ def refresh_queue(
     strategy: str = "default",
     count: int = QUEUE_SIZE,
 ) -> int:
-    """Replace the project's queue with a fresh pick; returns how many were picked."""
+    """Replace the project's queue with a fresh pick; returns how many were picked.
+
+    Images a person queued by hand stay at the front while they are unlabeled.
+    """
     classes = list(project.classes.order_by("position", "id"))
     labeled, _ = labeled_positions(image_ids, classes, project.pk)
     probabilities = _aligned_probabilities(project, image_ids)
@@ -34,7 +37,14 @@ def refresh_queue(
         class_names=[c.name for c in classes] if probabilities is not None else None,
     ) if unlabeled > 0 else []  # fmt: skip
     with transaction.atomic():
-        QueueItem.objects.filter(project=project).delete()
+        queue = QueueItem.objects.filter(project=project)
+        kept = dict(
+            queue.filter(strategy=QueueItem.MANUAL, image__current_label__isnull=True).values_list(
+                "image_id", "rank"
+            )
+        )
+        queue.exclude(image_id__in=kept).delete()
+        fresh = [pick for pick in picks if int(image_ids[pick.index]) not in kept]
         QueueItem.objects.bulk_create(
             QueueItem(
                 project=project,
@@ -44,9 +54,9 @@ def refresh_queue(
                 score=float(pick.score),
                 reason=pick.reason[:300],
             )
-            for rank, pick in enumerate(picks)
+            for rank, pick in enumerate(fresh, start=max(kept.values(), default=-1) + 1)
         )
-    return len(picks)
+    return len(fresh)
 
 
 def _aligned_probabilities(project: Project, image_ids: np.ndarray) -> np.ndarray | None:

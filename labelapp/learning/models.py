@@ -59,6 +59,8 @@ class Prediction(models.Model):
 class QueueItem(models.Model):
     """The "label next" queue: images picked by active learning, with the reason why."""
 
+    MANUAL = "manual"  # strategy of images a person put in the queue (the map's lasso)
+
     project = models.ForeignKey(
         "projects.Project", on_delete=models.CASCADE, related_name="queue_items"
     )

@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from labelapp.images.models import Image, Label
+from labelapp.learning.label_queue import refresh_queue
 from labelapp.learning.models import Prediction, QueueItem
 from tests.insights.builders import label_images, make_classifier, make_encoder
 from tests.insights.conftest import client_for
@@ -117,6 +118,27 @@ def test_lasso_queue_puts_unlabeled_picks_first(team: Team, embedded: list[Image
         (embedded[4].pk, "manual", "picked on the map"),
         (embedded[5].pk, "manual", "picked on the map"),
         (embedded[3].pk, "typical", "typical"),
+    ]
+
+
+def test_a_queue_refresh_keeps_hand_picked_images_first(team: Team, embedded: list[Image]) -> None:
+    post_json(
+        client_for(team.labeler),
+        url(team, "insights-map-queue"),
+        {"image_ids": [embedded[5].pk, embedded[4].pk]},
+    )
+    image_ids = np.array([image.pk for image in embedded])
+
+    picked = refresh_queue(
+        team.project, image_ids, np.random.default_rng(0).normal(size=(6, 4)), "random", count=5
+    )
+
+    queue = list(QueueItem.objects.filter(project=team.project).order_by("rank"))
+    assert picked == 1  # three unlabeled images, two of them already queued by hand
+    assert [(item.image_id, item.strategy) for item in queue] == [
+        (embedded[5].pk, "manual"),
+        (embedded[4].pk, "manual"),
+        (embedded[3].pk, "random"),
     ]
 
 
