@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
 
 from labelapp.images.models import Image, Label, LabelSource
 from labelapp.learning.models import ModelVersion, Prediction
@@ -54,10 +54,15 @@ def set_label(
     return image
 
 
+PREVIEW_THRESHOLDS = (0.5, 0.7, 0.9, 0.95, 0.99)
+
+
 @dataclass(frozen=True)
 class AcceptancePreview:
     minimum_confidence: float
     count: int
+    highest: float | None = None  # the most confident prediction of an unlabeled image
+    counts: tuple[tuple[float, int], ...] = ()  # (threshold, images at or above it)
 
 
 def acceptable_predictions(project: Project, minimum_confidence: float) -> QuerySet[Prediction]:
@@ -71,10 +76,21 @@ def acceptable_predictions(project: Project, minimum_confidence: float) -> Query
 
 
 def preview_acceptance(project: Project, minimum_confidence: float) -> AcceptancePreview:
+    """How many images the threshold would label, and how confidence is spread (one query)."""
     if project.current_classifier_id is None:
         return AcceptancePreview(minimum_confidence, 0)
-    count = acceptable_predictions(project, minimum_confidence).count()
-    return AcceptancePreview(minimum_confidence, count)
+    counted = {f"at_{index}": Count("pk", filter=Q(confidence__gte=threshold))
+               for index, threshold in enumerate(PREVIEW_THRESHOLDS)}  # fmt: skip
+    numbers = acceptable_predictions(project, 0.0).aggregate(
+        chosen=Count("pk", filter=Q(confidence__gte=minimum_confidence)),
+        highest=Max("confidence"),
+        **counted,
+    )
+    counts = tuple(
+        (threshold, int(numbers[f"at_{index}"]))
+        for index, threshold in enumerate(PREVIEW_THRESHOLDS)
+    )
+    return AcceptancePreview(minimum_confidence, int(numbers["chosen"]), numbers["highest"], counts)
 
 
 def accept_predictions(project: Project, user: Any, minimum_confidence: float) -> int:

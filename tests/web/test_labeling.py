@@ -136,6 +136,22 @@ def test_accepting_predictions_previews_the_count_then_labels_only_unlabeled(
     assert accepted.model_version == team.project.current_classifier
 
 
+def test_an_empty_preview_says_how_confident_the_model_is(client: Client, team: Team) -> None:
+    cat = team.classes[0]
+    first, second, labeled = make_images(team.project, 3)
+    make_classifier(team.project, {first: (cat, 0.41), second: (cat, 0.75), labeled: (cat, 0.99)})
+    set_label(labeled, cat, team.owner, expected_version=0)
+    client.force_login(team.labeler)
+
+    response = client.get(f"/projects/{team.project.pk}/accept/", {"minimum_confidence": "0.95"})
+
+    preview = response.context["preview"]
+    assert preview.count == 0
+    assert preview.highest == pytest.approx(0.75)  # the labeled image's 0.99 does not count
+    assert dict(preview.counts)[0.5] == 1 and dict(preview.counts)[0.7] == 1
+    assert "The most confident one is 0.75" in response.content.decode()
+
+
 def test_accepting_with_a_confidence_above_one_is_explained(client: Client, team: Team) -> None:
     client.force_login(team.labeler)
 
