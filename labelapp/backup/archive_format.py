@@ -22,6 +22,7 @@ TABLES = (
     "model_versions",
     "predictions",
     "queue",
+    "kept_labels",  # reviewed label-error suspects; absent from older archives
 )
 FILE_FIELDS = {
     "images": ("file", "thumbnail"),

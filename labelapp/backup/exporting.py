@@ -24,6 +24,7 @@ from labelapp.backup.archive_format import (
     table_member,
 )
 from labelapp.images.models import Image, Label, UploadBatch
+from labelapp.insights.models import KeptLabel
 from labelapp.learning.models import ModelVersion, Prediction, QueueItem
 from labelapp.projects.models import LabelClass, Membership, Project
 
@@ -150,6 +151,17 @@ def project_rows(project: Project) -> dict[str, Iterable[dict[str, Any]]]:
                 "created_at": _time(q.created_at),
             }
             for q in _iterate(QueueItem.objects.filter(project=project))
+        ),
+        "kept_labels": (
+            {
+                "image": kept.image_id,
+                "label_version": kept.label_version,
+                "user": _username(kept.user),
+                "created_at": _time(kept.created_at),
+            }
+            for kept in _iterate(
+                KeptLabel.objects.filter(image__project=project).select_related("user")
+            )
         ),
     }
 

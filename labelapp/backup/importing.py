@@ -25,6 +25,7 @@ from django.utils.dateparse import parse_datetime
 from labelapp.backup.archive_format import ArchiveError, file_member
 from labelapp.backup.reading import open_archive, read_rows
 from labelapp.images.models import Image, Label, LabelSource, UploadBatch
+from labelapp.insights.models import KeptLabel
 from labelapp.learning.models import ModelKind, ModelVersion, Prediction, QueueItem
 from labelapp.projects.models import LabelClass, Membership, Project, Role
 
@@ -118,6 +119,7 @@ class _Importer:
         self.create_labels()
         self.create_predictions()
         self.create_queue()
+        self.create_in_batches("kept_labels", KeptLabel, self.build_kept_label)
         self.point_project_at_versions(project_rows[0])
         return ImportResult(self.project, self.counts, self.missing_users)
 
@@ -330,6 +332,14 @@ class _Importer:
             strategy=str(row["strategy"]),
             score=float(row["score"]),
             reason=str(row["reason"]),
+            created_at=_time(row["created_at"]),
+        )
+
+    def build_kept_label(self, row: Row) -> KeptLabel:
+        return KeptLabel(
+            image_id=self.images[row["image"]],
+            label_version=int(row["label_version"]),
+            user=self.user(row.get("user")),
             created_at=_time(row["created_at"]),
         )
 

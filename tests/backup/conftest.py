@@ -1,5 +1,6 @@
 """A project with everything an export must carry: images with files, label history,
-an encoder and a classifier with files, predictions, a label-next queue, an upload report."""
+an encoder and a classifier with files, predictions, a label-next queue, an upload report,
+and a reviewed label-error suspect that was kept."""
 
 import io
 from datetime import timedelta
@@ -11,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from labelapp.images.models import Image, Label, LabelSource, UploadBatch
+from labelapp.insights.models import KeptLabel
 from labelapp.learning.models import ModelKind, ModelVersion, Prediction, QueueItem
 from labelapp.projects.models import Membership, Project, Role
 from tests.fixtures.cifar import AddCifarImages, add_classes
@@ -93,6 +95,7 @@ def full_project(add_cifar_images: AddCifarImages) -> Project:
             score=1 - rank / 10,
             reason="<b>close call</b>",
         )
+    KeptLabel.objects.create(image=images[1], label_version=2, user=labeler)
     project.current_classifier, project.current_encoder = classifier, encoder
     project.save()
     return project

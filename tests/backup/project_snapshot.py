@@ -9,6 +9,7 @@ import numpy as np
 from django.db.models.fields.files import FieldFile
 
 from labelapp.images.models import Image, Label, UploadBatch
+from labelapp.insights.models import KeptLabel
 from labelapp.learning.models import ModelVersion, Prediction, QueueItem
 from labelapp.projects.models import Project
 
@@ -26,6 +27,10 @@ def _representations(version: ModelVersion, hashes: dict[int, str]) -> Any:
     with version.representations.open("rb") as handle:
         stored = np.load(io.BytesIO(handle.read()))
         return [hashes[int(i)] for i in stored["image_ids"]], stored["representations"].tolist()
+
+
+def _username(user: Any) -> str | None:
+    return user.username if user else None
 
 
 def snapshot(project: Project) -> dict[str, Any]:
@@ -101,4 +106,8 @@ def snapshot(project: Project) -> dict[str, Any]:
             (hashes[q.image_id], q.rank, q.strategy, q.score, q.reason, q.created_at)
             for q in QueueItem.objects.filter(project=project)
         ],
+        "kept_labels": sorted(
+            (hashes[k.image_id], k.label_version, _username(k.user), k.created_at)
+            for k in KeptLabel.objects.filter(image__project=project)
+        ),
     }

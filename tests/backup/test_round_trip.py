@@ -27,6 +27,7 @@ def test_an_exported_project_imports_with_every_row_and_file(
     assert snapshot(imported) == before
     assert len(before["images"]) == 20 and len(before["labels"]) == 16
     assert len(before["predictions"]) == 20 and len(before["queue"]) == 5
+    assert len(before["kept_labels"]) == 1
 
 
 @pytest.mark.django_db
