@@ -14,10 +14,9 @@ benchmarks/results/.
 """
 
 import argparse
-import io
 import json
 import os
-import tarfile
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +26,9 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.simclr_cifar import load_cifar10
 from simclr_core import selection
 from simclr_core.knn import find_nearest_neighbors
 from simclr_core.label_propagation import build_knn_graph, propagate_labels
@@ -35,7 +37,6 @@ from simclr_core.near_duplicates import find_near_duplicate_pairs
 from simclr_core.projection_2d import project_to_2d
 
 ROOT = Path(__file__).resolve().parents[1]
-ARCHIVE = ROOT.parent / "shared" / "datasets" / "cifar10-jpeg.tar.gz"
 STAND_IN_CACHE = ROOT / "var" / "cifar10_pixel_pca.npz"
 RESULTS = ROOT / "benchmarks" / "results"
 Summary = dict[str, dict[str, dict[str, Any]]]  # strategy -> classifier -> mean/std/auc
@@ -56,40 +57,21 @@ CLASS_NAMES = [
 # ---------------------------------------------------------------- representations
 
 
-def read_cifar10_pixels(archive: Path) -> dict[str, np.ndarray]:
-    """Decode the JPEG archive straight from the tar: images (n, 3072) uint8 and labels (n,)."""
-    images: dict[str, list[np.ndarray]] = {"train": [], "test": []}
-    labels: dict[str, list[int]] = {"train": [], "test": []}
-    with tarfile.open(archive) as tar:
-        for member in tar:
-            parts = member.name.split("/")
-            if not member.isfile() or len(parts) != 3 or parts[1] not in CLASS_NAMES:
-                continue
-            data = tar.extractfile(member).read()  # type: ignore[union-attr]
-            pixels = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=np.uint8)
-            images[parts[0]].append(pixels.reshape(-1))
-            labels[parts[0]].append(CLASS_NAMES.index(parts[1]))
-    return {
-        f"{split}_{kind}": np.stack(images[split]) if kind == "pixels" else np.array(labels[split])
-        for split in ("train", "test")
-        for kind in ("pixels", "y")
-    }
-
-
 def build_stand_in(dimension: int = 256) -> dict[str, np.ndarray]:
     """PCA of standardised raw pixels, fit on train: a weak stand-in for SimCLR features."""
     if STAND_IN_CACHE.exists():
         return dict(np.load(STAND_IN_CACHE))
-    raw = read_cifar10_pixels(ARCHIVE)
-    train = torch.from_numpy(raw["train_pixels"]).float() / 255.0
-    test = torch.from_numpy(raw["test_pixels"]).float() / 255.0
+    train_images, train_y = load_cifar10("train")
+    test_images, test_y = load_cifar10("test")
+    train = train_images.flatten(1).float() / 255.0
+    test = test_images.flatten(1).float() / 255.0
     mean, std = train.mean(0), train.std(0)
     _, _, components = torch.pca_lowrank((train - mean) / std, q=dimension, center=True, niter=4)
     arrays = {
         "train_h": ((train - mean) / std @ components).numpy().astype(np.float32),
-        "train_y": raw["train_y"],
+        "train_y": train_y.numpy(),
         "test_h": ((test - mean) / std @ components).numpy().astype(np.float32),
-        "test_y": raw["test_y"],
+        "test_y": test_y.numpy(),
     }
     STAND_IN_CACHE.parent.mkdir(parents=True, exist_ok=True)
     np.savez(STAND_IN_CACHE, **arrays)  # type: ignore[arg-type]
