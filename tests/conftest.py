@@ -20,6 +20,10 @@ def pytest_configure(config: pytest.Config) -> None:
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.WHITENOISE_AUTOREFRESH = True
+    # Requests served on the test's own threads close their connection when they end, so the
+    # test database can be dropped at the end. (Servers the tests start as processes keep the
+    # production default: persistent connections with health checks.)
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 
 pytest_plugins = ["tests.fixtures.workers", "tests.fixtures.cifar"]
