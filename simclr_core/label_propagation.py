@@ -13,7 +13,6 @@ import torch
 from simclr_core.calibration import (
     apply_temperature,
     fit_temperature_by_cross_validation,
-    probabilities_to_logits,
 )
 from simclr_core.knn import find_nearest_neighbors
 
@@ -124,8 +123,11 @@ def label_propagation_probabilities(
 ) -> np.ndarray:
     """Calibrated probabilities (N, num_classes) for every node of the graph.
 
-    The temperature on log-probabilities is fitted by cross-validation: each fold of the
-    labels is hidden, propagated from the rest, and scored.
+    The propagated distributions become probabilities through ``softmax(p / max(p) / T)``,
+    with the temperature fitted by cross-validation: each fold of the labels is hidden,
+    propagated from the rest, and scored. (Not ``log p``: propagation leaves some classes
+    at almost exactly zero far from their labels, and one such held-out image made the
+    fitted temperature flatten every prediction to near uniform at 20 labels.)
     """
     labeled_indices = np.asarray(labeled_indices)
     labels = np.asarray(labels)
@@ -135,7 +137,13 @@ def label_propagation_probabilities(
 
     def score_held_out(fit: np.ndarray, held: np.ndarray) -> np.ndarray:
         fold = propagate_labels(graph, labeled_indices[fit], labels[fit], num_classes, alpha)
-        return probabilities_to_logits(fold[labeled_indices[held]])
+        return _relative_scores(fold[labeled_indices[held]])
 
     temperature = fit_temperature_by_cross_validation(labels, score_held_out)
-    return apply_temperature(probabilities_to_logits(probabilities), temperature)
+    return apply_temperature(_relative_scores(probabilities), temperature)
+
+
+def _relative_scores(probabilities: np.ndarray) -> np.ndarray:
+    """Each row divided by its largest entry: bounded logits in [0, 1], 1 for the top class."""
+    rows = np.asarray(probabilities, dtype=np.float64)
+    return rows / np.maximum(rows.max(axis=1, keepdims=True), 1e-12)
