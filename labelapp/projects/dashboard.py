@@ -6,6 +6,7 @@ from typing import Any
 from django.db.models import Count
 
 from labelapp.images.models import Image
+from labelapp.learning.job_options import METHOD_NAMES
 from labelapp.projects.models import LabelClass, Project
 
 
@@ -53,28 +54,37 @@ def summarize(project: Project) -> Summary:
 
 @dataclass(frozen=True)
 class Metrics:
-    """The current classifier's metrics, split into single numbers and per-class tables."""
+    """The current classifier in a few readable lines; the quality page has the details."""
 
     version: str
-    values: list[tuple[str, Any]]
-    tables: list[tuple[str, list[tuple[str, Any]]]]
+    values: list[tuple[str, str]]
+    candidates: list[tuple[str, str]]  # (method, cross-validated accuracy) of each candidate
 
 
-def _readable(key: str) -> str:
-    return key.replace("_", " ").capitalize()
+def _percent(value: Any) -> str:
+    return f"{100 * float(value):.0f}%" if isinstance(value, int | float) else "—"
 
 
 def latest_metrics(project: Project) -> Metrics | None:
     classifier = project.current_classifier
     if classifier is None:
         return None
-    class_names = {str(c.pk): c.name for c in project.classes.all()}
-    values: list[tuple[str, Any]] = []
-    tables: list[tuple[str, list[tuple[str, Any]]]] = []
-    for key, value in sorted(classifier.metrics.items()):
-        if isinstance(value, dict):
-            rows = [(class_names.get(str(k), str(k)), v) for k, v in value.items()]
-            tables.append((_readable(key), rows))
-        else:
-            values.append((_readable(key), value))
-    return Metrics(version=str(classifier), values=values, tables=tables)
+    metrics = classifier.metrics
+    method = str(metrics.get("method", ""))
+    folds = metrics.get("folds")
+    values = [
+        ("Method", METHOD_NAMES.get(method, method) or "—"),
+        ("Trained on", f"{metrics.get('labels', '?')} labels"),
+        (
+            f"Accuracy ({folds}-fold cross-validation)" if folds else "Accuracy",
+            _percent(metrics.get("accuracy")),
+        ),
+    ]
+    error = metrics.get("expected_calibration_error")
+    if isinstance(error, int | float):
+        values.append(("Calibration error (ECE)", f"{float(error):.2f}"))
+    candidates = [
+        (METHOD_NAMES.get(name, name), _percent(accuracy))
+        for name, accuracy in sorted((metrics.get("cross_validated_accuracy") or {}).items())
+    ]
+    return Metrics(version=str(classifier), values=values, candidates=candidates)

@@ -63,20 +63,26 @@ def test_dashboard_counts_labels_per_class(client: Client, team: Team) -> None:
     assert counts == {"cat": 1, "dog": 0, "bird": 0}
 
 
-def test_dashboard_shows_whatever_metrics_the_classifier_has(client: Client, team: Team) -> None:
+def test_dashboard_sums_up_the_current_classifier(client: Client, team: Team) -> None:
     from tests.web.people import make_classifier
 
     make_classifier(team.project, {})
     version = team.project.current_classifier
-    cat = team.classes[0]
-    version.metrics = {"accuracy": 0.875, "per_class_accuracy": {str(cat.pk): 0.5}}
+    version.metrics = {
+        "accuracy": 0.875, "folds": 4, "labels": 24, "method": "label_propagation",
+        "expected_calibration_error": 0.0412, "confusion_matrix": [[3, 1], [0, 4]],
+        "cross_validated_accuracy": {"linear_probe": 0.75, "label_propagation": 0.875},
+    }  # fmt: skip
     version.save()
     client.force_login(team.viewer)
 
     page = client.get(f"/projects/{team.project.pk}/").content.decode()
 
-    assert "Accuracy" in page and "0.875" in page
-    assert "Per class accuracy" in page and "cat" in page
+    assert "Label propagation (semi-supervised)" in page and "24 labels" in page
+    assert "Accuracy (4-fold cross-validation)" in page and "88%" in page
+    assert "0.04" in page and "75%" in page  # ECE; the linear probe's score
+    assert "[[3, 1]" not in page  # raw lists stay on the quality page
+    assert f"/projects/{team.project.pk}/insights/quality/" in page
 
 
 def test_owner_adds_a_member_by_username(client: Client, team: Team) -> None:
