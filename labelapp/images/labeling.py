@@ -54,7 +54,7 @@ def set_label(
     return image
 
 
-PREVIEW_THRESHOLDS = (0.5, 0.7, 0.9, 0.95, 0.99)
+PREVIEW_THRESHOLDS = (0.3, 0.5, 0.7, 0.9, 0.95, 0.99)
 
 
 @dataclass(frozen=True)
