@@ -146,4 +146,4 @@ def label_propagation_probabilities(
 def _relative_scores(probabilities: np.ndarray) -> np.ndarray:
     """Each row divided by its largest entry: bounded logits in [0, 1], 1 for the top class."""
     rows = np.asarray(probabilities, dtype=np.float64)
-    return rows / np.maximum(rows.max(axis=1, keepdims=True), 1e-12)
+    return np.asarray(rows / np.maximum(rows.max(axis=1, keepdims=True), 1e-12))
