@@ -1,5 +1,8 @@
 """Shared fixtures: real PostgreSQL (pytest-django), real Redis, real worker processes."""
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 from django.conf import settings
 
@@ -20,10 +23,21 @@ def pytest_configure(config: pytest.Config) -> None:
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.WHITENOISE_AUTOREFRESH = True
-    # Requests served on the test's own threads close their connection when they end, so the
-    # test database can be dropped at the end. (Servers the tests start as processes keep the
-    # production default: persistent connections with health checks.)
-    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 
 pytest_plugins = ["tests.fixtures.workers", "tests.fixtures.cifar"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def end_leftover_sessions(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """Before the test database is dropped, end the sessions that tests left open on it
+    (a live-server thread keeps one), so the drop does not fail with "being accessed by
+    other users"."""
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
