@@ -6,7 +6,6 @@ import json
 import os
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -20,14 +19,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.workers import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN_PASSWORD = "embedded-test-password"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Browser:

@@ -1,21 +1,10 @@
 """A job enqueued by a web request is run by a separate worker process (not eager mode)."""
 
-import time
-
 from django.contrib.auth.models import User
 from django.test import Client
 
 from labelapp.jobs.models import Job, JobStatus
-
-
-def wait_until_finished(job_id: int, timeout: float = 60.0) -> Job:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = Job.objects.get(pk=job_id)
-        if job.is_finished:
-            return job
-        time.sleep(0.2)
-    raise TimeoutError(f"job {job_id} still {Job.objects.get(pk=job_id).status}")
+from tests.jobs.helpers import wait_until_finished
 
 
 def test_selfcheck_posted_by_admin_is_run_by_worker_process(start_worker, client: Client) -> None:
@@ -26,7 +15,7 @@ def test_selfcheck_posted_by_admin_is_run_by_worker_process(start_worker, client
     response = client.post("/system/selfcheck/", {"echo": "hello"})
 
     assert response.status_code == 202
-    job = wait_until_finished(response.json()["id"])
+    job = wait_until_finished(response.json()["id"], timeout=60.0)
     assert job.status == JobStatus.SUCCEEDED, job.error
     assert job.worker == worker.worker_name
     assert job.result["echo"] == "hello"

@@ -1,7 +1,6 @@
-"""Headless Debian Chromium for browser tests (never `playwright install`)."""
+"""Browser-test fixtures: a Chromium page, a screenshot folder, a zip of CIFAR-10 images."""
 
 import io
-import os
 import tarfile
 import zipfile
 from collections.abc import Iterator
@@ -9,37 +8,19 @@ from pathlib import Path
 
 import pytest
 
-ARCHIVE = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "cifar10-jpeg.tar.gz"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.fixtures.browser import chromium_page, screenshot_folder
+from tests.fixtures.cifar import ARCHIVE
 
 
 @pytest.fixture
 def browser_page() -> Iterator[object]:
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
-        )
-        page = browser.new_page(viewport={"width": 1280, "height": 860})
-        page.set_default_timeout(20_000)
+    with chromium_page(height=860, timeout_ms=20_000) as page:
         yield page
-        browser.close()
 
 
 @pytest.fixture
 def screenshots(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("LABELAPP_SCREENSHOT_DIR") or tmp_path / "screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    print(f"\nscreenshots in {folder}")
-    return folder
+    return screenshot_folder(tmp_path, "screenshots")
 
 
 def cifar_zip(path: Path, count: int) -> Path:

@@ -15,7 +15,7 @@ from django.conf import settings
 from labelapp.accounts.tokens import create_token
 from labelapp.cli import web_command
 from labelapp.images.models import Image, Label
-from tests.faults.test_faults import end_sessions, free_port
+from tests.faults.test_faults import end_sessions
 from tests.fixtures import workers
 from tests.web.people import make_images, make_team
 
@@ -38,7 +38,7 @@ class Server:
 def web_server(transactional_db: None, tmp_path: Path) -> Iterator[tuple[Server, object]]:
     team = make_team()
     _, token = create_token(team.labeler, "fault test")
-    port = free_port()
+    port = workers.free_port()
     url = workers.test_database_url().replace("labelapp-test-worker", WEB_APPLICATION)
     env = {**os.environ, "DATABASE_URL": url, "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
     command = web_command(f"127.0.0.1:{port}", workers=1)

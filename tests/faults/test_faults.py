@@ -4,7 +4,6 @@ ended mid-job (as by a PostgreSQL restart), a worker SIGKILLed while predicting.
 import io
 import os
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -25,17 +24,11 @@ from labelapp.learning.models import ModelKind, Prediction
 from labelapp.learning.versions import create_version
 from labelapp.projects.models import Membership, Project, Role
 from tests.fixtures.cifar import add_classes
-from tests.fixtures.workers import WORKER_APPLICATION
+from tests.fixtures.workers import WORKER_APPLICATION, free_port
 from tests.jobs.helpers import wait_for, wait_for_progress
 from workers.tasks import run_job
 
 DONE = {JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class PrivateRedis:

@@ -15,8 +15,9 @@ from PIL import Image as PillowImage
 from labelapp.images.models import Image
 from labelapp.images.orphans import find_orphan_files
 from labelapp.images.uploads import receive_upload
-from labelapp.jobs.models import Job, JobStatus
+from labelapp.jobs.models import JobStatus
 from tests.images.conftest import uploaded
+from tests.jobs.helpers import wait_until_finished
 
 PICTURES = 120
 FAST_RECOVERY = {"JOB_HEARTBEAT_TIMEOUT_SECONDS": "6"}
@@ -44,16 +45,6 @@ def wait_for_images(project, minimum: int, timeout: float = 120.0) -> int:
     raise TimeoutError(f"only {Image.objects.filter(project=project).count()} images")
 
 
-def wait_for_end(job_id: int, timeout: float = 180.0) -> Job:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = Job.objects.get(pk=job_id)
-        if job.is_finished:
-            return job
-        time.sleep(0.2)
-    raise TimeoutError(f"job {job_id} is still {Job.objects.get(pk=job_id).status}")
-
-
 @pytest.mark.slow  # two worker start-ups and a heartbeat timeout
 def test_import_killed_mid_way_is_finished_by_another_worker(start_worker, project, owner):
     doomed = start_worker(queues="default", extra_env=FAST_RECOVERY)
@@ -63,7 +54,7 @@ def test_import_killed_mid_way_is_finished_by_another_worker(start_worker, proje
     os.kill(doomed.pid, signal.SIGKILL)
     imported_before_the_kill = Image.objects.filter(project=project).count()
     start_worker(queues="default", extra_env=FAST_RECOVERY)
-    job = wait_for_end(batch.job_id)
+    job = wait_until_finished(batch.job_id, timeout=180.0)
 
     assert imported_before_the_kill < PICTURES
     assert job.status == JobStatus.SUCCEEDED, job.error

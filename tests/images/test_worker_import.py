@@ -1,20 +1,9 @@
 """An upload is imported by a real worker process, which reports progress on the job."""
 
-import time
-
 from labelapp.images.uploads import receive_upload
-from labelapp.jobs.models import Job, JobStatus
+from labelapp.jobs.models import JobStatus
 from tests.images.conftest import picture_bytes, uploaded, zip_bytes
-
-
-def wait_until_finished(job_id: int, timeout: float = 120.0) -> Job:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = Job.objects.get(pk=job_id)
-        if job.is_finished:
-            return job
-        time.sleep(0.2)
-    raise TimeoutError(f"job {job_id} still {Job.objects.get(pk=job_id).status}")
+from tests.jobs.helpers import wait_until_finished
 
 
 def test_worker_imports_an_upload(start_worker, project, owner):
@@ -25,7 +14,7 @@ def test_worker_imports_an_upload(start_worker, project, owner):
     ]
 
     batch = receive_upload(project, owner, files)
-    job = wait_until_finished(batch.job_id)
+    job = wait_until_finished(batch.job_id, timeout=120.0)
 
     assert job.status == JobStatus.SUCCEEDED, job.error
     assert job.result == {"batch_id": batch.pk, "added": 2, "duplicate": 0, "rejected": 1}

@@ -10,6 +10,7 @@ from labelapp.learning.models import ModelKind, ModelVersion
 from labelapp.learning.training import _classifier_file
 from labelapp.learning.versions import create_version, representations_file
 from labelapp.projects.models import LabelClass, Project
+from tests.web.people import Team, make_images
 
 
 def make_encoder(
@@ -29,6 +30,15 @@ def make_encoder(
 def label_images(images: list[Image], label_class: LabelClass, user: Any) -> None:
     for image in images:
         set_label(image, label_class, user, image.label_version)
+
+
+def nine_labeled_images(team: Team) -> tuple[list[Image], list[int]]:
+    """Nine images of the team's project, three labeled with each of its three classes;
+    returns the images and their class positions."""
+    images = make_images(team.project, 9)
+    for position, label_class in enumerate(team.classes):
+        label_images(images[3 * position : 3 * position + 3], label_class, team.owner)
+    return images, [0, 0, 0, 1, 1, 1, 2, 2, 2]
 
 
 def quality_metrics(accuracy: float, label_count: int, classes: int = 3) -> dict[str, Any]:

@@ -6,9 +6,9 @@ from django.urls import reverse
 
 from labelapp.images.models import Image, Label
 from labelapp.insights.models import KeptLabel
-from tests.insights.builders import label_images, make_classifier
+from tests.insights.builders import label_images, make_classifier, nine_labeled_images
 from tests.insights.conftest import client_for
-from tests.web.people import Team, make_images
+from tests.web.people import Team
 
 CONFIDENT = [0.9, 0.05, 0.05]
 
@@ -16,13 +16,7 @@ CONFIDENT = [0.9, 0.05, 0.05]
 @pytest.fixture
 def mislabeled(team: Team) -> Image:
     """Nine labeled images; the third is labeled cat but the out-of-fold model says dog."""
-    images = make_images(team.project, 9)
-    cat, dog, bird = team.classes
-    for label_class, group in zip(
-        (cat, dog, bird), (images[:3], images[3:6], images[6:]), strict=True
-    ):
-        label_images(group, label_class, team.owner)
-    labels = [0, 0, 0, 1, 1, 1, 2, 2, 2]
+    images, labels = nine_labeled_images(team)
     out_of_fold = np.array([np.roll(CONFIDENT, label) for label in labels])
     out_of_fold[2] = [0.05, 0.9, 0.05]
     make_classifier(team.project, images, images, labels, out_of_fold)

@@ -11,7 +11,7 @@ from django.test import Client
 
 from labelapp.images.models import Image
 from labelapp.learning.models import Prediction
-from tests.browser.conftest import CHROMIUM_ARGS
+from tests.fixtures.browser import chromium_page
 from tests.insights.builders import label_images, make_classifier, make_encoder
 from tests.web.people import make_images, make_team
 
@@ -28,17 +28,10 @@ def clustered_representations(count: int, classes: int) -> np.ndarray:
 
 @pytest.fixture
 def map_page(live_server, tmp_path):  # type: ignore[no-untyped-def]
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        # SwiftShader gives headless Chromium WebGL without a GPU
-        args = [*CHROMIUM_ARGS, "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=args)
-        page = browser.new_page(viewport={"width": 1280, "height": 820})
-        page.set_default_timeout(60_000)  # the shared CI machine can be slow
+    # SwiftShader gives headless Chromium WebGL without a GPU; the shared CI machine can be slow
+    swiftshader = ("--use-angle=swiftshader", "--enable-unsafe-swiftshader")
+    with chromium_page(height=820, timeout_ms=60_000, extra_args=swiftshader) as page:
         yield page
-        browser.close()
 
 
 def record_console_error(message, errors: list[str]) -> None:  # type: ignore[no-untyped-def]

@@ -3,19 +3,17 @@
 import numpy as np
 from django.urls import reverse
 
-from tests.insights.builders import label_images, make_classifier, quality_metrics
+from tests.insights.builders import (
+    make_classifier,
+    nine_labeled_images,
+    quality_metrics,
+)
 from tests.insights.conftest import client_for
 from tests.web.people import Team, make_images
 
 
 def make_two_versions(team: Team) -> None:
-    images = make_images(team.project, 9)
-    cat, dog, bird = team.classes
-    for label_class, group in zip(
-        (cat, dog, bird), (images[:3], images[3:6], images[6:]), strict=True
-    ):
-        label_images(group, label_class, team.owner)
-    labels = [0, 0, 0, 1, 1, 1, 2, 2, 2]
+    images, labels = nine_labeled_images(team)
     out_of_fold = np.eye(3)[labels]
     make_classifier(team.project, images, images, labels, out_of_fold, quality_metrics(0.617, 30))
     make_classifier(team.project, images, images, labels, out_of_fold, quality_metrics(0.8125, 90))

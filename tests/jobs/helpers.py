@@ -14,6 +14,17 @@ def wait_for(job: Job, statuses: set[str], timeout: float = 120.0) -> Job:
     raise TimeoutError(f"job {job.pk} is {job.status}, not {statuses}: {job.error}")
 
 
+def wait_until_finished(job_id: int, timeout: float = 120.0) -> Job:
+    """Poll the job row by id until it has finished, whatever the outcome."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = Job.objects.get(pk=job_id)
+        if job.is_finished:
+            return job
+        time.sleep(0.2)
+    raise TimeoutError(f"job {job_id} is still {Job.objects.get(pk=job_id).status}")
+
+
 def wait_for_progress(job: Job, minimum: float, timeout: float = 120.0) -> Job:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -2,7 +2,6 @@
 thumbnails and training all go through the storage API, in the web process and a worker."""
 
 import io
-import socket
 import zipfile
 from collections.abc import Callable, Iterator
 
@@ -19,6 +18,7 @@ from labelapp.jobs import services
 from labelapp.jobs.models import JobKind, JobStatus
 from labelapp.projects.models import Membership, Project, Role
 from tests.fixtures.cifar import cifar_sample
+from tests.fixtures.workers import free_port
 from tests.jobs.helpers import wait_for
 
 BUCKET = "labelapp-test-media"
@@ -27,9 +27,7 @@ DONE = {JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED}
 
 @pytest.fixture
 def s3_environment(settings) -> Iterator[tuple[dict[str, str], Callable[[], list[str]]]]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
     server.start()
     environment = {
