@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import torch
@@ -29,6 +30,12 @@ def load_cifar10(split: str) -> tuple[torch.Tensor, torch.Tensor]:
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     torch.save({"images": images, "labels": labels}, cache)
     return images, labels
+
+
+@functools.cache
+def cifar10_class_names() -> list[str]:
+    """Class names in label order: the archive's class folders, sorted (as the loader labels)."""
+    return TarImageDataset(ARCHIVE, split="test").class_names
 
 
 def pick_pretraining_subset(labels: torch.Tensor, count: int, seed: int = 0) -> torch.Tensor:

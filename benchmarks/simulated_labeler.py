@@ -28,7 +28,7 @@ from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.simclr_cifar import load_cifar10
+from benchmarks.simclr_cifar import cifar10_class_names, load_cifar10
 from simclr_core import selection
 from simclr_core.knn import find_nearest_neighbors
 from simclr_core.label_propagation import build_knn_graph, propagate_labels
@@ -40,18 +40,6 @@ ROOT = Path(__file__).resolve().parents[1]
 STAND_IN_CACHE = ROOT / "var" / "cifar10_pixel_pca.npz"
 RESULTS = ROOT / "benchmarks" / "results"
 Summary = dict[str, dict[str, dict[str, Any]]]  # strategy -> classifier -> mean/std/auc
-CLASS_NAMES = [
-    "airplane",
-    "automobile",
-    "bird",
-    "cat",
-    "deer",
-    "dog",
-    "frog",
-    "horse",
-    "ship",
-    "truck",
-]
 
 
 # ---------------------------------------------------------------- representations
@@ -150,7 +138,7 @@ def pick_batch(
     if strategy in selection.UNCERTAINTY_MEASURES and probabilities is None:
         strategy = "random"
     picks = selection.select_batch(
-        strategy, train_h, labeled, count, probabilities, CLASS_NAMES, seed
+        strategy, train_h, labeled, count, probabilities, cifar10_class_names(), seed
     )
     return [pick.index for pick in picks]
 

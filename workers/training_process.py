@@ -128,15 +128,13 @@ def run_train(spec: Spec) -> None:
             rows=np.load(spec["image_rows"]),
             device=spec.get("device") or "cpu",
         )
-    names = {"linear_probe": "linear probe", "label_propagation": "label propagation",
-             "fine_tune": "fine-tuning"}  # fmt: skip
 
     def on_method(name: str) -> None:
         step = methods.index(name)
         emit(
             "progress",
             fraction=0.1 + 0.8 * step / len(methods),
-            message=f"Cross-validating {names.get(name, name)} on {len(labels)} labels",
+            message=f"Cross-validating {name.replace('_', ' ')} on {len(labels)} labels",
         )
 
     report = train_best_classifier(
