@@ -206,14 +206,15 @@ def main() -> None:
     test_h = extract_representations(encoder, test_images, device=arguments.device)
     train_y, test_y = train_labels.numpy(), test_labels.numpy()
     report["extraction_images_per_second"] = 60_000 / (time.perf_counter() - extract_started)
+    arguments.representations_output.parent.mkdir(parents=True, exist_ok=True)
     np.savez(
-        RESULTS_DIR / "cifar10_representations.npz",
+        arguments.representations_output,
         train_h=train_h,
         train_y=train_y,
         test_h=test_h,
         test_y=test_y,
     )
-    print(f"wrote {RESULTS_DIR / 'cifar10_representations.npz'}", flush=True)
+    print(f"wrote {arguments.representations_output}", flush=True)
     report["knn_all_labels"] = {
         "simclr": knn_accuracy(train_h, train_y, test_h, test_y),
         "raw_pixels": knn_accuracy(

@@ -2,7 +2,8 @@
 
 Cosine similarity of L2-normalised SimCLR representations ``h`` ``(images, dim)``, computed as
 blocked matrix products of ``block_size`` rows against the rows after them, so 100,000 images
-never build a 100,000 x 100,000 matrix: memory is ``block_size x images`` floats at a time.
+never build a 100,000 x 100,000 matrix: memory is ``block_size x block_size`` floats at a time.
+NumPy only (no torch), so the web and worker processes can run it without loading torch.
 Groups are the connected components of the "similar enough" graph.
 """
 
@@ -10,11 +11,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse
-import torch
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 from scipy.sparse.csgraph import connected_components
 
 DEFAULT_THRESHOLD = 0.95
+FloatArray = NDArray[np.float32]
+Pairs = tuple[NDArray[np.int64], NDArray[np.int64], FloatArray]  # first, second, similarity
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,7 @@ class NearDuplicatePair:
 
 
 def find_near_duplicate_pairs(
-    representations: NDArray[np.floating] | torch.Tensor,
+    representations: ArrayLike,
     threshold: float = DEFAULT_THRESHOLD,
     block_size: int = 2048,
     max_pairs: int = 1_000_000,
@@ -38,8 +40,9 @@ def find_near_duplicate_pairs(
         representations: ``(images, dim)``; rows are L2-normalised here.
         threshold: cosine similarity in ``(-1, 1]`` at or above which two images pair up.
         block_size: side of each ``(block, block)`` similarity tile (16 MiB at 2048).
-        max_pairs: stop collecting after this many pairs (a threshold far too low would
-            otherwise return billions); then only the first tiles' pairs are kept.
+        max_pairs: keep at most this many pairs, the most similar ones (a threshold far too
+            low would otherwise return billions). The result is then complete above the
+            similarity of its last pair: every pair more similar than that is in it.
 
     Raises:
         ValueError: for a threshold outside ``(-1, 1]`` or input that is not 2-D.
@@ -47,34 +50,55 @@ def find_near_duplicate_pairs(
     if not -1.0 < threshold <= 1.0:
         raise ValueError(f"threshold must be in (-1, 1], got {threshold}")
     points = _normalize(representations)
-    found: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
-    collected = 0
+    tiles: list[Pairs] = []
+    held = 0
+    floor = threshold  # rises once more than max_pairs pairs are held
     for row_start in range(0, len(points), block_size):
         # tiles on or right of the diagonal only: each unordered pair is seen once
         for column_start in range(row_start, len(points), block_size):
-            tile = _compare_tile(points, row_start, column_start, block_size, threshold)
-            found.append(tile)
-            collected += len(tile[0])
-            if collected >= max_pairs:
-                return _sorted_pairs(*map(torch.cat, zip(*found, strict=True)))[:max_pairs]
-    if not found:
-        return []
-    return _sorted_pairs(*map(torch.cat, zip(*found, strict=True)))
+            tile = _compare_tile(points, row_start, column_start, block_size, floor)
+            tiles.append(tile)
+            held += len(tile[0])
+            if held > 2 * max_pairs:  # keep the most similar; nothing below them can enter
+                tiles = [_most_similar(_concatenate(tiles), max_pairs)]
+                held = max_pairs
+                floor = max(floor, float(tiles[0][2][-1]))
+    firsts, seconds, similarities = _most_similar(_concatenate(tiles), max_pairs)
+    return [
+        NearDuplicatePair(first, second, similarity)
+        for first, second, similarity in zip(
+            firsts.tolist(), seconds.tolist(), similarities.tolist(), strict=True
+        )
+    ]
 
 
 def _compare_tile(
-    points: torch.Tensor, row_start: int, column_start: int, block_size: int, threshold: float
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    points: FloatArray, row_start: int, column_start: int, block_size: int, threshold: float
+) -> Pairs:
     """Global (first, second, similarity) of the pairs above threshold in one tile."""
-    rows = points[row_start : row_start + block_size]
-    columns = points[column_start : column_start + block_size]
-    similarity = rows @ columns.T
+    similarity = (
+        points[row_start : row_start + block_size]
+        @ points[column_start : column_start + block_size].T
+    )
     if row_start == column_start:
         # drop self-pairs and mirrored pairs; -2 is below any cosine threshold
-        below_diagonal = torch.ones_like(similarity, dtype=torch.bool).tril()
-        similarity = similarity.masked_fill(below_diagonal, -2.0)
-    first, second = torch.nonzero(similarity >= threshold, as_tuple=True)
+        similarity[np.tril_indices(len(similarity), m=similarity.shape[1])] = -2.0
+    first, second = np.nonzero(similarity >= threshold)
     return first + row_start, second + column_start, similarity[first, second]
+
+
+def _concatenate(tiles: list[Pairs]) -> Pairs:
+    if not tiles:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
+    firsts, seconds, similarities = zip(*tiles, strict=True)
+    return np.concatenate(firsts), np.concatenate(seconds), np.concatenate(similarities)
+
+
+def _most_similar(pairs: Pairs, limit: int) -> Pairs:
+    """The ``limit`` most similar pairs, most similar first (ties in tile order)."""
+    firsts, seconds, similarities = pairs
+    order = np.argsort(-similarities, kind="stable")[:limit]
+    return firsts[order], seconds[order], similarities[order]
 
 
 def group_near_duplicates(pairs: list[NearDuplicatePair], image_count: int) -> list[list[int]]:
@@ -93,32 +117,16 @@ def group_near_duplicates(pairs: list[NearDuplicatePair], image_count: int) -> l
 
 
 def find_near_duplicate_groups(
-    representations: NDArray[np.floating] | torch.Tensor,
-    threshold: float = DEFAULT_THRESHOLD,
-    block_size: int = 4096,
+    representations: ArrayLike, threshold: float = DEFAULT_THRESHOLD, block_size: int = 4096
 ) -> list[list[int]]:
     """Groups of image indices that chain together above ``threshold`` (see the pair finder)."""
     pairs = find_near_duplicate_pairs(representations, threshold, block_size)
-    return group_near_duplicates(pairs, len(representations))
+    return group_near_duplicates(pairs, len(np.asarray(representations)))
 
 
-def _normalize(representations: NDArray[np.floating] | torch.Tensor) -> torch.Tensor:
-    points = torch.as_tensor(representations).detach().float().cpu()
+def _normalize(representations: ArrayLike) -> FloatArray:
+    points = np.asarray(representations, dtype=np.float32)
     if points.ndim != 2:
-        raise ValueError(f"representations must be (images, dim), got shape {tuple(points.shape)}")
-    return torch.nn.functional.normalize(points, dim=1)
-
-
-def _sorted_pairs(
-    firsts: torch.Tensor, seconds: torch.Tensor, similarities: torch.Tensor
-) -> list[NearDuplicatePair]:
-    order = torch.argsort(similarities, descending=True, stable=True)
-    return [
-        NearDuplicatePair(int(first), int(second), float(similarity))
-        for first, second, similarity in zip(
-            firsts[order].tolist(),
-            seconds[order].tolist(),
-            similarities[order].tolist(),
-            strict=True,
-        )
-    ]
+        raise ValueError(f"representations must be (images, dim), got shape {points.shape}")
+    norms = np.linalg.norm(points, axis=1, keepdims=True)
+    return np.asarray(points / np.maximum(norms, 1e-12), dtype=np.float32)

@@ -1,5 +1,5 @@
 """Processes that never compute do not load torch (about 500 MB and seconds each): the web
-server at start-up (only pages that compute with it, near duplicates and the map, load it on
+server at start-up (only the page that computes with it, the map, loads it on
 first use), and a worker running import jobs."""
 
 import os

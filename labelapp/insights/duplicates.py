@@ -2,7 +2,11 @@
 
 Pairs are found once per encoder version at the lowest threshold the page offers and
 cached; any higher threshold is then a filter over those pairs, so moving the threshold
-control costs milliseconds. The one-off search is capped at ``MAX_IMAGES``.
+control costs milliseconds. The worker finds them after every job that embeds images
+(:func:`store_duplicate_pairs`), so the page has them for a collection of any size; a page
+request finds them itself only for up to ``MAX_IMAGES`` images (older versions, or a page
+opened before its job ended). Only the ``MAX_PAIRS`` most similar pairs are kept; below the
+least similar of them the groups are incomplete, and the page says so.
 """
 
 from dataclasses import dataclass
@@ -14,6 +18,7 @@ from labelapp.insights.stored_arrays import (
     READ_ERRORS,
     cached_arrays,
     embedded_count,
+    read_cached,
     representations_key,
     unreadable,
 )
@@ -21,6 +26,11 @@ from labelapp.learning.models import ModelVersion
 from labelapp.learning.versions import load_representations
 from labelapp.projects.models import Project
 from labelapp.projects.tiles import url_template
+from simclr_core.near_duplicates import (
+    NearDuplicatePair,
+    find_near_duplicate_pairs,
+    group_near_duplicates,
+)
 
 MAX_IMAGES = 20_000
 LOWEST_THRESHOLD = 0.80
@@ -57,6 +67,7 @@ class DuplicateReport:
     group_count: int
     image_count: int  # images searched
     problem: str = ""
+    complete_above: float = LOWEST_THRESHOLD  # pairs were capped: lower thresholds miss some
 
 
 def parse_threshold(text: str | None) -> float:
@@ -72,10 +83,17 @@ def parse_threshold(text: str | None) -> float:
     return value
 
 
+def store_duplicate_pairs(version: ModelVersion) -> None:
+    """Find and store the near-duplicate pairs of a version's representations, unless stored."""
+    cached_arrays(_pairs_key(version), lambda: _pairs_of(version))
+
+
+def _pairs_key(version: ModelVersion) -> str:
+    return f"duplicates/{representations_key(version)}"
+
+
 def _pairs_of(version: ModelVersion) -> dict[str, np.ndarray]:
     image_ids, representations = load_representations(version)
-    from simclr_core.near_duplicates import find_near_duplicate_pairs
-
     pairs = find_near_duplicate_pairs(representations, LOWEST_THRESHOLD, max_pairs=MAX_PAIRS)
     return {
         "image_ids": image_ids.astype(np.int64),
@@ -119,27 +137,27 @@ def _describe(project: Project, groups: list[list[int]]) -> list[DuplicateGroup]
 
 
 def find_duplicate_groups(project: Project, threshold: float) -> DuplicateReport:
-    # Imported here: simclr_core.near_duplicates loads torch, which a web process should
-    # only pay for once someone opens this page.
-    from simclr_core.near_duplicates import NearDuplicatePair, group_near_duplicates
-
     version = project.current_encoder
     if version is None or not version.representations:
         problem = "No representations yet: run Embed (or Pretrain) first."
         return DuplicateReport(threshold, [], 0, 0, problem)
     try:
         count = embedded_count(version)
-        if count <= MAX_IMAGES:
-            key = f"duplicates/{representations_key(version)}"
-            stored = cached_arrays(key, lambda: _pairs_of(version))
+        stored = read_cached(_pairs_key(version))
+        if stored is None and count <= MAX_IMAGES:
+            stored = cached_arrays(_pairs_key(version), lambda: _pairs_of(version))
     except READ_ERRORS:
         return DuplicateReport(threshold, [], 0, 0, unreadable(version))
-    if count > MAX_IMAGES:
+    if stored is None:
         problem = (
-            f"This project has {count:,} embedded images; the duplicate search here handles "
-            f"up to {MAX_IMAGES:,}. Run it on a subset or ask an administrator."
+            f"The duplicate search over these {count:,} images has not run yet. The worker "
+            "runs it after each Embed, Pretrain, Predict or Retrain job: run Embed, then "
+            "reload this page when the job has finished."
         )
         return DuplicateReport(threshold, [], 0, count, problem)
+    complete_above = LOWEST_THRESHOLD
+    if len(stored["similarity"]) >= MAX_PAIRS:
+        complete_above = float(stored["similarity"].min())
     keep = stored["similarity"] >= threshold
     pairs = [
         NearDuplicatePair(int(first), int(second), float(similarity))
@@ -151,4 +169,4 @@ def find_duplicate_groups(project: Project, threshold: float) -> DuplicateReport
     image_ids = stored["image_ids"]
     groups = [[int(image_ids[position]) for position in group] for group in positions]
     described = _describe(project, groups[: MAX_GROUPS_SHOWN * 2])[:MAX_GROUPS_SHOWN]
-    return DuplicateReport(threshold, described, len(groups), count)
+    return DuplicateReport(threshold, described, len(groups), count, "", complete_above)

@@ -27,19 +27,29 @@ def unreadable(version: ModelVersion) -> str:
     )
 
 
+def read_cached(name: str) -> dict[str, np.ndarray] | None:
+    """The arrays stored under ``insights/<name>.npz``, or None if absent or damaged."""
+    path = f"{CACHE_FOLDER}/{name}.npz"
+    if not default_storage.exists(path):
+        return None
+    try:
+        with default_storage.open(path, "rb") as stored:
+            archive = np.load(io.BytesIO(stored.read()))
+            return {key: archive[key] for key in archive.files}
+    except READ_ERRORS:
+        default_storage.delete(path)  # a damaged cache is recomputed
+        return None
+
+
 def cached_arrays(name: str, compute: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     """The arrays stored under ``insights/<name>.npz``, computing and storing them if absent."""
-    path = f"{CACHE_FOLDER}/{name}.npz"
-    if default_storage.exists(path):
-        try:
-            with default_storage.open(path, "rb") as stored:
-                archive = np.load(io.BytesIO(stored.read()))
-                return {key: archive[key] for key in archive.files}
-        except READ_ERRORS:
-            default_storage.delete(path)  # a damaged cache is recomputed
+    stored = read_cached(name)
+    if stored is not None:
+        return stored
     arrays = compute()
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)  # type: ignore[arg-type]
+    path = f"{CACHE_FOLDER}/{name}.npz"
     saved = default_storage.save(path, ContentFile(buffer.getvalue()))
     if saved != path:  # another request stored it first; keep theirs
         default_storage.delete(saved)

@@ -89,6 +89,7 @@ def duplicates_page(request: HttpRequest, access: ProjectAccess) -> HttpResponse
         "report": report,
         "input_problem": problem,
         "lowest_threshold": duplicates.LOWEST_THRESHOLD,
+        "max_pairs": f"{duplicates.MAX_PAIRS:,}",
     }
     return render(request, "insights/duplicates.html", context, status=status)
 

@@ -61,13 +61,29 @@ def test_a_deleted_image_leaves_its_group(team: Team, planted: list[Image]) -> N
     assert group_ids(page(team)) == [[planted[2].pk, planted[9].pk]]
 
 
-def test_too_many_images_are_not_searched_in_the_request(
+def test_a_large_collection_is_searched_by_the_worker_not_the_request(
     team: Team, planted: list[Image], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(duplicates, "MAX_IMAGES", 10)
     response = page(team)
-    assert "handles up to 10" in response.text
+    assert "has not run yet" in response.text and "run Embed" in response.text
     assert group_ids(response) == []
+
+    team.project.refresh_from_db()
+    duplicates.store_duplicate_pairs(team.project.current_encoder)  # what the worker does
+
+    assert len(group_ids(page(team))) == 2
+
+
+def test_capped_pairs_say_below_which_similarity_groups_are_incomplete(
+    team: Team, planted: list[Image], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(duplicates, "MAX_PAIRS", 1)  # only the exact copy is kept
+    low, high = page(team, "0.8"), page(team, "1")
+    assert low.context["report"].complete_above > 0.99
+    assert "some groups are missing" in low.text
+    assert "some groups are missing" not in high.text
+    assert group_ids(high) == [[planted[0].pk, planted[5].pk]]
 
 
 def test_without_representations_the_page_says_what_to_run(team: Team) -> None:

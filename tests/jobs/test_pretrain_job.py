@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import User
 
+from labelapp.insights import duplicates
 from labelapp.jobs import services
 from labelapp.jobs.models import JobKind, JobStatus
 from labelapp.learning.models import ModelKind, ModelVersion
@@ -11,7 +12,7 @@ from tests.jobs.helpers import wait_for
 
 
 def test_pretrain_job_creates_encoder_version_with_representations(
-    start_worker, add_cifar_images
+    start_worker, add_cifar_images, monkeypatch
 ) -> None:
     owner = User.objects.create_user("olivia")
     project = Project.objects.create(name="Pets", created_by=owner)
@@ -31,3 +32,5 @@ def test_pretrain_job_creates_encoder_version_with_representations(
     assert representations.shape[0] == len(images)
     assert version.metrics["images"] == len(images)
     assert job.progress == 1.0
+    monkeypatch.setattr(duplicates, "MAX_IMAGES", 0)  # this process may not search itself
+    assert duplicates.find_duplicate_groups(project, 0.95).problem == ""  # the worker did

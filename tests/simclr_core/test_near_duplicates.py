@@ -55,6 +55,19 @@ def test_max_pairs_caps_the_result():
     assert len(find_near_duplicate_pairs(points, 0.9, block_size=8, max_pairs=20)) == 20
 
 
+@pytest.mark.parametrize("block_size", [4, 16, 1000])
+def test_max_pairs_keeps_the_most_similar_pairs_wherever_they_are(block_size):
+    points = np.random.default_rng(3).normal(size=(60, 3)).astype(np.float32)
+    unit = points / np.linalg.norm(points, axis=1, keepdims=True)
+    similarity = np.triu(unit @ unit.T, k=1) + np.tril(np.full((60, 60), -2.0))
+    rows, columns = np.unravel_index(np.argsort(-similarity, axis=None)[:25], (60, 60))
+    expected = set(zip(rows.tolist(), columns.tolist(), strict=True))
+
+    pairs = find_near_duplicate_pairs(points, 0.0, block_size=block_size, max_pairs=25)
+
+    assert {(pair.first, pair.second) for pair in pairs} == expected
+
+
 def test_no_pairs_means_no_groups():
     assert group_near_duplicates([], 10) == []
     assert find_near_duplicate_groups(np.eye(5), threshold=0.5) == []

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from labelapp.insights.duplicates import store_duplicate_pairs
 from labelapp.learning.embedding import project_representations
 from labelapp.learning.label_queue import refresh_queue
 from labelapp.learning.models import ModelVersion
@@ -23,6 +24,7 @@ def run_pretrain(context: JobContext) -> dict[str, Any]:
 
 def run_embed(context: JobContext) -> dict[str, Any]:
     image_ids, _ = project_representations(context.job, *_services(context))
+    _find_duplicates(context)
     return {"images": len(image_ids)}
 
 
@@ -54,4 +56,17 @@ def _refresh_queue(context: JobContext) -> int:
         return 0
     context.progress(None, "Picking the images to label next")
     image_ids, representations = project_representations(context.job, *_services(context))
-    return refresh_queue(project, image_ids, representations)
+    queued = refresh_queue(project, image_ids, representations)
+    _find_duplicates(context)
+    return queued
+
+
+def _find_duplicates(context: JobContext) -> None:
+    """Store the near-duplicate pairs of the current representations, once per version and
+    set of images (later calls only find them stored), so that page works at any size."""
+    project = context.job.project
+    assert project is not None
+    project.refresh_from_db()
+    if project.current_encoder is not None:
+        context.progress(None, "Finding near duplicates")
+        store_duplicate_pairs(project.current_encoder)
