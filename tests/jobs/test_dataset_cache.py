@@ -1,0 +1,47 @@
+"""The decoded-image cache reuses a row only for the same image id and content."""
+
+import io
+
+import numpy as np
+import pytest
+from django.contrib.auth.models import User
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from PIL import Image as PILImage
+
+from labelapp.images.models import Image
+from labelapp.learning.dataset_cache import build_image_cache
+from labelapp.projects.models import Project
+
+pytestmark = pytest.mark.django_db
+
+
+def store_picture(name: str, color: tuple[int, int, int]) -> str:
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (8, 8), color).save(buffer, "PNG")
+    return default_storage.save(f"cache-test/{name}.png", ContentFile(buffer.getvalue()))
+
+
+def cached_pixels(project: Project) -> np.ndarray:
+    cache = build_image_cache(project.pk, 4)
+    return np.load(cache.images_path)[:, :, 0, 0]  # (images, rgb) of the top-left pixel
+
+
+def test_a_row_is_reused_only_when_id_and_content_match() -> None:
+    owner = User.objects.create_user("cora")
+    project = Project.objects.create(name="Cache", created_by=owner)
+    red, blue = store_picture("red", (255, 0, 0)), store_picture("blue", (0, 0, 255))
+    image = Image.objects.create(
+        project=project, file=red, content_hash="a" * 64, width=8, height=8, format="PNG"
+    )
+    assert cached_pixels(project).tolist() == [[255, 0, 0]]
+
+    default_storage.delete(red)  # a second build must reuse the row: it cannot decode again
+    Image.objects.create(
+        project=project, file=blue, content_hash="b" * 64, width=8, height=8, format="PNG"
+    )
+    assert cached_pixels(project).tolist() == [[255, 0, 0], [0, 0, 255]]
+
+    # the same id now names other content, as after a reinstall that restarted the ids
+    Image.objects.filter(pk=image.pk).update(file=blue, content_hash="c" * 64)
+    assert cached_pixels(project).tolist() == [[0, 0, 255], [0, 0, 255]]
