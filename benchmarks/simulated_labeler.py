@@ -369,6 +369,10 @@ def time_at_scale(
         ("random, 1000 labeled", lambda: selection.select_random(image_count, labeled, count)),
         ("2-D map (PCA)", lambda: project_to_2d(points)),
         ("near-duplicates, cos >= 0.95", lambda: find_near_duplicate_pairs(points, 0.95)),
+        (  # what the worker stores for the duplicates page (labelapp.insights.duplicates)
+            "near-duplicates, page's pairs",
+            lambda: find_near_duplicate_pairs(points, 0.80, max_pairs=200_000),
+        ),
     ]
     print(f"timing on {image_count:,} x {dim} synthetic clustered representations, {count} picks")
     print(f"  {'case':<32} {'wall s':>8} {'cpu s':>8}   (cpu: this process, all threads)")
