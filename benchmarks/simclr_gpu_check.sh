@@ -16,7 +16,7 @@ mkdir -p benchmarks/results
 "$PYTHON" benchmarks/throughput.py --device cpu --preset cpu --rounds 2 \
   --output benchmarks/results/gpu_machine_cpu_baseline.json
 # 3. A short resnet18 pretraining run on GPU (bf16 autocast, channels_last, torch.compile).
-"$PYTHON" benchmarks/label_efficiency.py --device cuda --pretrain-minutes 3 \
+"$PYTHON" benchmarks/label_efficiency.py --device cuda --preset gpu --pretrain-minutes 3 \
   --pretrain-images 50000 --seeds 1 --label-counts 40,250 \
   --run-dir var/simclr_benchmarks/gpu_run --output benchmarks/results/gpu_label_efficiency.json \
   --representations-output benchmarks/results/gpu_cifar10_representations.npz

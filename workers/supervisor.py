@@ -107,7 +107,10 @@ def _read_output(
                 pass
         if stripped:
             last_lines.append(stripped)
-            on_log(stripped)
+            try:
+                on_log(stripped)
+            except Exception:  # a lost log line must not stop the reading: the result follows
+                logger.warning("could not record a line of the child's log", exc_info=True)
 
 
 def _stop(child: subprocess.Popen[str]) -> None:
