@@ -16,10 +16,10 @@ import numpy as np
 from labelapp.images.models import Image
 from labelapp.insights.stored_arrays import (
     READ_ERRORS,
-    cached_arrays,
+    derived_arrays,
+    derived_key,
     embedded_count,
     read_cached,
-    representations_key,
     unreadable,
 )
 from labelapp.learning.models import ModelVersion
@@ -33,6 +33,7 @@ from simclr_core.near_duplicates import (
 )
 
 MAX_IMAGES = 20_000
+PAIRS = "duplicates"  # the stored pairs' folder under the insights cache
 LOWEST_THRESHOLD = 0.80
 DEFAULT_THRESHOLD = 0.95
 MAX_PAIRS = 200_000
@@ -85,11 +86,7 @@ def parse_threshold(text: str | None) -> float:
 
 def store_duplicate_pairs(version: ModelVersion) -> None:
     """Find and store the near-duplicate pairs of a version's representations, unless stored."""
-    cached_arrays(_pairs_key(version), lambda: _pairs_of(version))
-
-
-def _pairs_key(version: ModelVersion) -> str:
-    return f"duplicates/{representations_key(version)}"
+    derived_arrays(PAIRS, version, lambda: _pairs_of(version))
 
 
 def _pairs_of(version: ModelVersion) -> dict[str, np.ndarray]:
@@ -143,9 +140,9 @@ def find_duplicate_groups(project: Project, threshold: float) -> DuplicateReport
         return DuplicateReport(threshold, [], 0, 0, problem)
     try:
         count = embedded_count(version)
-        stored = read_cached(_pairs_key(version))
+        stored = read_cached(derived_key(PAIRS, version))
         if stored is None and count <= MAX_IMAGES:
-            stored = cached_arrays(_pairs_key(version), lambda: _pairs_of(version))
+            stored = derived_arrays(PAIRS, version, lambda: _pairs_of(version))
     except READ_ERRORS:
         return DuplicateReport(threshold, [], 0, 0, unreadable(version))
     if stored is None:

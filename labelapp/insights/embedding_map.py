@@ -14,8 +14,7 @@ from django.urls import reverse
 from labelapp.images.models import Image
 from labelapp.insights.stored_arrays import (
     READ_ERRORS,
-    cached_arrays,
-    representations_key,
+    derived_arrays,
     unreadable,
 )
 from labelapp.learning.models import ModelVersion, Prediction
@@ -74,8 +73,7 @@ def map_points(project: Project) -> dict[str, Any]:
         return {**base, **empty, "not_embedded": project.images.count(),
                 "problem": "No representations yet: run Embed (or Pretrain) first."}  # fmt: skip
     try:
-        key = f"projection/{representations_key(version)}"
-        stored = cached_arrays(key, lambda: _projection_of(version))
+        stored = derived_arrays("projection", version, lambda: _projection_of(version))
     except READ_ERRORS:
         return {**base, **empty, "not_embedded": project.images.count(),
                 "problem": unreadable(version)}  # fmt: skip

@@ -1,7 +1,9 @@
 """Derived arrays cached as npz files in the project's storage, keyed by what they derive from.
 
 Representations of an encoder version never change, so anything computed from them (a 2-D
-projection, near-duplicate pairs) is computed once and read back on later requests.
+projection, near-duplicate pairs) is computed once and read back on later requests. When an
+Embed run gives the encoder a new representations file, the arrays derived from the old one
+are deleted as the new ones are stored (:func:`derived_arrays`).
 """
 
 import hashlib
@@ -54,6 +56,30 @@ def cached_arrays(name: str, compute: Callable[[], dict[str, np.ndarray]]) -> di
     if saved != path:  # another request stored it first; keep theirs
         default_storage.delete(saved)
     return arrays
+
+
+def derived_arrays(
+    kind: str, version: ModelVersion, compute: Callable[[], dict[str, np.ndarray]]
+) -> dict[str, np.ndarray]:
+    """The arrays of ``kind`` derived from the version's current representations, computed and
+    stored if absent. Storing them deletes those derived from its older representations, unless
+    an Embed run replaced the representations meanwhile (then these are the old ones)."""
+    name = derived_key(kind, version)
+    if (stored := read_cached(name)) is not None:
+        return stored
+    arrays = cached_arrays(name, compute)
+    current = ModelVersion.objects.filter(pk=version.pk).values_list("representations", flat=True)
+    if current.first() == version.representations.name:
+        prefix = f"encoder-{version.pk}-"
+        kept = name.rsplit("/", 1)[1] + ".npz"
+        for other in default_storage.listdir(f"{CACHE_FOLDER}/{kind}")[1]:
+            if other.startswith(prefix) and other != kept:
+                default_storage.delete(f"{CACHE_FOLDER}/{kind}/{other}")
+    return arrays
+
+
+def derived_key(kind: str, version: ModelVersion) -> str:
+    return f"{kind}/{representations_key(version)}"
 
 
 def representations_key(version: ModelVersion) -> str:

@@ -58,7 +58,7 @@ def project_representations(
     }
     run_training_command(job, "embed", spec, progress, should_cancel, log, (0.0, 0.3))
     image_ids, representations = np.load(cache.ids_path), np.load(output)
-    _replace_representations(encoder, image_ids, representations)
+    replace_representations(encoder, image_ids, representations)
     return image_ids, representations
 
 
@@ -72,7 +72,7 @@ def materialize_encoder(job: Job, encoder: ModelVersion) -> Path:
     return directory
 
 
-def _replace_representations(
+def replace_representations(
     encoder: ModelVersion, image_ids: np.ndarray, representations: np.ndarray
 ) -> None:
     old_name = encoder.representations.name

@@ -2,10 +2,14 @@
 
 import numpy as np
 import pytest
+from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from labelapp.images.models import Image
 from labelapp.insights import duplicates
+from labelapp.insights.stored_arrays import CACHE_FOLDER, derived_key
+from labelapp.learning.embedding import replace_representations
+from labelapp.learning.versions import load_representations
 from tests.insights.builders import make_encoder
 from tests.insights.conftest import client_for
 from tests.web.people import Team, make_images
@@ -73,6 +77,24 @@ def test_a_large_collection_is_searched_by_the_worker_not_the_request(
     duplicates.store_duplicate_pairs(team.project.current_encoder)  # what the worker does
 
     assert len(group_ids(page(team))) == 2
+
+
+def test_new_representations_replace_the_stored_pairs_of_the_old(
+    team: Team, planted: list[Image]
+) -> None:
+    team.project.refresh_from_db()
+    version = team.project.current_encoder
+    duplicates.store_duplicate_pairs(version)
+    image_ids, representations = load_representations(version)
+    replace_representations(version, image_ids, representations[::-1].copy())  # an Embed run
+    version.refresh_from_db()
+
+    duplicates.store_duplicate_pairs(version)
+
+    stored = default_storage.listdir(f"{CACHE_FOLDER}/{duplicates.PAIRS}")[1]
+    assert [name for name in stored if name.startswith(f"encoder-{version.pk}-")] == [
+        derived_key(duplicates.PAIRS, version).rsplit("/", 1)[1] + ".npz"
+    ]
 
 
 def test_capped_pairs_say_below_which_similarity_groups_are_incomplete(
