@@ -70,12 +70,25 @@ def derived_arrays(
     arrays = cached_arrays(name, compute)
     current = ModelVersion.objects.filter(pk=version.pk).values_list("representations", flat=True)
     if current.first() == version.representations.name:
-        prefix = f"encoder-{version.pk}-"
-        kept = name.rsplit("/", 1)[1] + ".npz"
-        for other in default_storage.listdir(f"{CACHE_FOLDER}/{kind}")[1]:
-            if other.startswith(prefix) and other != kept:
-                default_storage.delete(f"{CACHE_FOLDER}/{kind}/{other}")
+        _delete_derived(version.pk, [kind], keep=f"{name}.npz")
     return arrays
+
+
+def delete_derived_arrays(version_id: int) -> None:
+    """Delete every array derived from any representations of the version (it is gone)."""
+    try:
+        kinds = default_storage.listdir(CACHE_FOLDER)[0]
+    except FileNotFoundError:  # nothing derived yet (object stores list nothing instead)
+        return
+    _delete_derived(version_id, kinds)
+
+
+def _delete_derived(version_id: int, kinds: list[str], keep: str = "") -> None:
+    prefix = f"encoder-{version_id}-"
+    for kind in kinds:
+        for name in default_storage.listdir(f"{CACHE_FOLDER}/{kind}")[1]:
+            if name.startswith(prefix) and f"{kind}/{name}" != keep:
+                default_storage.delete(f"{CACHE_FOLDER}/{kind}/{name}")
 
 
 def derived_key(kind: str, version: ModelVersion) -> str:

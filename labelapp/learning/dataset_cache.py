@@ -30,8 +30,13 @@ class ImageCache:
     count: int
 
 
+def cache_path(project_id: int) -> Path:
+    """Where the project's decoded images live (deleted with the project)."""
+    return Path(settings.DATA_DIR) / "cache" / f"project-{project_id}"
+
+
 def cache_directory(project_id: int) -> Path:
-    directory = Path(settings.DATA_DIR) / "cache" / f"project-{project_id}"
+    directory = cache_path(project_id)
     directory.mkdir(parents=True, exist_ok=True)
     return directory
 

@@ -65,5 +65,6 @@ def remove_member(membership: Membership) -> None:
 
 
 def delete_project(project: Project) -> None:
-    """Removes the project, its images, labels, models and jobs (the files stay on disk)."""
+    """Removes the project, its images, labels, models and jobs; their files go after the
+    commit (``labelapp.images.cleanup``, ``labelapp.learning.cleanup``)."""
     project.delete()

@@ -1,8 +1,14 @@
 """Project list, creation, dashboard, members and deletion, as each role sees them."""
 
+import numpy as np
+from django.core.files.storage import default_storage
 from django.test import Client
 
+from labelapp.insights.duplicates import PAIRS, store_duplicate_pairs
+from labelapp.insights.stored_arrays import CACHE_FOLDER, derived_key
+from labelapp.learning.dataset_cache import cache_directory
 from labelapp.projects.models import LabelClass, Membership, Project, Role
+from tests.insights.builders import make_encoder
 from tests.web.people import Team, make_images, make_user
 
 
@@ -151,3 +157,22 @@ def test_user_text_is_escaped(client: Client, team: Team) -> None:
     assert b"<script>alert(1)</script>" not in response.content
     assert b"&lt;script&gt;" in response.content
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_deleting_a_project_deletes_its_model_files_and_caches(
+    client: Client, team: Team, django_capture_on_commit_callbacks
+) -> None:
+    images = make_images(team.project, 12)
+    version = make_encoder(team.project, images, np.eye(12))
+    store_duplicate_pairs(version)
+    cache = cache_directory(team.project.pk)
+    (cache / "images_32.npy").write_bytes(b"decoded")
+    files = [version.representations.name, f"{CACHE_FOLDER}/{derived_key(PAIRS, version)}.npz"]
+    assert all(default_storage.exists(name) for name in files)
+    client.force_login(team.owner)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/projects/{team.project.pk}/delete/", {"confirm_name": "Pets"})
+
+    assert not any(default_storage.exists(name) for name in files)
+    assert not cache.exists()
