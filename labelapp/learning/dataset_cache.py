@@ -1,13 +1,23 @@
 """A project's images decoded once into a uint8 array that training reads directly.
 
 Training children know nothing of Django or the media storage: the worker writes
-``images_<size>.npy`` (N, 3, size, size) and ``image_ids.npy`` (N,) under a local cache
-folder, reading each image through the storage API (so S3 works), and reuses rows of
-the previous cache for images it already decoded. A row is reused only when both the image
-id and its content hash match, so a cache left by an earlier database (a reinstall or a
-restored backup whose ids start again at 1) is never mistaken for these images.
+``images_<size>_<digest>.npy`` (N, 3, size, size) and ``image_ids_<size>_<digest>.npy`` (N,)
+under a local cache folder, reading each image through the storage API (so S3 works), and
+reuses rows of the newest earlier cache for images it already decoded.
+
+The digest names the set of images (ids and content hashes), so a cache file never changes
+once written: two workers building the same set at once write the same bytes under private
+temporary names and publish them with atomic renames (ids first, images last, so a complete
+images file means a complete set), and a job reading one set is never handed another. A row is
+reused only when both the image id and its content hash match, so a cache left by an earlier
+database (a reinstall or a restored backup whose ids start again at 1) is never mistaken for
+these images. The two newest sets are kept; older ones are deleted.
 """
 
+import hashlib
+import os
+import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,9 +62,6 @@ def build_image_cache(
     project_id: int, size: int, progress: ProgressCallback | None = None
 ) -> ImageCache:
     directory = cache_directory(project_id)
-    images_path = directory / f"images_{size}.npy"
-    ids_path = directory / f"image_ids_{size}.npy"
-    hashes_path = directory / f"image_hashes_{size}.npy"
     rows = list(
         Image.objects.filter(project_id=project_id)
         .order_by("id")
@@ -62,49 +69,74 @@ def build_image_cache(
     )
     ids = np.array([image_id for image_id, _, _ in rows], dtype=np.int64)
     hashes = np.array([content_hash for _, _, content_hash in rows], dtype="U64")
-    previous = _load_previous(images_path, ids_path, hashes_path)
-    if (
-        previous is not None
-        and np.array_equal(previous[0], ids)
-        and np.array_equal(previous[1], hashes)
-    ):
-        return ImageCache(images_path, ids_path, len(ids))
-    temporary = directory / f"images_{size}.partial.npy"
+    digest = hashlib.sha256(ids.tobytes() + "\n".join(hashes.tolist()).encode()).hexdigest()
+    paths = _generation_paths(directory, size, digest[:16])
+    if paths["images"].exists():
+        return ImageCache(paths["images"], paths["ids"], len(ids))
+    previous = _newest_generation(directory, size)
+    reusable = {} if previous is None else previous[0]
+    token = uuid.uuid4().hex  # private temporary names: concurrent builders never share one
+    temporary = {name: path.with_suffix(f".{token}.partial.npy") for name, path in paths.items()}
     array = np.lib.format.open_memmap(
-        temporary, mode="w+", dtype=np.uint8, shape=(len(ids), 3, size, size)
+        temporary["images"], mode="w+", dtype=np.uint8, shape=(len(ids), 3, size, size)
     )
-    previous_ids, previous_hashes, previous_images = previous or ([], [], None)
-    previous_rows = {
-        (int(image_id), str(content_hash)): row
-        for row, (image_id, content_hash) in enumerate(
-            zip(previous_ids, previous_hashes, strict=True)
-        )
-    }
     for row, (image_id, file_name, content_hash) in enumerate(rows):
-        if previous_images is not None and (image_id, content_hash) in previous_rows:
-            array[row] = previous_images[previous_rows[image_id, content_hash]]
+        if previous is not None and (image_id, content_hash) in reusable:
+            array[row] = previous[1][reusable[image_id, content_hash]]
         else:
             array[row] = decode_square(file_name, size)
         if progress is not None and row % 200 == 0:
             progress(row / max(1, len(rows)))
     array.flush()
     del array
-    # without ids the next run rebuilds: a crash here never pairs new rows with old ids
-    ids_path.unlink(missing_ok=True)
-    hashes_path.unlink(missing_ok=True)
-    temporary.replace(images_path)
-    np.save(ids_path, ids)
-    np.save(hashes_path, hashes)
-    return ImageCache(images_path, ids_path, len(ids))
+    np.save(temporary["ids"], ids)
+    np.save(temporary["hashes"], hashes)
+    for name in ("ids", "hashes", "images"):  # images last: it marks the set complete
+        os.replace(temporary[name], paths[name])
+    _delete_old_generations(directory, size, keep=2)
+    return ImageCache(paths["images"], paths["ids"], len(ids))
 
 
-def _load_previous(
-    images_path: Path, ids_path: Path, hashes_path: Path
-) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """(ids, content hashes, images) of the cache on disk, or None if any part is missing."""
-    if not (images_path.exists() and ids_path.exists() and hashes_path.exists()):
-        return None
-    try:
-        return np.load(ids_path), np.load(hashes_path), np.load(images_path, mmap_mode="r")
-    except (OSError, ValueError):
-        return None
+def _generation_paths(directory: Path, size: int, digest: str) -> dict[str, Path]:
+    return {
+        "images": directory / f"images_{size}_{digest}.npy",
+        "ids": directory / f"image_ids_{size}_{digest}.npy",
+        "hashes": directory / f"image_hashes_{size}_{digest}.npy",
+    }
+
+
+def _generations(directory: Path, size: int) -> list[str]:
+    """Digests of the complete cache sets of this size, newest first."""
+    pattern = re.compile(rf"images_{size}_([0-9a-f]{{16}})\.npy")
+    found = []
+    for path in directory.iterdir():
+        if match := pattern.fullmatch(path.name):
+            try:
+                found.append((path.stat().st_mtime, match.group(1)))
+            except FileNotFoundError:  # another builder deleted it just now
+                continue
+    return [digest for _, digest in sorted(found, reverse=True)]
+
+
+def _newest_generation(
+    directory: Path, size: int
+) -> tuple[dict[tuple[int, str], int], np.ndarray] | None:
+    """Row of each (image id, content hash) and the memory-mapped images of the newest set."""
+    for digest in _generations(directory, size):
+        paths = _generation_paths(directory, size, digest)
+        try:
+            ids, hashes = np.load(paths["ids"]), np.load(paths["hashes"])
+            images = np.load(paths["images"], mmap_mode="r")
+        except (OSError, ValueError):
+            continue
+        rows = {(int(i), str(h)): row for row, (i, h) in enumerate(zip(ids, hashes, strict=True))}
+        return rows, images
+    return None
+
+
+def _delete_old_generations(directory: Path, size: int, keep: int) -> None:
+    for digest in _generations(directory, size)[keep:]:
+        for path in _generation_paths(directory, size, digest).values():
+            path.unlink(missing_ok=True)
+    for legacy in (f"images_{size}.npy", f"image_ids_{size}.npy"):  # before sets had digests
+        (directory / legacy).unlink(missing_ok=True)

@@ -1,4 +1,5 @@
-"""The decoded-image cache reuses a row only for the same image id and content."""
+"""The decoded-image cache reuses a row only for the same image id and content, and a set once
+built never changes under the job that reads it."""
 
 import io
 
@@ -45,3 +46,21 @@ def test_a_row_is_reused_only_when_id_and_content_match() -> None:
     # the same id now names other content, as after a reinstall that restarted the ids
     Image.objects.filter(pk=image.pk).update(file=blue, content_hash="c" * 64)
     assert cached_pixels(project).tolist() == [[0, 0, 255], [0, 0, 255]]
+
+
+def test_a_built_set_stays_as_it_was_and_only_two_sets_are_kept() -> None:
+    owner = User.objects.create_user("cora")
+    project = Project.objects.create(name="Cache", created_by=owner)
+    colors = [(255, 0, 0), (0, 255, 0), (0, 0, 255)]
+    caches = []
+    for number, color in enumerate(colors):
+        Image.objects.create(
+            project=project, file=store_picture(f"c{number}", color),
+            content_hash=f"{number}" * 64, width=8, height=8, format="PNG",
+        )  # fmt: skip
+        caches.append(build_image_cache(project.pk, 4))
+
+    first = np.load(caches[1].images_path)[:, :, 0, 0].tolist()
+    assert first == [[255, 0, 0], [0, 255, 0]]  # the second set, after the third was built
+    assert not caches[0].images_path.exists()  # the oldest set is gone
+    assert len(list(caches[2].images_path.parent.glob("images_4_*.npy"))) == 2
