@@ -169,6 +169,14 @@ def test_newcomer_journey(app: RunningApp, page: Any, screenshots: Path, tmp_pat
     page.wait_for_load_state("networkidle")
     snap("15-labels-and-predictions", full_page=False)
 
+    # 10. near duplicates: the worker stored the pairs after its jobs (none planted here)
+    page.click("nav.tabs >> text=Insights")
+    page.click("nav.insight-tabs >> text=Near duplicates")
+    page.wait_for_selector("h1:has-text('Near duplicates')")
+    callouts = " ".join(page.locator(".callout").all_text_contents())  # none when groups show
+    assert "has not run yet" not in callouts and "No representations" not in callouts, callouts
+    snap("16-near-duplicates", full_page=False)
+
 
 def pretrain_from_dashboard(page: Any, app: RunningApp, snap: Any) -> None:
     """Start pretraining with the smallest budget the dashboard offers and watch it."""

@@ -40,7 +40,7 @@ def test_groups_chain_pairs_together_largest_first():
 @pytest.mark.parametrize("threshold", [0.2, -0.05])
 def test_blocked_tiles_match_the_dense_matrix(block_size, threshold):
     points = np.random.default_rng(1).normal(size=(150, 8)).astype(np.float32)
-    pairs = find_near_duplicate_pairs(points, threshold, block_size=block_size)
+    pairs = find_near_duplicate_pairs(points, threshold, block_size=block_size, center=False)
     assert {(pair.first, pair.second) for pair in pairs} == dense_reference(points, threshold)
 
 
@@ -63,9 +63,27 @@ def test_max_pairs_keeps_the_most_similar_pairs_wherever_they_are(block_size):
     rows, columns = np.unravel_index(np.argsort(-similarity, axis=None)[:25], (60, 60))
     expected = set(zip(rows.tolist(), columns.tolist(), strict=True))
 
-    pairs = find_near_duplicate_pairs(points, 0.0, block_size=block_size, max_pairs=25)
+    pairs = find_near_duplicate_pairs(
+        points, 0.0, block_size=block_size, max_pairs=25, center=False
+    )
 
     assert {(pair.first, pair.second) for pair in pairs} == expected
+
+
+def test_a_component_all_images_share_does_not_make_them_duplicates():
+    rng = np.random.default_rng(4)
+    points = 10.0 + rng.normal(size=(200, 32))  # every raw cosine is about 0.99
+    points[150] = points[20] + 0.01 * rng.normal(size=32)
+    assert len(find_near_duplicate_pairs(points, 0.95, center=False)) > 10_000
+
+    pairs = find_near_duplicate_pairs(points, 0.95)
+
+    assert [(pair.first, pair.second) for pair in pairs] == [(20, 150)]
+
+
+def test_identical_images_at_the_mean_still_pair():
+    groups = find_near_duplicate_groups(np.ones((6, 4)), threshold=0.99)
+    assert groups == [[0, 1, 2, 3, 4, 5]]
 
 
 def test_no_pairs_means_no_groups():
