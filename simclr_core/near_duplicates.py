@@ -43,17 +43,37 @@ def find_near_duplicate_pairs(
 
     Args:
         representations: ``(images, dim)``; rows are L2-normalised here.
-        center: subtract the mean of the L2-normalised rows first (see the module notes).
-            Rows that sit exactly at the mean pair with each other at 1 and with no one else.
         threshold: cosine similarity in ``(-1, 1]`` at or above which two images pair up.
         block_size: side of each ``(block, block)`` similarity tile (16 MiB at 2048).
         max_pairs: keep at most this many pairs, the most similar ones (a threshold far too
             low would otherwise return billions). The result is then complete above the
             similarity of its last pair: every pair more similar than that is in it.
+        center: subtract the mean of the L2-normalised rows first (see the module notes).
+            Rows that sit exactly at the mean pair with each other at 1 and with no one else.
 
     Raises:
         ValueError: for a threshold outside ``(-1, 1]`` or input that is not 2-D.
     """
+    firsts, seconds, similarities = find_similar_pairs(
+        representations, threshold, block_size, max_pairs, center
+    )
+    return [
+        NearDuplicatePair(first, second, similarity)
+        for first, second, similarity in zip(
+            firsts.tolist(), seconds.tolist(), similarities.tolist(), strict=True
+        )
+    ]
+
+
+def find_similar_pairs(
+    representations: ArrayLike,
+    threshold: float = DEFAULT_THRESHOLD,
+    block_size: int = 2048,
+    max_pairs: int = 1_000_000,
+    center: bool = True,
+) -> Pairs:
+    """:func:`find_near_duplicate_pairs` as three arrays (first, second, similarity), for
+    callers that store or filter many pairs."""
     if not -1.0 < threshold <= 1.0:
         raise ValueError(f"threshold must be in (-1, 1], got {threshold}")
     points = _normalize(representations, center)
@@ -70,13 +90,7 @@ def find_near_duplicate_pairs(
                 tiles = [_most_similar(_concatenate(tiles), max_pairs)]
                 held = max_pairs
                 floor = max(floor, float(tiles[0][2][-1]))
-    firsts, seconds, similarities = _most_similar(_concatenate(tiles), max_pairs)
-    return [
-        NearDuplicatePair(first, second, similarity)
-        for first, second, similarity in zip(
-            firsts.tolist(), seconds.tolist(), similarities.tolist(), strict=True
-        )
-    ]
+    return _most_similar(_concatenate(tiles), max_pairs)
 
 
 def _compare_tile(
@@ -109,16 +123,23 @@ def _most_similar(pairs: Pairs, limit: int) -> Pairs:
 
 def group_near_duplicates(pairs: list[NearDuplicatePair], image_count: int) -> list[list[int]]:
     """Connected components with two or more images, each sorted, largest group first."""
-    if not pairs:
+    firsts = np.array([pair.first for pair in pairs], dtype=np.int64)
+    seconds = np.array([pair.second for pair in pairs], dtype=np.int64)
+    return group_pairs(firsts, seconds, image_count)
+
+
+def group_pairs(firsts: ArrayLike, seconds: ArrayLike, image_count: int) -> list[list[int]]:
+    """:func:`group_near_duplicates` for pairs given as two index arrays."""
+    firsts, seconds = np.asarray(firsts, dtype=np.int64), np.asarray(seconds, dtype=np.int64)
+    if len(firsts) == 0:
         return []
-    firsts = np.array([pair.first for pair in pairs])
-    seconds = np.array([pair.second for pair in pairs])
     graph = scipy.sparse.coo_matrix(
-        (np.ones(len(pairs)), (firsts, seconds)), shape=(image_count, image_count)
+        (np.ones(len(firsts)), (firsts, seconds)), shape=(image_count, image_count)
     )
     _, component = connected_components(graph, directed=False)
-    sizes = np.bincount(component)
-    groups = [np.flatnonzero(component == label).tolist() for label in np.flatnonzero(sizes > 1)]
+    order = np.argsort(component, kind="stable")  # each component's images, in index order
+    starts = np.flatnonzero(np.diff(component[order], prepend=-1))
+    groups = [group.tolist() for group in np.split(order, starts[1:]) if len(group) > 1]
     return sorted(groups, key=lambda group: (-len(group), group[0]))
 
 

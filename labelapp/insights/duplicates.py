@@ -17,20 +17,15 @@ from labelapp.images.models import Image
 from labelapp.insights.stored_arrays import (
     READ_ERRORS,
     derived_arrays,
-    derived_key,
     embedded_count,
-    read_cached,
+    stored_derived_arrays,
     unreadable,
 )
 from labelapp.learning.models import ModelVersion
 from labelapp.learning.versions import load_representations
 from labelapp.projects.models import Project
 from labelapp.projects.tiles import url_template
-from simclr_core.near_duplicates import (
-    NearDuplicatePair,
-    find_near_duplicate_pairs,
-    group_near_duplicates,
-)
+from simclr_core.near_duplicates import find_similar_pairs, group_pairs
 
 MAX_IMAGES = 20_000
 PAIRS = "duplicates"  # the stored pairs' folder under the insights cache
@@ -91,12 +86,14 @@ def store_duplicate_pairs(version: ModelVersion) -> None:
 
 def _pairs_of(version: ModelVersion) -> dict[str, np.ndarray]:
     image_ids, representations = load_representations(version)
-    pairs = find_near_duplicate_pairs(representations, LOWEST_THRESHOLD, max_pairs=MAX_PAIRS)
+    first, second, similarity = find_similar_pairs(
+        representations, LOWEST_THRESHOLD, max_pairs=MAX_PAIRS
+    )
     return {
         "image_ids": image_ids.astype(np.int64),
-        "first": np.array([pair.first for pair in pairs], dtype=np.int64),
-        "second": np.array([pair.second for pair in pairs], dtype=np.int64),
-        "similarity": np.array([pair.similarity for pair in pairs], dtype=np.float32),
+        "first": first,
+        "second": second,
+        "similarity": similarity,
     }
 
 
@@ -140,7 +137,7 @@ def find_duplicate_groups(project: Project, threshold: float) -> DuplicateReport
         return DuplicateReport(threshold, [], 0, 0, problem)
     try:
         count = embedded_count(version)
-        stored = read_cached(derived_key(PAIRS, version))
+        stored = stored_derived_arrays(PAIRS, version)
         if stored is None and count <= MAX_IMAGES:
             stored = derived_arrays(PAIRS, version, lambda: _pairs_of(version))
     except READ_ERRORS:
@@ -156,13 +153,7 @@ def find_duplicate_groups(project: Project, threshold: float) -> DuplicateReport
     if len(stored["similarity"]) >= MAX_PAIRS:
         complete_above = float(stored["similarity"].min())
     keep = stored["similarity"] >= threshold
-    pairs = [
-        NearDuplicatePair(int(first), int(second), float(similarity))
-        for first, second, similarity in zip(
-            stored["first"][keep], stored["second"][keep], stored["similarity"][keep], strict=True
-        )
-    ]
-    positions = group_near_duplicates(pairs, count)
+    positions = group_pairs(stored["first"][keep], stored["second"][keep], count)
     image_ids = stored["image_ids"]
     groups = [[int(image_ids[position]) for position in group] for group in positions]
     described = _describe(project, groups[: MAX_GROUPS_SHOWN * 2])[:MAX_GROUPS_SHOWN]

@@ -29,9 +29,10 @@ def unreadable(version: ModelVersion) -> str:
     )
 
 
-def read_cached(name: str) -> dict[str, np.ndarray] | None:
-    """The arrays stored under ``insights/<name>.npz``, or None if absent or damaged."""
-    path = f"{CACHE_FOLDER}/{name}.npz"
+def stored_derived_arrays(kind: str, version: ModelVersion) -> dict[str, np.ndarray] | None:
+    """The arrays of ``kind`` derived from the version's current representations, or None if
+    they are not stored (or damaged: then they are deleted, to be computed again)."""
+    path = f"{CACHE_FOLDER}/{derived_key(kind, version)}.npz"
     if not default_storage.exists(path):
         return None
     try:
@@ -39,23 +40,8 @@ def read_cached(name: str) -> dict[str, np.ndarray] | None:
             archive = np.load(io.BytesIO(stored.read()))
             return {key: archive[key] for key in archive.files}
     except READ_ERRORS:
-        default_storage.delete(path)  # a damaged cache is recomputed
+        default_storage.delete(path)
         return None
-
-
-def cached_arrays(name: str, compute: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    """The arrays stored under ``insights/<name>.npz``, computing and storing them if absent."""
-    stored = read_cached(name)
-    if stored is not None:
-        return stored
-    arrays = compute()
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)  # type: ignore[arg-type]
-    path = f"{CACHE_FOLDER}/{name}.npz"
-    saved = default_storage.save(path, ContentFile(buffer.getvalue()))
-    if saved != path:  # another request stored it first; keep theirs
-        default_storage.delete(saved)
-    return arrays
 
 
 def derived_arrays(
@@ -64,13 +50,18 @@ def derived_arrays(
     """The arrays of ``kind`` derived from the version's current representations, computed and
     stored if absent. Storing them deletes those derived from its older representations, unless
     an Embed run replaced the representations meanwhile (then these are the old ones)."""
-    name = derived_key(kind, version)
-    if (stored := read_cached(name)) is not None:
+    if (stored := stored_derived_arrays(kind, version)) is not None:
         return stored
-    arrays = cached_arrays(name, compute)
+    arrays = compute()
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)  # type: ignore[arg-type]
+    name = f"{derived_key(kind, version)}.npz"
+    saved = default_storage.save(f"{CACHE_FOLDER}/{name}", ContentFile(buffer.getvalue()))
+    if saved != f"{CACHE_FOLDER}/{name}":  # another request stored it first; keep theirs
+        default_storage.delete(saved)
     current = ModelVersion.objects.filter(pk=version.pk).values_list("representations", flat=True)
     if current.first() == version.representations.name:
-        _delete_derived(version.pk, [kind], keep=f"{name}.npz")
+        _delete_derived(version.pk, [kind], keep=name)
     return arrays
 
 

@@ -73,16 +73,15 @@ def build_image_cache(
     paths = _generation_paths(directory, size, digest[:16])
     if paths["images"].exists():
         return ImageCache(paths["images"], paths["ids"], len(ids))
-    previous = _newest_generation(directory, size)
-    reusable = {} if previous is None else previous[0]
+    reusable, previous_images = _newest_generation(directory, size) or ({}, None)
     token = uuid.uuid4().hex  # private temporary names: concurrent builders never share one
     temporary = {name: path.with_suffix(f".{token}.partial.npy") for name, path in paths.items()}
     array = np.lib.format.open_memmap(
         temporary["images"], mode="w+", dtype=np.uint8, shape=(len(ids), 3, size, size)
     )
     for row, (image_id, file_name, content_hash) in enumerate(rows):
-        if previous is not None and (image_id, content_hash) in reusable:
-            array[row] = previous[1][reusable[image_id, content_hash]]
+        if previous_images is not None and (image_id, content_hash) in reusable:
+            array[row] = previous_images[reusable[image_id, content_hash]]
         else:
             array[row] = decode_square(file_name, size)
         if progress is not None and row % 200 == 0:

@@ -3,7 +3,7 @@
 from typing import Any
 
 from labelapp.insights.duplicates import store_duplicate_pairs
-from labelapp.learning.embedding import project_representations
+from labelapp.learning.embedding import current_encoder, project_representations
 from labelapp.learning.label_queue import refresh_queue
 from labelapp.learning.models import ModelVersion
 from labelapp.learning.predicting import predict_project
@@ -24,7 +24,8 @@ def run_pretrain(context: JobContext) -> dict[str, Any]:
 
 def run_embed(context: JobContext) -> dict[str, Any]:
     image_ids, _ = project_representations(context.job, *_services(context))
-    _find_duplicates(context)
+    assert context.job.project is not None
+    _find_duplicates(context, current_encoder(context.job.project))
     return {"images": len(image_ids)}
 
 
@@ -57,16 +58,12 @@ def _refresh_queue(context: JobContext) -> int:
     context.progress(None, "Picking the images to label next")
     image_ids, representations = project_representations(context.job, *_services(context))
     queued = refresh_queue(project, image_ids, representations)
-    _find_duplicates(context)
+    _find_duplicates(context, project.current_encoder)
     return queued
 
 
-def _find_duplicates(context: JobContext) -> None:
-    """Store the near-duplicate pairs of the current representations, once per version and
-    set of images (later calls only find them stored), so that page works at any size."""
-    project = context.job.project
-    assert project is not None
-    project.refresh_from_db()
-    if project.current_encoder is not None:
-        context.progress(None, "Finding near duplicates")
-        store_duplicate_pairs(project.current_encoder)
+def _find_duplicates(context: JobContext, encoder: ModelVersion) -> None:
+    """Store the near-duplicate pairs of the encoder's current representations, once per set
+    of images (later calls find them stored), so that page works at any size."""
+    context.progress(None, "Finding near duplicates")
+    store_duplicate_pairs(encoder)
