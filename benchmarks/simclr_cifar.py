@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 import torch
 
+from benchmarks.datasets import CIFAR10_ARCHIVE as ARCHIVE
+from benchmarks.datasets import REPOSITORY
 from simclr_core.data import TarImageDataset, load_labeled_images
 
-REPOSITORY = Path(__file__).resolve().parent.parent
-ARCHIVE = REPOSITORY.parent / "shared" / "datasets" / "cifar10-jpeg.tar.gz"
 CACHE_DIR = REPOSITORY / "var" / "simclr_benchmarks"
 RESULTS_DIR = REPOSITORY / "benchmarks" / "results"
 

@@ -9,11 +9,10 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from tests.fixtures.cifar import ARCHIVE
 from tests.test_embedded_mode import RunningApp
 from tests.test_embedded_mode import run_app as run_embedded_app
 
-ROOT = Path(__file__).resolve().parents[2]
-ARCHIVE = ROOT.parent / "shared" / "datasets" / "cifar10-jpeg.tar.gz"
 ADMIN_PASSWORD = "journey-admin-passphrase"
 
 
