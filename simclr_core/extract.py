@@ -12,41 +12,57 @@ from torch.utils.data import DataLoader, Dataset, IterableDataset
 from simclr_core.encoder import Encoder
 
 ImageSource = torch.Tensor | Dataset[Any] | Iterable[torch.Tensor]
+CPU_BATCH_SIZE = 256
+GPU_BATCH_SIZE = 2048
 
 
 def iterate_representations(
     encoder: Encoder,
     images: ImageSource,
-    batch_size: int = 256,
+    batch_size: int | None = None,
     device: torch.device | str = "cpu",
 ) -> Iterator[np.ndarray]:
     """Yield representations h batch by batch, (batch, encoder.output_dim) float32 arrays.
 
+    Inference mode and (on CUDA) bf16 autocast are entered for each forward pass and left
+    before the batch is yielded, so the caller's code between batches runs in its own modes.
+
     Args:
         encoder: the base encoder f; put in eval mode and moved to ``device``.
-        images: a uint8/float (N, 3, H, W) tensor, a Dataset yielding images or
-            (image, label) pairs, or any iterable of (batch, 3, H, W) tensors. Only one batch
-            is held in memory at a time (besides what the source itself holds).
-        batch_size: images per forward pass (ignored for an iterable of batches).
+        images: a uint8/float (N, 3, H, W) tensor (on the CPU or already on ``device``), a
+            Dataset yielding images or (image, label) pairs, or any iterable of
+            (batch, 3, H, W) tensors. Only one batch is held in memory at a time (besides what
+            the source itself holds).
+        batch_size: images per forward pass (ignored for an iterable of batches); None picks
+            256 on the CPU and 2,048 on a GPU, where small batches leave the card idle.
         device: where to run; CUDA uses bf16 autocast, channels_last and non-blocking copies.
     """
     device = torch.device(device)
-    encoder.eval().to(device)
     on_cuda = device.type == "cuda"
+    batch_size = batch_size or (GPU_BATCH_SIZE if on_cuda else CPU_BATCH_SIZE)
+    encoder.eval().to(device)
     if on_cuda:
         encoder.to(memory_format=torch.channels_last)
+    for batch in _batches(images, batch_size, pin_memory=on_cuda):
+        yield _represent(encoder, batch, device)
+
+
+def _represent(encoder: Encoder, batch: torch.Tensor, device: torch.device) -> np.ndarray:
+    # The modes live only inside this call: a generator that held them across its yield
+    # would leak them into the caller (bf16 tensors reached .numpy() there and crashed).
+    on_cuda = device.type == "cuda"
     with torch.inference_mode(), torch.autocast(device.type, torch.bfloat16, enabled=on_cuda):
-        for batch in _batches(images, batch_size, pin_memory=on_cuda):
-            batch = batch.to(device, non_blocking=True)
-            if on_cuda:
-                batch = batch.contiguous(memory_format=torch.channels_last)
-            yield encoder(batch).float().cpu().numpy()
+        batch = batch.to(device, non_blocking=True)
+        if on_cuda:
+            batch = batch.contiguous(memory_format=torch.channels_last)
+        representations: np.ndarray = encoder(batch).float().cpu().numpy()
+    return representations
 
 
 def extract_representations(
     encoder: Encoder,
     images: ImageSource,
-    batch_size: int = 256,
+    batch_size: int | None = None,
     device: torch.device | str = "cpu",
     output: np.ndarray | None = None,
 ) -> np.ndarray:

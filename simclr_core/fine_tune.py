@@ -62,17 +62,26 @@ class FineTunedClassifier(nn.Module):
         return logits
 
     def predict_logits(
-        self, images: torch.Tensor, batch_size: int = 256, device: torch.device | str = "cpu"
+        self,
+        images: torch.Tensor,
+        batch_size: int | None = None,
+        device: torch.device | str = "cpu",
     ) -> np.ndarray:
-        """Logits (N, num_classes) for uint8/float images (N, 3, H, W), streamed in batches."""
-        chunks = [
-            self.classifier.to(device)(torch.as_tensor(h, device=device)).cpu().numpy()
-            for h in iterate_representations(self.encoder, images, batch_size, device)
-        ]
+        """Logits (N, num_classes) float64 for uint8/float images (N, 3, H, W), in batches."""
+        classifier = self.classifier.to(device)
+        chunks = []
+        for h in iterate_representations(self.encoder, images, batch_size, device):
+            with torch.inference_mode():
+                logits = classifier(torch.as_tensor(h, device=device))
+            # .float(): a bf16 tensor (autocast on a GPU) cannot become a NumPy array.
+            chunks.append(logits.float().cpu().numpy())
         return np.concatenate(chunks).astype(np.float64)
 
     def predict_probabilities(
-        self, images: torch.Tensor, batch_size: int = 256, device: torch.device | str = "cpu"
+        self,
+        images: torch.Tensor,
+        batch_size: int | None = None,
+        device: torch.device | str = "cpu",
     ) -> np.ndarray:
         """Temperature-scaled class probabilities (N, num_classes) float32."""
         with torch.inference_mode():

@@ -57,3 +57,18 @@ def test_iterable_of_unknown_length_is_streamed_batch_by_batch(encoder, uint8_im
 def test_too_small_output_is_an_error(encoder, uint8_images):
     with pytest.raises(ValueError):
         extract_representations(encoder, iter([uint8_images]), output=np.empty((3, 8), np.float32))
+
+
+def test_caller_between_batches_is_not_in_inference_mode_or_autocast(encoder, uint8_images):
+    batches = iterate_representations(encoder, uint8_images, batch_size=4)
+    next(batches)
+    assert not torch.is_inference_mode_enabled()
+    assert not torch.is_autocast_enabled("cpu")
+    assert torch.ones(1, requires_grad=True).mul(2).requires_grad  # autograd works here
+    batches.close()
+
+
+def test_tensor_already_on_the_device_is_used_as_is(encoder, uint8_images):
+    on_device = uint8_images.to("cpu")
+    representations = extract_representations(encoder, on_device, device="cpu")
+    np.testing.assert_allclose(representations, expected_h(encoder, uint8_images), atol=1e-5)

@@ -50,3 +50,15 @@ def test_calibration_folds_fit_a_temperature():
     config = FineTuneConfig(steps=3, batch_size=4, warmup_steps=1)
     model = fine_tune(build_encoder(TINY_ENCODER), images, labels, 2, config, calibration_folds=2)
     assert model.temperature != 1.0
+
+
+def test_predict_logits_gives_float64_even_under_bf16_autocast():
+    # On a GPU, autocast from the caller (or a leaking generator) made the linear layer
+    # return bf16, which .numpy() refuses.
+    images, labels = two_color_images()
+    torch.manual_seed(0)
+    config = FineTuneConfig(steps=2, batch_size=4, warmup_steps=1)
+    model = fine_tune(build_encoder(TINY_ENCODER), images, labels, num_classes=2, config=config)
+    with torch.autocast("cpu", torch.bfloat16):
+        logits = model.predict_logits(images, batch_size=5)
+    assert logits.dtype == np.float64 and logits.shape == (16, 2)
