@@ -1,8 +1,9 @@
 """SimCLR's stochastic data augmentation module, applied to a whole batch at once on-device.
 
 Every image gets its own random parameters (crop box, flip, jitter factors, grayscale, blur),
-sampled from a CPU ``torch.Generator`` so a seeded run is reproducible on any device; the pixel
-work happens on the images' device (the GPU when training on a GPU).
+drawn from a seeded ``torch.Generator`` on the generator's device (the images' device when none
+is given). With a generator on the GPU nothing is copied between host and card and nothing
+waits for the card; the pixel work always happens on the images' device.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ def augment_images(
     Args:
         images: (batch, 3, height, width), uint8 in 0..255 or float in [0, 1], any device.
         config: augmentation parameters.
-        generator: CPU generator for the random parameters (seeded runs); global RNG if None.
+        generator: generator for the random parameters (seeded runs), on the CPU or on the
+            images' device; the global RNG of the images' device if None.
 
     Returns:
         float32 tensor (batch, 3, size, size) in [0, 1] on the images' device, where size is
@@ -65,25 +67,30 @@ def augment_images(
     batch, _, height, width = images.shape
     size = config.output_size or height
     floats = images.float().div(255.0) if images.dtype == torch.uint8 else images.float()
-    floats = crop_and_resize(
-        floats, sample_crop_boxes(batch, height, width, config, generator), size
-    )
-    colored = _draw(batch, config.color_jitter_probability, generator)
-    if config.color_jitter_strength > 0 and bool(colored.any()):
-        factors = sample_color_factors(batch, config.color_jitter_strength, generator)
+    boxes = sample_crop_boxes(batch, height, width, config, generator, images.device)
+    floats = crop_and_resize(floats, boxes, size)
+    # Which steps run depends on the config only, never on the drawn values: testing
+    # ``drawn.any()`` would make every step wait for the GPU.
+    colored = _draw(batch, config.color_jitter_probability, generator, images.device)
+    if config.color_jitter_strength > 0 and config.color_jitter_probability > 0:
+        factors = sample_color_factors(
+            batch, config.color_jitter_strength, generator, images.device
+        )
         jittered = adjust_colors(floats, *(factor.to(floats.device) for factor in factors))
         floats = torch.where(colored.to(floats.device).view(-1, 1, 1, 1), jittered, floats)
-    gray = _draw(batch, config.grayscale_probability, generator)
-    if bool(gray.any()):
+    gray = _draw(batch, config.grayscale_probability, generator, images.device)
+    if config.grayscale_probability > 0:
         floats = torch.where(
             gray.to(floats.device).view(-1, 1, 1, 1), convert_to_grayscale(floats), floats
         )
     blur_probability = config.blur_probability
     if blur_probability is None:
         blur_probability = 0.5 if size > 32 else 0.0
-    blurred = _draw(batch, blur_probability, generator)
-    if bool(blurred.any()):
-        sigma = _uniform(batch, config.blur_sigma_min, config.blur_sigma_max, generator)
+    blurred = _draw(batch, blur_probability, generator, images.device)
+    if blur_probability > 0:
+        sigma = _uniform(
+            batch, config.blur_sigma_min, config.blur_sigma_max, generator, images.device
+        )
         kernel_size = max(3, int(config.blur_kernel_fraction * size) // 2 * 2 + 1)
         sigma = torch.where(blurred, sigma, torch.zeros_like(sigma))
         floats = blur_images(floats, sigma.to(floats.device), kernel_size)
@@ -108,6 +115,7 @@ def sample_crop_boxes(
     width: int,
     config: AugmentationConfig,
     generator: torch.Generator | None = None,
+    device: torch.device | None = None,
 ) -> torch.Tensor:
     """Random resized crop boxes, as torchvision's RandomResizedCrop samples them.
 
@@ -115,19 +123,20 @@ def sample_crop_boxes(
     that fits fall back to the whole image. A horizontal flip is folded in as a negative width.
 
     Returns:
-        (batch, 4) float tensor of (center_x, center_y, width, height) in [-1, 1] coordinates.
+        (batch, 4) float tensor of (center_x, center_y, width, height) in [-1, 1] coordinates,
+        on the generator's device (else ``device``, else the CPU).
     """
     tries = 10
-    area = (
-        height
-        * width
-        * _uniform((batch, tries), config.crop_scale_min, config.crop_scale_max, generator)
+    scale = _uniform(
+        (batch, tries), config.crop_scale_min, config.crop_scale_max, generator, device
     )
+    area = height * width * scale
     log_ratio = _uniform(
         (batch, tries),
         math.log(config.crop_aspect_ratio_min),
         math.log(config.crop_aspect_ratio_max),
         generator,
+        device,
     )
     ratio = torch.exp(log_ratio)
     box_width = torch.sqrt(area * ratio)
@@ -137,11 +146,11 @@ def sample_crop_boxes(
     any_fit = fits.any(dim=1)
     box_width = torch.where(any_fit, box_width.gather(1, first_fit).squeeze(1), float(width))
     box_height = torch.where(any_fit, box_height.gather(1, first_fit).squeeze(1), float(height))
-    left = _uniform(batch, 0.0, 1.0, generator) * (width - box_width)
-    top = _uniform(batch, 0.0, 1.0, generator) * (height - box_height)
+    left = _uniform(batch, 0.0, 1.0, generator, device) * (width - box_width)
+    top = _uniform(batch, 0.0, 1.0, generator, device) * (height - box_height)
     center_x = (left + box_width / 2) / width * 2 - 1
     center_y = (top + box_height / 2) / height * 2 - 1
-    flip = _draw(batch, config.horizontal_flip_probability, generator)
+    flip = _draw(batch, config.horizontal_flip_probability, generator, device)
     signed_width = torch.where(flip, -box_width, box_width) / width
     return torch.stack([center_x, center_y, signed_width, box_height / height], dim=1)
 
@@ -157,17 +166,24 @@ def crop_and_resize(images: torch.Tensor, boxes: torch.Tensor, size: int) -> tor
         size: output side in pixels.
     """
     batch = images.shape[0]
-    theta = torch.zeros(batch, 2, 3, dtype=images.dtype)
-    theta[:, 0, 0] = boxes[:, 2]
-    theta[:, 0, 2] = boxes[:, 0]
-    theta[:, 1, 1] = boxes[:, 3]
-    theta[:, 1, 2] = boxes[:, 1]
-    grid = F.affine_grid(theta.to(images.device), [batch, 3, size, size], align_corners=False)
+    boxes = boxes.to(images.device, images.dtype)
+    zeros = torch.zeros_like(boxes[:, 0])
+    theta = torch.stack(
+        [
+            torch.stack([boxes[:, 2], zeros, boxes[:, 0]], dim=1),
+            torch.stack([zeros, boxes[:, 3], boxes[:, 1]], dim=1),
+        ],
+        dim=1,
+    )  # (batch, 2, 3)
+    grid = F.affine_grid(theta, [batch, 3, size, size], align_corners=False)
     return F.grid_sample(images, grid, mode="bilinear", padding_mode="border", align_corners=False)
 
 
 def sample_color_factors(
-    batch: int, strength: float, generator: torch.Generator | None = None
+    batch: int,
+    strength: float,
+    generator: torch.Generator | None = None,
+    device: torch.device | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """Per-image (brightness, contrast, saturation, hue) factors for colour distortion strength s.
 
@@ -175,20 +191,30 @@ def sample_color_factors(
     """
     spread = 0.8 * strength
     low = max(0.0, 1 - spread)
-    brightness = _uniform(batch, low, 1 + spread, generator)
-    contrast = _uniform(batch, low, 1 + spread, generator)
-    saturation = _uniform(batch, low, 1 + spread, generator)
+    brightness = _uniform(batch, low, 1 + spread, generator, device)
+    contrast = _uniform(batch, low, 1 + spread, generator, device)
+    saturation = _uniform(batch, low, 1 + spread, generator, device)
     hue_spread = min(0.5, 0.2 * strength)
-    hue = _uniform(batch, -hue_spread, hue_spread, generator)
+    hue = _uniform(batch, -hue_spread, hue_spread, generator, device)
     return brightness, contrast, saturation, hue
 
 
 def _uniform(
-    shape: int | tuple[int, ...], low: float, high: float, generator: torch.Generator | None
+    shape: int | tuple[int, ...],
+    low: float,
+    high: float,
+    generator: torch.Generator | None,
+    device: torch.device | None = None,
 ) -> torch.Tensor:
     size = (shape,) if isinstance(shape, int) else shape
-    return torch.rand(size, generator=generator) * (high - low) + low
+    on = generator.device if generator is not None else device
+    return torch.rand(size, generator=generator, device=on) * (high - low) + low
 
 
-def _draw(batch: int, probability: float, generator: torch.Generator | None) -> torch.Tensor:
-    return torch.rand(batch, generator=generator) < probability
+def _draw(
+    batch: int,
+    probability: float,
+    generator: torch.Generator | None,
+    device: torch.device | None = None,
+) -> torch.Tensor:
+    return _uniform(batch, 0.0, 1.0, generator, device) < probability

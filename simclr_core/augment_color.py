@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import torch
 import torch.nn.functional as F
 
 GRAY_WEIGHTS = (0.299, 0.587, 0.114)
+RGB_TO_YIQ = ((0.299, 0.587, 0.114), (0.596, -0.274, -0.322), (0.211, -0.523, 0.312))
+
+
+@functools.cache
+def _constant(
+    values: tuple[float, ...] | tuple[tuple[float, ...], ...],
+    device: torch.device,
+    dtype: torch.dtype,
+) -> torch.Tensor:
+    # Made once per device: copying a constant to a GPU on every call would make each
+    # augmentation step wait for the card to finish its queue.
+    with torch.inference_mode(False):  # a normal tensor, usable under autograd too
+        return torch.tensor(values, dtype=dtype).to(device)
+
+
+@functools.cache
+def _yiq_to_rgb() -> tuple[tuple[float, ...], ...]:
+    inverse = torch.linalg.inv(torch.tensor(RGB_TO_YIQ, dtype=torch.float64))
+    return tuple(tuple(row) for row in inverse.tolist())
 
 
 def convert_to_grayscale(images: torch.Tensor) -> torch.Tensor:
     """ITU-R 601 luma replicated on the three channels: (batch, 3, H, W) -> same shape."""
-    weights = torch.tensor(GRAY_WEIGHTS, device=images.device, dtype=images.dtype)
+    weights = _constant(GRAY_WEIGHTS, images.device, images.dtype)
     luma = (images * weights.view(1, 3, 1, 1)).sum(dim=1, keepdim=True)
     return luma.expand_as(images).contiguous()
 
@@ -49,18 +69,15 @@ def adjust_colors(
 
 def rotate_hue(images: torch.Tensor, hue: torch.Tensor) -> torch.Tensor:
     """Rotate chroma by ``hue`` turns (batch,) in YIQ space; shapes (batch, 3, H, W)."""
-    to_yiq = torch.tensor(
-        [[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.523, 0.312]],
-        dtype=images.dtype,
-        device=images.device,
-    )
+    to_yiq = _constant(RGB_TO_YIQ, images.device, images.dtype)
+    from_yiq = _constant(_yiq_to_rgb(), images.device, images.dtype)
     angle = hue.to(images.device, images.dtype) * 2 * math.pi
     cos, sin = torch.cos(angle), torch.sin(angle)
     rotation = torch.zeros(hue.shape[0], 3, 3, dtype=images.dtype, device=images.device)
     rotation[:, 0, 0] = 1
     rotation[:, 1, 1], rotation[:, 1, 2] = cos, -sin
     rotation[:, 2, 1], rotation[:, 2, 2] = sin, cos
-    matrix = torch.linalg.inv(to_yiq) @ rotation @ to_yiq  # (batch, 3, 3)
+    matrix = from_yiq @ rotation @ to_yiq  # (batch, 3, 3)
     return torch.einsum("bij,bjhw->bihw", matrix, images)
 
 

@@ -94,3 +94,11 @@ def test_blur_with_zero_sigma_is_identity_and_preserves_mean():
     torch.testing.assert_close(unblurred, images)
     constant = torch.full((1, 3, 8, 8), 0.7)
     torch.testing.assert_close(blur_images(constant, torch.tensor([2.0]), 5), constant)
+
+
+def test_parameters_are_drawn_on_the_requested_device():
+    # The meta device holds no data: a parameter drawn on the CPU would show up as "cpu".
+    boxes = sample_crop_boxes(4, 8, 8, AugmentationConfig(), device=torch.device("meta"))
+    assert boxes.device.type == "meta"
+    images = torch.zeros(4, 3, 8, 8, dtype=torch.uint8, device="meta")
+    assert augment_images(images, AugmentationConfig(blur_probability=0.5)).device.type == "meta"
