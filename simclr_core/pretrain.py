@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
 import time
 from contextlib import nullcontext
@@ -41,6 +43,11 @@ from simclr_core.schedule import build_warmup_cosine_schedule
 CONFIG_FILE = "config.json"
 ENCODER_FILE = "encoder.pt"
 METRICS_FILE = "metrics.json"
+# Steps left out of the steady speed: the first ones compile and tune kernels.
+WARMUP_STEPS = 5
+# Keep the decoded images on the accelerator when they take at most this share of its free
+# memory (50,000 CIFAR images are 150 MB).
+DEVICE_IMAGES_MEMORY_SHARE = 0.25
 
 
 @dataclass(frozen=True)
@@ -95,11 +102,18 @@ def pretrain(
     should_cancel: CancelCheck = never_cancel,
     device: torch.device | str = "cpu",
     knn_monitor: KnnMonitorData | None = None,
+    keep_images_on_device: bool | None = None,
 ) -> PretrainResult:
     """Pretrain the base encoder with SimCLR (contrastive learning of visual representations).
 
-    The dataset is decoded once into a uint8 (N, 3, H, W) tensor kept on the CPU; each step
-    copies one batch to ``device`` and augments it there. With ``checkpoint_dir`` the run
+    The dataset is decoded once into a uint8 (N, 3, H, W) tensor. On an accelerator it is
+    kept there whole when it fits (``keep_images_on_device`` None: when it takes at most a
+    quarter of the free memory), so a step indexes, augments and trains without touching the
+    host; otherwise each step copies one batch to ``device``. Augmentation parameters are drawn
+    on ``device``. With ``config.compile`` the model is compiled once per process and reused by
+    later runs of the same architecture (its weights are reset to the seed's initialization).
+    ``metrics["steady_images_per_second"]`` is the speed after the first steps (compilation
+    and kernel tuning excluded). With ``checkpoint_dir`` the run
     writes ``config.json``, periodic ``checkpoint.pt`` files and finally ``encoder.pt`` and
     ``metrics.json``; a directory that already holds a checkpoint is resumed from it, giving
     the same result as an unbroken run.
@@ -114,19 +128,20 @@ def pretrain(
     if steps_per_epoch == 0:
         raise ValueError(f"{images.shape[0]} images is fewer than one batch")
     device = torch.device(device)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # fixed shapes: tuned kernels pay off
     total_steps = steps_per_epoch * config.epochs
-    model = build_model(config).to(device)
-    if config.channels_last:
-        model.to(memory_format=torch.channels_last)
+    model, forward = prepare_model(config, device)
     optimizer = build_optimizer(model, config)
     scheduler = build_warmup_cosine_schedule(
         optimizer, round(config.warmup_epochs * steps_per_epoch), total_steps
     )
-    generator = torch.Generator().manual_seed(config.seed + 1)
+    generator = torch.Generator(device).manual_seed(config.seed + 1)
     start_step = _resume(config, checkpoint_dir, model, optimizer, scheduler, generator)
-    forward = torch.compile(model) if config.compile else model
+    images = place_images(images, device, keep_images_on_device)
     loop = _TrainingLoop(config, images, model, forward, optimizer, scheduler, generator, device)
     started = time.perf_counter()
+    steady = _SteadySpeed(start_step, config.batch_size)
     metrics: dict[str, float] = {}
     for step in range(start_step, total_steps):
         if should_cancel():
@@ -152,12 +167,134 @@ def pretrain(
                 knn_accuracy=knn,
             )
             metrics["loss"], metrics["images_per_second"] = event.loss, event.images_per_second
+            steady.mark(finished)  # take_mean_loss waited for the device: the time is true
             progress(event)
         if finished % config.checkpoint_every_steps == 0 and finished < total_steps:
             _checkpoint(checkpoint_dir, finished, model, optimizer, scheduler, generator)
     metrics.update(steps=float(total_steps), seconds=time.perf_counter() - started)
+    metrics["steady_images_per_second"] = steady.rate() or metrics.get("images_per_second", 0.0)
     _finish(checkpoint_dir, total_steps, model, optimizer, scheduler, generator, metrics)
-    return PretrainResult(encoder=model.encoder.eval(), metrics=metrics)
+    # A compiled model is reused by the next run: hand out a copy that stays as trained.
+    encoder = copy.deepcopy(model.encoder) if config.compile else model.encoder
+    return PretrainResult(encoder=encoder.eval(), metrics=metrics)
+
+
+class _SteadySpeed:
+    """Images/s between the first progress event after the warm-up steps and the last one."""
+
+    def __init__(self, start_step: int, batch_size: int) -> None:
+        self.start_step, self.batch_size = start_step, batch_size
+        self.first: tuple[int, float] | None = None
+        self.last: tuple[int, float] | None = None
+
+    def mark(self, finished: int) -> None:
+        now = (finished, time.perf_counter())
+        if self.first is None:
+            if finished - self.start_step >= WARMUP_STEPS:
+                self.first = now
+        else:
+            self.last = now
+
+    def rate(self) -> float | None:
+        if self.first is None or self.last is None:
+            return None
+        steps, seconds = self.last[0] - self.first[0], self.last[1] - self.first[1]
+        return steps * self.batch_size / seconds if seconds > 0 else None
+
+
+@dataclass
+class _CompiledModel:
+    key: str
+    model: SimCLRModel
+    forward: Any
+
+
+_compiled_model: _CompiledModel | None = None  # one per process: compiling takes ~25 s
+
+
+def prepare_model(config: PretrainConfig, device: torch.device) -> tuple[SimCLRModel, Any]:
+    """(model on ``device`` with the seed's initial weights, the callable that runs it).
+
+    With ``config.compile`` the callable is ``torch.compile(model)``, made once per process:
+    a later call with the same architecture and device gets the same model object back,
+    its weights and buffers reset in place, so the compiled code is reused.
+    """
+    global _compiled_model
+    fresh = build_model(config)
+    if not config.compile:
+        return _to_device(fresh, config, device), fresh
+    key = json.dumps(
+        [config_to_dict(config.encoder), config.projection_dim, config.projection_hidden_dim,
+         config.projection_batch_norm, config.channels_last, str(device)],
+        sort_keys=True,
+    )  # fmt: skip
+    if _compiled_model is not None and _compiled_model.key == key:
+        _compiled_model.model.load_state_dict(fresh.state_dict())
+        return _compiled_model.model, _compiled_model.forward
+    model = _to_device(fresh, config, device)
+    _compiled_model = _CompiledModel(key, model, torch.compile(model))
+    return model, _compiled_model.forward
+
+
+def _to_device(model: SimCLRModel, config: PretrainConfig, device: torch.device) -> SimCLRModel:
+    model.to(device)
+    if config.channels_last:
+        model.to(memory_format=torch.channels_last)
+    return model
+
+
+def place_images(
+    images: torch.Tensor, device: torch.device, keep_on_device: bool | None = None
+) -> torch.Tensor:
+    """The training images where steps read them: on ``device`` when ``keep_on_device``
+    (None: on the CPU always, on an accelerator when they fit), else on the CPU.
+
+    Shapes: uint8 (N, 3, H, W) in, the same tensor (or a copy on ``device``) out.
+    """
+    if keep_on_device is None:
+        keep_on_device = device.type == "cpu" or _fits_on(images, device)
+    return images.to(device) if keep_on_device else images.cpu()
+
+
+def _fits_on(images: torch.Tensor, device: torch.device) -> bool:
+    if device.type != "cuda":
+        return False
+    free, _ = torch.cuda.mem_get_info(device)
+    return images.nelement() * images.element_size() <= DEVICE_IMAGES_MEMORY_SHARE * free
+
+
+def measure_steady_speed(
+    config: PretrainConfig, images: torch.Tensor, device: torch.device | str, steps: int = 20
+) -> float:
+    """Images/s of ``config`` on ``device`` after compilation and warm-up (a short run).
+
+    With ``config.compile`` the compiled model stays cached, so a run after this one does
+    not compile again.
+
+    Raises:
+        ValueError: if ``images`` holds fewer than one batch.
+    """
+    total = WARMUP_STEPS + steps
+    probe_images = images[: config.batch_size * total]
+    steps_per_epoch = probe_images.shape[0] // config.batch_size
+    if steps_per_epoch == 0:
+        raise ValueError(f"{images.shape[0]} images is fewer than one batch")
+    epochs = -(-total // steps_per_epoch)
+    probe = dataclasses.replace(
+        config,
+        epochs=epochs,
+        warmup_epochs=0.0,
+        progress_every_steps=WARMUP_STEPS,
+        knn_monitor_every_epochs=0,
+    )
+    return pretrain(probe, probe_images, device=device).metrics["steady_images_per_second"]
+
+
+def epochs_for_budget(
+    seconds: float, images_per_second: float, num_images: int, max_epochs: int
+) -> int:
+    """Whole epochs of ``num_images`` that fit ``seconds`` at that speed (1..max_epochs)."""
+    return max(1, min(max_epochs, int(seconds * images_per_second / max(1, num_images))))
 
 
 class _TrainingLoop:
@@ -183,15 +320,17 @@ class _TrainingLoop:
     def run_step(self, step: int, steps_per_epoch: int) -> None:
         epoch, index = divmod(step, steps_per_epoch)
         if self.permutation_epoch != epoch:
-            self.permutation = epoch_permutation(self.config.seed, epoch, self.images.shape[0])
+            permutation = epoch_permutation(self.config.seed, epoch, self.images.shape[0])
+            self.permutation = permutation.to(self.images.device)
             self.permutation_epoch = epoch
         assert self.permutation is not None
         batch_size = self.config.batch_size
         chosen = self.permutation[index * batch_size : (index + 1) * batch_size]
         batch = self.images[chosen]
-        if self.device.type == "cuda":
-            batch = batch.pin_memory()
-        batch = batch.to(self.device, non_blocking=True)
+        if batch.device != self.device:  # the images did not fit on the device
+            if self.device.type == "cuda":
+                batch = batch.pin_memory()
+            batch = batch.to(self.device, non_blocking=True)
         self.model.train()
         view_a, view_b = make_views(batch, self.config.augmentation, self.generator)
         views = torch.cat([view_a, view_b])

@@ -5,8 +5,16 @@ import json
 import pytest
 import torch
 
+import simclr_core.pretrain as pretrain_module
 from simclr_core.hyperparameters import load_config
-from simclr_core.pretrain import KnnMonitorData, load_pretrained_encoder, pretrain
+from simclr_core.pretrain import (
+    KnnMonitorData,
+    epochs_for_budget,
+    load_pretrained_encoder,
+    measure_steady_speed,
+    place_images,
+    pretrain,
+)
 from simclr_core.pretrain_config import PretrainConfig
 from simclr_core.progress import TrainingCancelled
 
@@ -88,3 +96,54 @@ def test_lars_and_small_batch_error(tiny_pretrain_config, uint8_images):
     assert pretrain(lars, uint8_images).metrics["loss"] > 0
     with pytest.raises(ValueError, match="fewer than one batch"):
         pretrain(with_changes(tiny_pretrain_config, batch_size=32), uint8_images)
+
+
+def test_compiled_model_is_made_once_per_process_and_reset_per_run(
+    tiny_pretrain_config, uint8_images, monkeypatch
+):
+    compiled = []
+    monkeypatch.setattr(torch, "compile", lambda model: compiled.append(model) or model)
+    monkeypatch.setattr(pretrain_module, "_compiled_model", None)
+    config = with_changes(tiny_pretrain_config, compile=True)
+
+    first = pretrain(config, uint8_images).encoder
+    first_state = {name: value.clone() for name, value in first.state_dict().items()}
+    second = pretrain(config, uint8_images).encoder
+    eager = pretrain(tiny_pretrain_config, uint8_images).encoder
+
+    assert len(compiled) == 1  # the second run reused the compiled model
+    for name, value in eager.state_dict().items():
+        torch.testing.assert_close(second.state_dict()[name], value, rtol=0, atol=0)
+        torch.testing.assert_close(first.state_dict()[name], first_state[name], rtol=0, atol=0)
+        torch.testing.assert_close(first_state[name], value, rtol=0, atol=0)
+
+
+def test_another_architecture_compiles_again(tiny_pretrain_config, uint8_images, monkeypatch):
+    compiled = []
+    monkeypatch.setattr(torch, "compile", lambda model: compiled.append(model) or model)
+    monkeypatch.setattr(pretrain_module, "_compiled_model", None)
+    config = with_changes(tiny_pretrain_config, compile=True, epochs=1)
+    pretrain(config, uint8_images)
+    pretrain(with_changes(config, projection_dim=4), uint8_images)
+    assert len(compiled) == 2
+
+
+def test_images_kept_on_the_device_give_the_same_run(tiny_pretrain_config, uint8_images):
+    on_device = pretrain(tiny_pretrain_config, uint8_images, keep_images_on_device=True)
+    copied = pretrain(tiny_pretrain_config, uint8_images, keep_images_on_device=False)
+    for name, value in copied.encoder.state_dict().items():
+        torch.testing.assert_close(on_device.encoder.state_dict()[name], value, rtol=0, atol=0)
+    assert place_images(uint8_images, torch.device("cpu")) is uint8_images  # no copy
+
+
+def test_steady_speed_leaves_out_the_warmup_steps(tiny_pretrain_config, uint8_images):
+    config = with_changes(tiny_pretrain_config, epochs=4, progress_every_steps=1)
+    metrics = pretrain(config, uint8_images).metrics
+    assert metrics["steady_images_per_second"] > 0
+    assert measure_steady_speed(tiny_pretrain_config, uint8_images, "cpu", steps=3) > 0
+
+
+def test_epochs_for_budget():
+    assert epochs_for_budget(60, 1000, 6000, max_epochs=500) == 10
+    assert epochs_for_budget(60, 1000, 6000, max_epochs=4) == 4
+    assert epochs_for_budget(1, 10, 6000, max_epochs=500) == 1
