@@ -7,12 +7,17 @@ paper's semi-supervised protocol; it needs the images and the encoder, see
 only; the winner is refitted on every label and gives calibrated probabilities for every
 image. The out-of-fold probabilities are returned too: they are an honest quality estimate
 and what the label-error finder needs.
+
+Labels a model produced (accepted predictions) may train every fold, but only the labels
+marked ``scored`` (those a person gave) are scored: the model's own easy answers would
+otherwise inflate the estimate they are judged by.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import torch
@@ -35,6 +40,8 @@ ALL_METHODS = (*METHODS, "fine_tune")
 # Fits on (training positions into the labeled arrays) and returns the probabilities of the
 # images at (positions into the features), or of every image when that is None.
 Fitter = Callable[[np.ndarray, np.ndarray | None], np.ndarray]
+# on_progress(method, done, total): folds of a cheap method, optimizer steps of fine-tuning.
+ProgressHook = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,7 @@ class ClassifierReport:
     method: str
     probabilities: np.ndarray  # (N, num_classes) for every image
     out_of_fold: np.ndarray  # (num_labeled, num_classes), each from a model that did not see it
+    scored: np.ndarray  # (num_labeled,) bool: the labels the accuracies were measured on
     cross_validated_accuracy: dict[str, float] = field(default_factory=dict)
     folds: int = 0
 
@@ -72,11 +80,18 @@ def train_best_classifier(
     seed: int = 0,
     fine_tune_inputs: FineTuneInputs | None = None,
     on_method: Callable[[str], None] = lambda name: None,
+    scored: np.ndarray | None = None,
+    on_progress: ProgressHook = lambda method, done, total: None,
 ) -> ClassifierReport:
     """Cross-validate each method, keep the best, and predict every image with it.
 
-    Shapes: features (N, dim); labeled_indices and labels (num_labeled,). ``on_method(name)``
-    is called before each method is cross-validated (for progress messages).
+    Shapes: features (N, dim); labeled_indices, labels and scored (num_labeled,).
+    ``scored`` (bool, default all True) marks the labels a person gave: every label trains
+    the folds and gets an out-of-fold probability, but accuracies (and the temperature of
+    fine-tuning) are measured on the scored ones only; with none scored the accuracies are
+    empty and the first method is kept. ``on_method(name)`` is called before each method is
+    cross-validated, ``on_progress(name, done, total)`` as its folds (or, for fine-tuning,
+    its optimizer steps) finish.
 
     Raises:
         ValueError: with fewer than two labels, an unknown method, or "fine_tune" without
@@ -86,31 +101,42 @@ def train_best_classifier(
     labeled_indices, labels = np.asarray(labeled_indices), np.asarray(labels)
     if len(labels) < 2:
         raise ValueError("at least two labeled images are needed to train a classifier")
+    scored = np.ones(len(labels), bool) if scored is None else np.asarray(scored, bool)
+    if scored.shape != labels.shape:
+        raise ValueError("scored must have one entry per label")
     methods = list(methods)
-    fitters = {
-        name: _fitter(name, features, labeled_indices, labels, num_classes, fine_tune_inputs)
-        for name in methods
-    }
     folds = _folds(labels, max_folds, seed)
+    fitters = {
+        name: _fitter(name, features, labeled_indices, labels, num_classes, fine_tune_inputs,
+                      _step_counter(name, len(folds) + 1, on_progress))
+        for name in methods
+    }  # fmt: skip
     out_of_fold: dict[str, np.ndarray] = {}
     for name, fitter in fitters.items():
         on_method(name)
-        out_of_fold[name] = _out_of_fold(fitter, folds, labeled_indices, len(labels), num_classes)
-    accuracy = {
-        name: float((probabilities.argmax(1) == labels).mean())
-        for name, probabilities in out_of_fold.items()
-    }
-    best = max(methods, key=lambda name: (accuracy[name], -methods.index(name)))
+        out_of_fold[name] = _out_of_fold(
+            fitter, folds, labeled_indices, len(labels), num_classes, partial(on_progress, name)
+        )  # fmt: skip
+    accuracy = (
+        {
+            name: float((probabilities[scored].argmax(1) == labels[scored]).mean())
+            for name, probabilities in out_of_fold.items()
+        }
+        if scored.any()
+        else {}
+    )
+    best = max(methods, key=lambda name: (accuracy.get(name, 0.0), -methods.index(name)))
     probabilities = fitters[best](np.arange(len(labels)), None)
     held_out = out_of_fold[best]
-    if best == "fine_tune":  # the network's own probabilities are overconfident: calibrate
-        temperature = fit_temperature(probabilities_to_logits(held_out), labels)
+    if best == "fine_tune" and scored.any():  # the network is overconfident: calibrate
+        temperature = fit_temperature(probabilities_to_logits(held_out[scored]), labels[scored])
         probabilities = apply_temperature(probabilities_to_logits(probabilities), temperature)
         held_out = apply_temperature(probabilities_to_logits(held_out), temperature)
     return ClassifierReport(
         method=best,
         probabilities=probabilities.astype(np.float32),
         out_of_fold=held_out.astype(np.float32),
+        scored=scored,
         cross_validated_accuracy=accuracy,
         folds=len(folds),
     )
@@ -119,7 +145,13 @@ def train_best_classifier(
 def summarize_quality(
     out_of_fold: np.ndarray, labels: np.ndarray, num_classes: int
 ) -> dict[str, object]:
-    """Accuracy, per-class accuracy, confusion matrix (true x predicted) and calibration."""
+    """Accuracy, per-class accuracy, confusion matrix (true x predicted) and calibration.
+
+    Shapes: out_of_fold (n, num_classes), labels (n,); with n = 0 every figure is None.
+    """
+    if len(labels) == 0:
+        return {"accuracy": None, "per_class_accuracy": [None] * num_classes,
+                "confusion_matrix": None, "expected_calibration_error": None}  # fmt: skip
     predicted = out_of_fold.argmax(1)
     confusion = np.zeros((num_classes, num_classes), dtype=np.int64)
     np.add.at(confusion, (labels, predicted), 1)
@@ -135,9 +167,22 @@ def summarize_quality(
     }
 
 
+def _step_counter(name: str, fits: int, on_progress: ProgressHook) -> Callable[[int], None]:
+    """Reports fine-tuning's optimizer steps over all ``fits`` fits (each fold, then all)."""
+    done = 0
+
+    def count(steps_per_fit: int) -> None:
+        nonlocal done
+        done += 1
+        on_progress(name, done, fits * steps_per_fit)
+
+    return count
+
+
 def _fitter(
     name: str, features: np.ndarray, labeled_indices: np.ndarray, labels: np.ndarray,
     num_classes: int, fine_tune_inputs: FineTuneInputs | None,
+    count_step: Callable[[int], None] = lambda steps_per_fit: None,
 ) -> Fitter:  # fmt: skip
     if name == "linear_probe":
 
@@ -163,15 +208,20 @@ def _fitter(
         if fine_tune_inputs is None:
             raise ValueError("fine-tuning needs the images and the encoder (fine_tune_inputs)")
         return _fine_tune_fitter(fine_tune_inputs, len(features), labeled_indices, labels,
-                                 num_classes)  # fmt: skip
+                                 num_classes, count_step)  # fmt: skip
     raise ValueError(f"unknown classifier {name!r}; use one of {ALL_METHODS}")
 
 
 def _fine_tune_fitter(
     inputs: FineTuneInputs, count: int, labeled_indices: np.ndarray, labels: np.ndarray,
-    num_classes: int,
+    num_classes: int, count_step: Callable[[int], None],
 ) -> Fitter:  # fmt: skip
     rows = np.arange(count) if inputs.rows is None else np.asarray(inputs.rows)
+
+    def should_cancel() -> bool:
+        # fine_tune asks once before every optimizer step: the question doubles as a tick.
+        count_step(inputs.config.steps)
+        return inputs.should_cancel()
 
     def images_at(positions: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(np.ascontiguousarray(inputs.images[rows[positions]]))
@@ -180,7 +230,7 @@ def _fine_tune_fitter(
         model = fine_tune(
             inputs.encoder, images_at(labeled_indices[train]),
             torch.as_tensor(labels[train]), num_classes, inputs.config, inputs.device,
-            inputs.should_cancel,
+            should_cancel,
         )  # fmt: skip
         wanted = np.arange(count) if predict is None else predict
         chunks = [
@@ -206,9 +256,11 @@ def _folds(labels: np.ndarray, max_folds: int, seed: int) -> list[tuple[np.ndarr
 
 def _out_of_fold(
     fitter: Fitter, folds: list[tuple[np.ndarray, np.ndarray]], labeled_indices: np.ndarray,
-    count: int, num_classes: int,
+    count: int, num_classes: int, on_fold: Callable[[int, int], None] = lambda done, total: None,
 ) -> np.ndarray:  # fmt: skip
+    """Out-of-fold probabilities; ``on_fold(done, total)`` counts the refit on all as one."""
     result = np.zeros((count, num_classes), dtype=np.float64)
-    for train, held_out in folds:
+    for index, (train, held_out) in enumerate(folds):
         result[held_out] = fitter(train, labeled_indices[held_out])
+        on_fold(index + 1, len(folds) + 1)
     return result

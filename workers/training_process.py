@@ -9,6 +9,7 @@ worker's supervisor turns into Job updates. Run as
 import argparse
 import json
 import sys
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -114,10 +115,13 @@ def run_train(spec: Spec) -> None:
 
     With "fine_tune" among the methods the spec also names the image cache ("images"), the
     cache row of each representation ("image_rows") and the encoder ("encoder_dir").
+    "scored" (one bool per label, default all) marks the labels a person gave: only those
+    are scored, the others (accepted predictions) only train.
     """
     features = np.load(spec["representations"], mmap_mode="r")
     labeled_indices = np.asarray(spec["labeled_indices"], dtype=np.int64)
     labels = np.asarray(spec["labels"], dtype=np.int64)
+    scored = np.asarray(spec.get("scored", [True] * len(labels)), dtype=bool)
     num_classes = int(spec["num_classes"])
     methods = spec.get("methods") or METHODS
     fine_tune_inputs = None
@@ -128,18 +132,12 @@ def run_train(spec: Spec) -> None:
             rows=np.load(spec["image_rows"]),
             device=spec.get("device") or "cpu",
         )
-
-    def on_method(name: str) -> None:
-        step = methods.index(name)
-        emit(
-            "progress",
-            fraction=0.1 + 0.8 * step / len(methods),
-            message=f"Cross-validating {name.replace('_', ' ')} on {len(labels)} labels",
-        )
+    report_progress = method_progress(list(methods), int(scored.sum()), len(labels))
 
     report = train_best_classifier(
         np.asarray(features, dtype=np.float32), labeled_indices, labels, num_classes,
-        methods=methods, fine_tune_inputs=fine_tune_inputs, on_method=on_method,
+        methods=methods, fine_tune_inputs=fine_tune_inputs, scored=scored,
+        on_method=lambda name: report_progress(name, 0, 1), on_progress=report_progress,
     )  # fmt: skip
     np.savez(
         spec["output"],
@@ -147,8 +145,9 @@ def run_train(spec: Spec) -> None:
         out_of_fold=report.out_of_fold,
         labeled_indices=labeled_indices,
         labels=labels,
+        scored=scored,
     )
-    quality = summarize_quality(report.out_of_fold, labels, num_classes)
+    quality = summarize_quality(report.out_of_fold[scored], labels[scored], num_classes)
     emit(
         "done",
         metrics={
@@ -157,8 +156,39 @@ def run_train(spec: Spec) -> None:
             "cross_validated_accuracy": report.cross_validated_accuracy,
             "folds": report.folds,
             "labels": len(labels),
+            "scored_labels": int(scored.sum()),
         },
     )
+
+
+def method_progress(
+    methods: list[str], scored: int, labels: int
+) -> Callable[[str, int, int], None]:
+    """Progress events for cross-validation: each method's share of the job, and an ETA
+    from the pace of the method running now (fine-tuning reports every step)."""
+    started: dict[str, float] = {}
+    last_report = 0.0
+
+    def report(name: str, done: int, total: int) -> None:
+        nonlocal last_report
+        now = time.monotonic()
+        started.setdefault(name, now)
+        if 0 < done < total and now - last_report < 1.0:
+            return  # fine-tuning ticks every step: one event a second is enough
+        last_report = now
+        position = methods.index(name)
+        pace = (now - started[name]) / max(done, 1)
+        unit = "steps" if name == "fine_tune" else "fits"
+        counted = f": {done}/{total} {unit}" if done else ""
+        emit(
+            "progress",
+            fraction=0.1 + 0.8 * (position + done / total) / len(methods),
+            message=f"Cross-validating {name.replace('_', ' ')}{counted} "
+            f"(scoring the {scored} labels a person gave, of {labels})",
+            eta_seconds=round(pace * (total - done), 1) if done > 1 else None,
+        )
+
+    return report
 
 
 COMMANDS: dict[str, Callable[[Spec], None]] = {

@@ -1,7 +1,8 @@
 """The learning curve as an SVG drawn on the server: accuracy against number of labels.
 
-Pure geometry, no JavaScript: each classifier version is one point, x = how many labels it
-was trained on, y = its cross-validated accuracy (0 to 100 %).
+Pure geometry, no JavaScript: each classifier version is one point, x = how many labels a
+person gave (the labels it was scored on; accepted predictions add no information about
+quality), y = its cross-validated accuracy on them (0 to 100 %).
 """
 
 from dataclasses import dataclass
@@ -56,7 +57,7 @@ def _nice_step(span: float, wanted_ticks: int = 6) -> int:
 
 
 def draw_learning_curve(measurements: list[tuple[int, int, float]]) -> LearningCurve | None:
-    """``measurements``: (version number, label count, accuracy in [0, 1]) per version.
+    """``measurements``: (version number, labels a person gave, accuracy in [0, 1]) per version.
 
     Returns None when there is nothing to draw. Versions are ordered by label count.
     """

@@ -1,7 +1,9 @@
 """How good each classifier version is, honestly: numbers measured on held-out folds.
 
 Every figure comes from the version's stored metrics, which the training job computed
-from out-of-fold predictions on the labeled images (never from images the model saw).
+from out-of-fold predictions on the labeled images (never from images the model saw), and
+only on the labels a person gave: accepted predictions may train a version but are never
+scored as truth.
 """
 
 from dataclasses import dataclass
@@ -30,7 +32,9 @@ class VersionQuality:
     number: int
     created_at: Any
     method: str
-    label_count: int
+    label_count: int  # the labels a person gave: every figure is measured on these
+    trained_count: int  # the labels it trained on, accepted predictions included
+    scored_all: bool  # trained before accepted predictions were left out of the scoring
     folds: int
     accuracy: float | None
     calibration_error: float | None
@@ -39,6 +43,11 @@ class VersionQuality:
     class_names: list[str]
     confusion: list[ConfusionRow]
     is_current: bool
+
+    @property
+    def model_sourced_count(self) -> int:
+        """Labels it trained on that a model gave (accepted predictions), never scored."""
+        return max(self.trained_count - self.label_count, 0)
 
 
 def _number(value: Any) -> float | None:
@@ -67,6 +76,7 @@ def describe_version(
     version: ModelVersion, colors: dict[Any, str], current_id: int | None
 ) -> VersionQuality:
     config, metrics = version.config or {}, version.metrics or {}
+    trained_count = int(_number(metrics.get("labels")) or 0)
     class_ids = list(config.get("classes") or [])
     names = [str(name) for name in config.get("class_names") or []]
     if len(names) != len(class_ids):
@@ -85,7 +95,9 @@ def describe_version(
         number=version.number,
         created_at=version.created_at,
         method=str(metrics.get("method") or config.get("method") or "").replace("_", " "),
-        label_count=int(_number(metrics.get("labels")) or 0),
+        label_count=int(_number(metrics.get("scored_labels", trained_count)) or 0),
+        trained_count=trained_count,
+        scored_all="scored_labels" not in metrics,
         folds=int(_number(metrics.get("folds")) or 0),
         accuracy=_number(metrics.get("accuracy")),
         calibration_error=_number(metrics.get("expected_calibration_error")),

@@ -6,8 +6,9 @@ from typing import Any
 
 import numpy as np
 from django.core.files.base import ContentFile
+from django.db.models import OuterRef, Subquery
 
-from labelapp.images.models import Image
+from labelapp.images.models import Image, Label, LabelSource
 from labelapp.jobs.models import Job
 from labelapp.learning.child_jobs import Progress, run_training_command, work_directory
 from labelapp.learning.dataset_cache import build_image_cache
@@ -31,22 +32,39 @@ def candidate_methods(requested: str, device: str) -> list[str]:
     return cheap if device == "cpu" else [*cheap, "fine_tune"]
 
 
+# Labels a person gave (by hand or in an imported file); the rest came from a model.
+HUMAN_SOURCES = (LabelSource.PERSON, LabelSource.IMPORT)
+
+
 def labeled_positions(
     image_ids: np.ndarray, classes: list[LabelClass], project_id: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Positions into ``image_ids`` of labeled images, and their class positions."""
+    positions, labels, _ = labeled_by_whom(image_ids, classes, project_id)
+    return positions, labels
+
+
+def labeled_by_whom(
+    image_ids: np.ndarray, classes: list[LabelClass], project_id: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Positions into ``image_ids`` of labeled images, their class positions, and whether a
+    person gave each label (the latest history row's source; an image without history counts
+    as labeled by a person)."""
     position_of_class = {label_class.pk: index for index, label_class in enumerate(classes)}
     position_of_image = {int(image_id): index for index, image_id in enumerate(image_ids)}
-    labeled = Image.objects.filter(project_id=project_id, current_label__isnull=False)
-    pairs = [
-        (position_of_image[image_id], position_of_class[class_id])
-        for image_id, class_id in labeled.values_list("id", "current_label_id")
+    latest_source = Label.objects.filter(image=OuterRef("pk")).order_by("-created_at", "-id")
+    labeled = Image.objects.filter(project_id=project_id, current_label__isnull=False).annotate(
+        source=Subquery(latest_source.values("source")[:1])
+    )
+    rows = [
+        (position_of_image[image_id], position_of_class[class_id], source in (None, *HUMAN_SOURCES))
+        for image_id, class_id, source in labeled.values_list("id", "current_label_id", "source")
         if image_id in position_of_image and class_id in position_of_class
     ]
-    if not pairs:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    positions, labels = zip(*pairs, strict=True)
-    return np.array(positions, np.int64), np.array(labels, np.int64)
+    if not rows:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, bool)
+    positions, labels, by_person = zip(*rows, strict=True)
+    return np.array(positions, np.int64), np.array(labels, np.int64), np.array(by_person, bool)
 
 
 def train_classifier(
@@ -63,7 +81,7 @@ def train_classifier(
     if len(classes) < 2:
         raise ValueError("A classifier needs at least two classes; add classes first.")
     image_ids, representations = project_representations(job, device, progress, should_cancel, log)
-    positions, labels = labeled_positions(image_ids, classes, project.pk)
+    positions, labels, scored = labeled_by_whom(image_ids, classes, project.pk)
     if len(np.unique(labels)) < 2:
         raise ValueError(
             "Label images of at least two different classes before training "
@@ -79,6 +97,7 @@ def train_classifier(
         "representations": str(work_dir / "train-representations.npy"),
         "labeled_indices": positions.tolist(),
         "labels": labels.tolist(),
+        "scored": scored.tolist(),
         "num_classes": len(classes),
         "methods": methods,
         "output": str(work_dir / "classifier.npz"),
@@ -130,6 +149,8 @@ def _classifier_file(image_ids: np.ndarray, result: Any) -> ContentFile[bytes]:
         out_of_fold=result["out_of_fold"],
         labeled_image_ids=image_ids[result["labeled_indices"]],
         labels=result["labels"],
+        # The labels a person gave; the others (accepted predictions) trained but were not scored.
+        scored=result.get("scored", np.ones(len(result["labels"]), bool)),
     )
     return ContentFile(buffer.getvalue())
 

@@ -73,3 +73,28 @@ def test_a_version_with_incomplete_metrics_still_renders(team: Team) -> None:
     )
     assert response.status_code == 200
     assert "No version has a cross-validated accuracy yet." in response.text
+
+
+def test_the_page_says_how_many_labels_a_person_gave_it_scored(team: Team) -> None:
+    # given a version trained on 340 labels, 300 of them accepted predictions
+    images, labels = nine_labeled_images(team)
+    metrics = {**quality_metrics(0.7, 340), "scored_labels": 40}
+    make_classifier(team.project, images, images, labels, np.eye(3)[labels], metrics)
+    # when a viewer opens the quality page
+    response = client_for(team.viewer).get(
+        reverse("insights-quality", kwargs={"project_id": team.project.pk})
+    )
+    # then it says what was scored, and the curve counts the labels a person gave
+    assert "Scored on the <strong>40</strong> labels a person gave" in response.text
+    assert "the 300 accepted predictions it also trained on were not scored" in response.text
+    assert [p.label_count for p in response.context["curve"].points] == [40]
+
+
+def test_a_version_from_before_says_it_scored_every_label(team: Team) -> None:
+    make_two_versions(team)  # metrics without "scored_labels"
+
+    response = client_for(team.viewer).get(
+        reverse("insights-quality", kwargs={"project_id": team.project.pk})
+    )
+
+    assert "Scored on all 90 labels it trained on" in response.text

@@ -1,0 +1,83 @@
+"""Accepted predictions train the classifier but never count as truth in its estimate."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from labelapp.images.labeling import accept_predictions
+from labelapp.images.models import Image
+from labelapp.learning.training import labeled_by_whom
+from tests.insights.builders import label_images
+from tests.simclr_core.test_scoring_human_labels import hard_people_easy_predictions
+from tests.web.people import Team, make_classifier, make_images, make_team
+from workers import training_process
+
+
+@pytest.fixture
+def team(db: None) -> Team:
+    return make_team()
+
+
+def train_in_child(
+    tmp_path: Path, capsys: Any, features: np.ndarray, spec: dict[str, Any]
+) -> dict[str, Any]:
+    """Runs the train child's command in-process and returns its final metrics."""
+    np.save(tmp_path / "features.npy", features)
+    training_process.run_train(
+        {"representations": str(tmp_path / "features.npy"), "num_classes": 2,
+         "output": str(tmp_path / "classifier.npz"), **spec}
+    )  # fmt: skip
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert any(event["event"] == "progress" and event.get("eta_seconds") for event in events)
+    metrics: dict[str, Any] = events[-1]["metrics"]
+    return metrics
+
+
+@pytest.mark.django_db
+def test_accepting_predictions_does_not_raise_the_estimate(
+    team: Team, tmp_path: Path, capsys: Any, settings: Any
+) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # given 40 hard images labeled by a person and 300 easy ones a confident model predicted
+    features, truth, people = hard_people_easy_predictions()
+    images = make_images(team.project, len(truth))
+    classes = team.classes[:2]
+    for position, label_class in enumerate(classes):
+        label_images([images[i] for i in range(people) if truth[i] == position], label_class,
+                     team.owner)  # fmt: skip
+    predicted = {images[i]: (classes[truth[i]], 0.99) for i in range(people, len(truth))}
+    make_classifier(team.project, predicted)
+    image_ids = np.array([image.pk for image in images])
+
+    def estimate() -> dict[str, Any]:
+        positions, labels, scored = labeled_by_whom(image_ids, classes, team.project.pk)
+        spec = {"labeled_indices": positions.tolist(), "labels": labels.tolist(),
+                "scored": scored.tolist()}  # fmt: skip
+        return train_in_child(tmp_path, capsys, features, spec)
+
+    before = estimate()
+    # when the owner accepts every prediction at >= 0.95
+    assert accept_predictions(team.project, team.owner, 0.95) == 300
+    after = estimate()
+    # then the job trains on 340 labels but scores only the 40 a person gave
+    assert (after["labels"], after["scored_labels"]) == (340, 40)
+    assert sum(map(sum, after["confusion_matrix"])) == 40
+    # and the estimate does not rise with the model's own easy answers
+    assert after["accuracy"] <= before["accuracy"] + 0.05
+    assert after["accuracy"] < 0.9
+
+
+@pytest.mark.django_db
+def test_a_label_a_person_gives_after_accepting_is_scored_again(team: Team) -> None:
+    images = make_images(team.project, 2)
+    cat, dog = team.classes[:2]
+    make_classifier(team.project, {images[0]: (cat, 0.99), images[1]: (dog, 0.99)})
+    accept_predictions(team.project, team.owner, 0.95)
+    label_images([Image.objects.get(pk=images[1].pk)], cat, team.owner)  # a person corrects one
+
+    _, _, scored = labeled_by_whom(np.array([i.pk for i in images]), team.classes, team.project.pk)
+
+    assert scored.tolist() == [False, True]

@@ -1,0 +1,82 @@
+"""Accepted predictions may train the folds, but only labels a person gave are scored."""
+
+import numpy as np
+import pytest
+
+from simclr_core.classifier_selection import train_best_classifier
+
+
+def hard_people_easy_predictions(seed: int = 0) -> tuple[np.ndarray, np.ndarray, int]:
+    """40 overlapping points a person labeled, then 300 far-out points whose labels a
+    confident model gave (its own easy answers). Returns features, labels, people count."""
+    rng = np.random.default_rng(seed)
+    people = np.repeat([0, 1], 20)
+    accepted = np.repeat([0, 1], 150)
+    near = np.stack([np.where(people == 0, -1.0, 1.0), np.zeros(40)], 1)
+    far = np.stack([np.where(accepted == 0, -6.0, 6.0), np.zeros(300)], 1)
+    features = np.concatenate(
+        [near + rng.normal(0, 1.2, (40, 2)), far + rng.normal(0, 0.3, (300, 2))]
+    )
+    return features.astype(np.float32), np.concatenate([people, accepted]), 40
+
+
+def test_accepting_predictions_does_not_raise_the_estimate() -> None:
+    # given labels a person gave on hard images, and a model's accepted easy answers
+    features, labels, people = hard_people_easy_predictions()
+    everything = np.arange(len(labels))
+    by_person = everything < people
+    # when the classifier is trained on the people's labels alone, then on all of them
+    alone = train_best_classifier(features, everything[:people], labels[:people], 2)
+    accepted = train_best_classifier(features, everything, labels, 2, scored=by_person)
+    # then the estimate stays where the people's labels put it
+    assert accepted.cross_validated_accuracy[accepted.method] <= (
+        alone.cross_validated_accuracy[alone.method] + 0.05
+    )
+    assert accepted.cross_validated_accuracy[accepted.method] < 0.9
+    # and every label still gets an out-of-fold probability (the label-error finder uses them)
+    assert accepted.out_of_fold.shape == (len(labels), 2)
+    assert accepted.scored.tolist() == by_person.tolist()
+
+
+def test_scoring_the_accepted_predictions_would_inflate_it() -> None:
+    # the behaviour this replaces: every label scored, the easy answers included
+    features, labels, _ = hard_people_easy_predictions()
+    everything = np.arange(len(labels))
+
+    inflated = train_best_classifier(features, everything, labels, 2)
+
+    assert inflated.cross_validated_accuracy[inflated.method] > 0.9
+
+
+def test_without_a_label_from_a_person_nothing_is_scored() -> None:
+    features, labels, _ = hard_people_easy_predictions()
+    everything = np.arange(len(labels))
+
+    report = train_best_classifier(
+        features, everything, labels, 2, scored=np.zeros(len(labels), bool)
+    )
+
+    assert report.cross_validated_accuracy == {}
+    assert report.method == "linear_probe"  # the first candidate
+    assert report.probabilities.shape == (len(features), 2)
+
+
+def test_the_scored_mask_needs_one_entry_per_label() -> None:
+    features, labels, _ = hard_people_easy_predictions()
+
+    with pytest.raises(ValueError, match="one entry per label"):
+        train_best_classifier(features, np.arange(10), labels[:10], 2, scored=np.ones(3, bool))
+
+
+def test_progress_counts_every_fit_of_every_method() -> None:
+    features, labels, people = hard_people_easy_predictions()
+    seen: list[tuple[str, int, int]] = []
+
+    report = train_best_classifier(
+        features, np.arange(people), labels[:people], 2,
+        on_progress=lambda name, done, total: seen.append((name, done, total)),
+    )  # fmt: skip
+
+    for name in ("linear_probe", "label_propagation"):
+        counts = [(done, total) for method, done, total in seen if method == name]
+        assert counts == [(done, report.folds + 1) for done in range(1, report.folds + 1)]
