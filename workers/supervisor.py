@@ -7,22 +7,28 @@ with its parent (``die_with_parent`` in the child), so a SIGKILLed worker leaves
 orphan training.
 """
 
+import contextlib
 import json
 import logging
 import os
+import queue
 import signal
 import subprocess
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 logger = logging.getLogger(__name__)
 
 Event = dict[str, Any]
+Output = Event | str  # an event, or a line of the child's log
 POLL_SECONDS = 0.5
 TERMINATE_GRACE_SECONDS = 5.0
+OUTPUT_GRACE_SECONDS = 5.0  # how long an exited child's output may stay open
+LINES_IN_DESCRIPTION = 5
 
 
 class ChildFailed(RuntimeError):
@@ -37,6 +43,37 @@ class ChildTimedOut(RuntimeError):
     """The child ran past its time limit and was stopped."""
 
 
+class ChildGaveNoResult(RuntimeError):
+    """The child exited without error but never wrote its result; the message says what is
+    known (see ChildRun.describe)."""
+
+
+@dataclass(frozen=True)
+class ChildRun:
+    """How a child that exited by itself ended, and everything it reported."""
+
+    events: list[Event]
+    exit_code: int
+    last_lines: list[str]  # its last lines of output that were not events
+    stdout_left_open: bool  # another process still held its stdout after it exited
+
+    def describe(self) -> str:
+        """What is known, for a job's error when the child gave no result."""
+        last_event = self.events[-1].get("event") if self.events else None
+        parts = [
+            f"exit code {self.exit_code}",
+            f"{len(self.events)} events received"
+            + (f", the last a {last_event!r} event" if last_event else ""),
+            "its stdout was still open after it exited (a process it started held it)"
+            if self.stdout_left_open
+            else "its stdout was read to the end",
+            "last lines of output: " + " | ".join(self.last_lines[-LINES_IN_DESCRIPTION:])
+            if self.last_lines
+            else "it printed nothing but events",
+        ]
+        return "; ".join(parts)
+
+
 def run_child(
     command: Sequence[str],
     on_event: Callable[[Event], None],
@@ -44,9 +81,12 @@ def run_child(
     should_cancel: Callable[[], bool],
     time_limit_seconds: float,
     env: dict[str, str] | None = None,
-) -> list[Event]:
+) -> ChildRun:
     """Run ``command`` to completion and return every event it emitted.
 
+    A thread only reads the child's output into a queue; this thread hands every event and
+    line to the callbacks, in order, and after the child exits waits for the end of its
+    output, so an event written just before the exit is never skipped.
     Raises ChildCancelled, ChildTimedOut or ChildFailed; in each case the child is gone.
     """
     child = subprocess.Popen(
@@ -58,59 +98,86 @@ def run_child(
         start_new_session=True,
         env=env,
     )
-    events: list[Event] = []
-    last_lines: deque[str] = deque(maxlen=30)
-    reader = threading.Thread(
-        target=_read_output, args=(child, events, last_lines, on_log), daemon=True
-    )
+    output: queue.SimpleQueue[Output] = queue.SimpleQueue()
+    reader = threading.Thread(target=_read_output, args=(child, output), daemon=True)
     reader.start()
-    delivered = 0
+    delivery = _Delivery(on_event, on_log)
     deadline = time.monotonic() + time_limit_seconds
     try:
         while child.poll() is None:
             time.sleep(POLL_SECONDS)
-            delivered = _deliver(events, delivered, on_event)
+            delivery.deliver(output)
             if should_cancel():
                 raise ChildCancelled()
             if time.monotonic() > deadline:
                 raise ChildTimedOut(f"Stopped after the time limit of {time_limit_seconds:.0f} s.")
     finally:
         _stop(child)
-        reader.join(timeout=5)
-    _deliver(events, delivered, on_event)
+        stdout_left_open = _wait_for_end_of_output(child, reader)
+    delivery.deliver(output)
     if child.returncode != 0:
-        tail = "\n".join(last_lines).strip()
+        tail = "\n".join(delivery.last_lines).strip()
         raise ChildFailed(tail.splitlines()[-1] if tail else f"exit code {child.returncode}")
-    return events
+    return ChildRun(delivery.events, child.returncode, list(delivery.last_lines), stdout_left_open)
 
 
-def _deliver(events: list[Event], delivered: int, on_event: Callable[[Event], None]) -> int:
-    for event in events[delivered:]:
-        on_event(event)
-    return len(events)
+class _Delivery:
+    """Hands the child's output to the callbacks in the order it was written."""
+
+    def __init__(self, on_event: Callable[[Event], None], on_log: Callable[[str], None]) -> None:
+        self.on_event, self.on_log = on_event, on_log
+        self.events: list[Event] = []
+        self.last_lines: deque[str] = deque(maxlen=30)
+
+    def deliver(self, output: queue.SimpleQueue[Output]) -> None:
+        while True:
+            try:
+                item = output.get_nowait()
+            except queue.Empty:
+                return
+            if isinstance(item, dict):
+                self.events.append(item)
+                self.on_event(item)
+                continue
+            self.last_lines.append(item)
+            try:
+                self.on_log(item)
+            except Exception:  # a lost log line must not stop the delivery: the result follows
+                logger.warning("could not record a line of the child's log", exc_info=True)
 
 
-def _read_output(
-    child: subprocess.Popen[str],
-    events: list[Event],
-    last_lines: deque[str],
-    on_log: Callable[[str], None],
-) -> None:
+def _read_output(child: subprocess.Popen[str], output: queue.SimpleQueue[Output]) -> None:
     assert child.stdout is not None
     for line in child.stdout:
         stripped = line.strip()
         if stripped.startswith("{"):
             try:
-                events.append(json.loads(stripped))
-                continue
+                event = json.loads(stripped)
             except json.JSONDecodeError:
                 pass
+            else:
+                if isinstance(event, dict):
+                    output.put(event)
+                    continue
         if stripped:
-            last_lines.append(stripped)
-            try:
-                on_log(stripped)
-            except Exception:  # a lost log line must not stop the reading: the result follows
-                logger.warning("could not record a line of the child's log", exc_info=True)
+            output.put(stripped)
+
+
+def _wait_for_end_of_output(child: subprocess.Popen[str], reader: threading.Thread) -> bool:
+    """Wait until the exited child's output is read to the end; True if it was held open.
+
+    A process the child started (and left running) keeps the pipe open; it is in the child's
+    process group, which is then killed so that the rest of the output can be read.
+    """
+    reader.join(timeout=OUTPUT_GRACE_SECONDS)
+    if not reader.is_alive():
+        return False
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(child.pid, signal.SIGKILL)
+    reader.join(timeout=OUTPUT_GRACE_SECONDS)
+    if reader.is_alive():
+        logger.warning("the output of child %s is still open; not waiting for it", child.pid)
+    return True
 
 
 def _stop(child: subprocess.Popen[str]) -> None:

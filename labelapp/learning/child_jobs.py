@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 
 from labelapp.jobs.models import Job
-from workers.supervisor import Event, run_child
+from workers.supervisor import ChildGaveNoResult, Event, run_child
 
 Progress = Callable[..., None]  # progress(fraction, message, eta_seconds=..., metrics=...)
 
@@ -58,8 +58,8 @@ def run_training_command(
 
     # Passive OpenMP waits: spinning threads slow training 3-4x on shared or busy cores.
     environment = {"OMP_WAIT_POLICY": "PASSIVE", **os.environ}
-    run_child(
-        [sys.executable, "-m", "workers.training_process", command, str(spec_path)],
+    run = run_child(
+        child_command(command, spec_path),
         env=environment,
         on_event=on_event,
         on_log=log,
@@ -67,5 +67,9 @@ def run_training_command(
         time_limit_seconds=max(60.0, settings.JOB_TIME_LIMIT_SECONDS - elapsed),
     )
     if not done:
-        raise RuntimeError(f"the {command} process ended without a result")
+        raise ChildGaveNoResult(f"the {command} process ended without a result: {run.describe()}")
     return done
+
+
+def child_command(command: str, spec_path: Path) -> list[str]:
+    return [sys.executable, "-m", "workers.training_process", command, str(spec_path)]

@@ -101,7 +101,9 @@ def test_two_workers_share_six_jobs_each_run_exactly_once(start_worker, add_cifa
 
     finished = [wait_for(job, {JobStatus.SUCCEEDED, JobStatus.FAILED}, 240) for job in jobs]
 
-    assert [job.status for job in finished] == [JobStatus.SUCCEEDED] * 6
+    assert [job.status for job in finished] == [JobStatus.SUCCEEDED] * 6, [
+        job.error for job in finished
+    ]
     assert all(job.attempts == 1 for job in finished)
     assert {job.worker for job in finished} == {first.worker_name, second.worker_name}
     assert ModelVersion.objects.count() == 6
