@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import dataclasses
 import json
 import time
 from contextlib import nullcontext
@@ -261,40 +260,6 @@ def _fits_on(images: torch.Tensor, device: torch.device) -> bool:
         return False
     free, _ = torch.cuda.mem_get_info(device)
     return images.nelement() * images.element_size() <= DEVICE_IMAGES_MEMORY_SHARE * free
-
-
-def measure_steady_speed(
-    config: PretrainConfig, images: torch.Tensor, device: torch.device | str, steps: int = 20
-) -> float:
-    """Images/s of ``config`` on ``device`` after compilation and warm-up (a short run).
-
-    With ``config.compile`` the compiled model stays cached, so a run after this one does
-    not compile again.
-
-    Raises:
-        ValueError: if ``images`` holds fewer than one batch.
-    """
-    total = WARMUP_STEPS + steps
-    probe_images = images[: config.batch_size * total]
-    steps_per_epoch = probe_images.shape[0] // config.batch_size
-    if steps_per_epoch == 0:
-        raise ValueError(f"{images.shape[0]} images is fewer than one batch")
-    epochs = -(-total // steps_per_epoch)
-    probe = dataclasses.replace(
-        config,
-        epochs=epochs,
-        warmup_epochs=0.0,
-        progress_every_steps=WARMUP_STEPS,
-        knn_monitor_every_epochs=0,
-    )
-    return pretrain(probe, probe_images, device=device).metrics["steady_images_per_second"]
-
-
-def epochs_for_budget(
-    seconds: float, images_per_second: float, num_images: int, max_epochs: int
-) -> int:
-    """Whole epochs of ``num_images`` that fit ``seconds`` at that speed (1..max_epochs)."""
-    return max(1, min(max_epochs, int(seconds * images_per_second / max(1, num_images))))
 
 
 class _TrainingLoop:
