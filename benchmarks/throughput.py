@@ -36,7 +36,7 @@ from simclr_core.augment import AugmentationConfig, make_views
 from simclr_core.extract import extract_representations
 from simclr_core.loss import nt_xent_loss
 from simclr_core.optimizers import build_optimizer
-from simclr_core.pretrain import SimCLRModel, build_model
+from simclr_core.pretrain import SimCLRModel, build_model, place_images
 from simclr_core.pretrain_config import PretrainConfig, cpu_preset, gpu_preset
 
 
@@ -81,7 +81,9 @@ def train_step(
     view_b: torch.Tensor,
 ) -> None:
     views = torch.cat([view_a, view_b]).contiguous(memory_format=torch.channels_last)
-    projections = model(views)
+    on_cuda = views.device.type == "cuda"
+    with torch.autocast(views.device.type, torch.bfloat16, enabled=on_cuda):  # as pretrain does
+        projections = model(views)
     batch = view_a.shape[0]
     loss = nt_xent_loss(projections[:batch], projections[batch:], config.temperature)
     optimizer.zero_grad(set_to_none=True)
@@ -97,18 +99,22 @@ def measure_batched(
     steps: int,
     generator: torch.Generator,
 ) -> tuple[float, float]:
-    """(images/s, share of time spent augmenting) of the on-device batched pipeline."""
+    """(images/s, share of time spent augmenting) of the on-device batched pipeline.
+
+    ``images`` and ``generator`` are on the model's device, as in pretraining.
+    """
     augment_seconds = 0.0
     device = next(model.parameters()).device
     _synchronize(device)
     started = time.perf_counter()
     for _ in range(steps):
-        chosen = torch.randint(len(images), (config.batch_size,), generator=generator)
+        chosen = torch.randint(
+            len(images), (config.batch_size,), generator=generator, device=generator.device
+        )
         batch = images[chosen].to(device, non_blocking=True)
         augment_started = time.perf_counter()
         view_a, view_b = make_views(batch, config.augmentation, generator)
-        if device.type == "cuda":
-            torch.cuda.synchronize()
+        _synchronize(device)
         augment_seconds += time.perf_counter() - augment_started
         train_step(model, optimizer, config, view_a, view_b)
     _synchronize(device)
@@ -123,12 +129,12 @@ def measure_reference(
     batches: Iterator[Any],
     steps: int,
 ) -> float:
-    """images/s of the per-image DataLoader pipeline."""
+    """images/s of the per-image DataLoader pipeline (views copied to the model's device)."""
     device = next(model.parameters()).device
     _synchronize(device)
     started = time.perf_counter()
     for _ in range(steps):
-        view_a, view_b = next(batches)
+        view_a, view_b = (view.to(device, non_blocking=True) for view in next(batches))
         train_step(model, optimizer, config, view_a, view_b)
     _synchronize(device)
     return steps * config.batch_size / (time.perf_counter() - started)
@@ -137,13 +143,16 @@ def measure_reference(
 def measure_augmentation_only(
     config: PretrainConfig, images: torch.Tensor, transform: v2.Compose, generator: torch.Generator
 ) -> dict[str, float]:
-    """Two views of one batch: batched vs per-image v2 in this process (images/s)."""
+    """Two views of one batch: batched (on the images' device) vs per-image v2 (images/s)."""
     batch = images[: config.batch_size]
+    make_views(batch, config.augmentation, generator)  # warm-up
+    _synchronize(batch.device)
     started = time.perf_counter()
     for _ in range(5):
         make_views(batch, config.augmentation, generator)
+    _synchronize(batch.device)
     batched = 5 * len(batch) / (time.perf_counter() - started)
-    dataset = TwoViewDataset(batch, transform)
+    dataset = TwoViewDataset(batch.cpu(), transform)
     started = time.perf_counter()
     for index in range(len(dataset)):
         dataset[index]
@@ -164,9 +173,10 @@ def main() -> None:
     images = images[:10_000]
     config = cpu_preset(image_size=32) if arguments.preset == "cpu" else gpu_preset()
     size = config.augmentation.output_size or 32
-    model = build_model(config).to(arguments.device, memory_format=torch.channels_last).train()
+    device = torch.device(arguments.device)
+    model = build_model(config).to(device, memory_format=torch.channels_last).train()
     optimizer = build_optimizer(model, config)
-    generator = torch.Generator().manual_seed(0)
+    generator = torch.Generator(device).manual_seed(0)
     transform = reference_transform(config.augmentation, size)
     loader = DataLoader(
         TwoViewDataset(images, transform),
@@ -175,13 +185,17 @@ def main() -> None:
         num_workers=arguments.workers,
         drop_last=True,
         persistent_workers=arguments.workers > 0,
+        pin_memory=device.type == "cuda",
     )
     batches = iter(_forever(loader))
-    measure_batched(model, optimizer, config, images, 2, generator)  # warm-up
+    on_device = place_images(images, device)  # kept on the card when they fit, as pretrain does
+    measure_batched(model, optimizer, config, on_device, 2, generator)  # warm-up
     measure_reference(model, optimizer, config, batches, 2)
     batched, shares, reference = [], [], []
     for round_index in range(arguments.rounds):
-        speed, share = measure_batched(model, optimizer, config, images, arguments.steps, generator)
+        speed, share = measure_batched(
+            model, optimizer, config, on_device, arguments.steps, generator
+        )
         batched.append(speed)
         shares.append(share)
         reference.append(measure_reference(model, optimizer, config, batches, arguments.steps))
@@ -190,15 +204,16 @@ def main() -> None:
             f"reference {reference[-1]:.0f} images/s",
             flush=True,
         )
-    augmentation_only = measure_augmentation_only(config, images, transform, generator)
-    extraction = measure_extraction(model, images, arguments.device)
+    augmentation_only = measure_augmentation_only(config, on_device, transform, generator)
+    extraction = measure_extraction(model, on_device, arguments.device)
     report = summarize(arguments, config, batched, shares, reference, augmentation_only, extraction)
     write_json(arguments.output, report)
 
 
 def measure_extraction(model: SimCLRModel, images: torch.Tensor, device: str) -> float:
+    extract_representations(model.encoder, images[:4096], device=device)  # warm-up
     started = time.perf_counter()
-    extract_representations(model.encoder, images, batch_size=512, device=device)
+    extract_representations(model.encoder, images, device=device)
     return len(images) / (time.perf_counter() - started)
 
 
