@@ -26,13 +26,17 @@ from simclr_core.classifier_selection import (
     train_best_classifier,
 )
 from simclr_core.extract import iterate_representations
-from simclr_core.hyperparameters import config_from_dict, config_to_dict
-from simclr_core.pretrain import load_pretrained_encoder, pretrain
+from simclr_core.hyperparameters import config_from_dict, config_to_dict, load_config
+from simclr_core.pretrain import CONFIG_FILE, load_pretrained_encoder, pretrain
 from simclr_core.pretrain_config import PretrainConfig, cpu_preset, gpu_preset
 from simclr_core.progress import TrainingProgress
+from simclr_core.time_budget import fit_to_time_budget
 from workers.supervisor import die_with_parent
 
 Spec = dict[str, Any]
+# A pretraining job on an accelerator without chosen epochs trains for about this long (at
+# most the preset's epochs), at the speed a short probe measures on this card.
+ACCELERATOR_BUDGET_SECONDS = 600.0
 
 
 def emit(event: str, **fields: Any) -> None:
@@ -63,6 +67,7 @@ def run_pretrain(spec: Spec) -> None:
         )
     work_dir = Path(spec["work_dir"])
     work_dir.mkdir(parents=True, exist_ok=True)
+    config, plan = plan_for_budget(config, images, spec, work_dir)
 
     def report(event: TrainingProgress) -> None:
         emit(
@@ -85,7 +90,26 @@ def run_pretrain(spec: Spec) -> None:
     )
     emit("progress", fraction=0.96, message="Computing representations of every image")
     write_representations(result.encoder, images, Path(spec["representations"]), spec["device"])
-    emit("done", metrics=result.metrics, config=config_to_dict(config))
+    metrics = {**result.metrics, **plan, "device_name": device_name(spec["device"])}
+    emit("done", metrics=metrics, config=config_to_dict(config))
+
+
+def plan_for_budget(
+    config: PretrainConfig, images: torch.Tensor, spec: Spec, work_dir: Path
+) -> tuple[PretrainConfig, dict[str, float]]:
+    """On an accelerator, without chosen epochs: epochs that fit the budget at the steady
+    speed, compiled only where it pays. A resumed run keeps the plan it started with."""
+    if spec["device"] == "cpu" or spec.get("epochs") or spec.get("config"):
+        return config, {}
+    if (work_dir / CONFIG_FILE).exists():
+        return load_config(PretrainConfig, work_dir / CONFIG_FILE), {}
+    seconds = float(spec.get("budget_seconds") or ACCELERATOR_BUDGET_SECONDS)
+    return fit_to_time_budget(config, images, spec["device"], seconds)
+
+
+def device_name(device: str) -> str:
+    """The card's name (``NVIDIA H200``), else the device type."""
+    return torch.cuda.get_device_name() if device == "cuda" else device
 
 
 def run_embed(spec: Spec) -> None:

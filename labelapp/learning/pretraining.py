@@ -80,4 +80,10 @@ def pretrain_project(
         after_create=make_current,
     )
     shutil.rmtree(work_dir, ignore_errors=True)
-    return {"model_version": version.pk, "model_version_number": version.number}
+    speed = done["metrics"].get("steady_images_per_second")
+    return {
+        "model_version": version.pk,
+        "model_version_number": version.number,
+        "device_name": done["metrics"].get("device_name", device),
+        "images_per_second": round(speed) if speed else None,
+    }

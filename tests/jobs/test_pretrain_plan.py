@@ -1,0 +1,37 @@
+"""The Pretrain job on an accelerator: epochs from the steady speed, kept when resumed."""
+
+import torch
+
+from simclr_core.hyperparameters import save_config
+from simclr_core.pretrain_config import gpu_preset
+from workers import training_process
+
+
+def test_accelerator_job_without_epochs_is_fitted_to_the_budget(tmp_path, monkeypatch):
+    calls = []
+
+    def fit(config, images, device, seconds):
+        calls.append((device, seconds))
+        return config, {"eager_images_per_second": 1.0}
+
+    monkeypatch.setattr(training_process, "fit_to_time_budget", fit)
+    images = torch.zeros(8, 3, 8, 8, dtype=torch.uint8)
+    spec = {"device": "cuda", "budget_seconds": 60}
+
+    _, plan = training_process.plan_for_budget(gpu_preset(), images, spec, tmp_path)
+    assert calls == [("cuda", 60.0)] and plan == {"eager_images_per_second": 1.0}
+
+    training_process.plan_for_budget(gpu_preset(), images, {**spec, "epochs": 5}, tmp_path)
+    training_process.plan_for_budget(gpu_preset(), images, {"device": "cpu"}, tmp_path)
+    assert len(calls) == 1  # chosen epochs, or the CPU: no probe
+
+
+def test_resumed_job_keeps_the_plan_it_started_with(tmp_path, monkeypatch):
+    monkeypatch.setattr(training_process, "fit_to_time_budget", None)  # must not be called
+    started_with = gpu_preset(epochs=37)
+    save_config(started_with, tmp_path / "config.json")
+    images = torch.zeros(8, 3, 8, 8, dtype=torch.uint8)
+    planned, _ = training_process.plan_for_budget(
+        gpu_preset(), images, {"device": "cuda"}, tmp_path
+    )
+    assert planned == started_with
