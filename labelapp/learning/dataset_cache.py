@@ -11,26 +11,35 @@ temporary names and publish them with atomic renames (ids first, images last, so
 images file means a complete set), and a job reading one set is never handed another. A row is
 reused only when both the image id and its content hash match, so a cache left by an earlier
 database (a reinstall or a restored backup whose ids start again at 1) is never mistaken for
-these images. The two newest sets are kept; older ones are deleted.
+these images. The two newest sets are kept; an older one is deleted once no running job of the
+project can be reading it (a set's modification time is when it was last handed to a job, and a
+job that started after that was never handed it), so a job that outlives two newer sets still
+finds its images and ids. Handing out, publishing and deleting happen under a lock on the folder.
 """
 
+import fcntl
 import hashlib
 import os
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 from django.conf import settings
 from django.core.files.storage import default_storage
+from django.db.models import Min
 from PIL import Image as PILImage
 from PIL import ImageOps
 
 from labelapp.images.models import Image
+from labelapp.jobs.models import Job, JobStatus
 
 ProgressCallback = Callable[[float], None]
+CLOCK_MARGIN = timedelta(minutes=1)  # between file times and jobs' start times
 
 
 @dataclass(frozen=True)
@@ -71,7 +80,7 @@ def build_image_cache(
     hashes = np.array([content_hash for _, _, content_hash in rows], dtype="U64")
     digest = hashlib.sha256(ids.tobytes() + "\n".join(hashes.tolist()).encode()).hexdigest()
     paths = _generation_paths(directory, size, digest[:16])
-    if paths["images"].exists():
+    if _hand_out(directory, paths["images"]):
         return ImageCache(paths["images"], paths["ids"], len(ids))
     reusable, previous_images = _newest_generation(directory, size) or ({}, None)
     token = uuid.uuid4().hex  # private temporary names: concurrent builders never share one
@@ -90,10 +99,28 @@ def build_image_cache(
     del array
     np.save(temporary["ids"], ids)
     np.save(temporary["hashes"], hashes)
-    for name in ("ids", "hashes", "images"):  # images last: it marks the set complete
-        os.replace(temporary[name], paths[name])
-    _delete_old_generations(directory, size, keep=2)
+    with _folder_lock(directory):
+        for name in ("ids", "hashes", "images"):  # images last: it marks the set complete
+            os.replace(temporary[name], paths[name])
+        _delete_unused_generations(project_id, directory, size, keep=2)
     return ImageCache(paths["images"], paths["ids"], len(ids))
+
+
+@contextmanager
+def _folder_lock(directory: Path) -> Iterator[None]:
+    with (directory / ".lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        yield
+
+
+def _hand_out(directory: Path, images_path: Path) -> bool:
+    """Mark a complete set as handed to a job now; False if there is no such set."""
+    with _folder_lock(directory):
+        try:
+            os.utime(images_path)
+        except FileNotFoundError:
+            return False
+        return True
 
 
 def _generation_paths(directory: Path, size: int, digest: str) -> dict[str, Path]:
@@ -104,8 +131,8 @@ def _generation_paths(directory: Path, size: int, digest: str) -> dict[str, Path
     }
 
 
-def _generations(directory: Path, size: int) -> list[str]:
-    """Digests of the complete cache sets of this size, newest first."""
+def _generations(directory: Path, size: int) -> list[tuple[float, str]]:
+    """(last handed out, digest) of the complete cache sets of this size, newest first."""
     pattern = re.compile(rf"images_{size}_([0-9a-f]{{16}})\.npy")
     found = []
     for path in directory.iterdir():
@@ -114,14 +141,14 @@ def _generations(directory: Path, size: int) -> list[str]:
                 found.append((path.stat().st_mtime, match.group(1)))
             except FileNotFoundError:  # another builder deleted it just now
                 continue
-    return [digest for _, digest in sorted(found, reverse=True)]
+    return sorted(found, reverse=True)
 
 
 def _newest_generation(
     directory: Path, size: int
 ) -> tuple[dict[tuple[int, str], int], np.ndarray] | None:
     """Row of each (image id, content hash) and the memory-mapped images of the newest set."""
-    for digest in _generations(directory, size):
+    for _, digest in _generations(directory, size):
         paths = _generation_paths(directory, size, digest)
         try:
             ids, hashes = np.load(paths["ids"]), np.load(paths["hashes"])
@@ -133,8 +160,14 @@ def _newest_generation(
     return None
 
 
-def _delete_old_generations(directory: Path, size: int, keep: int) -> None:
-    for digest in _generations(directory, size)[keep:]:
+def _delete_unused_generations(project_id: int, directory: Path, size: int, keep: int) -> None:
+    """Delete the sets beyond the ``keep`` newest that no running job was started before."""
+    running = Job.objects.filter(project_id=project_id, status=JobStatus.RUNNING)
+    earliest_start = running.aggregate(Min("started_at"))["started_at__min"]
+    for handed_out, digest in _generations(directory, size)[keep:]:
+        last_use = datetime.fromtimestamp(handed_out, UTC)
+        if earliest_start is not None and earliest_start <= last_use + CLOCK_MARGIN:
+            continue  # a job running since before its last hand-out may be reading it
         for path in _generation_paths(directory, size, digest).values():
             path.unlink(missing_ok=True)
     for legacy in (f"images_{size}.npy", f"image_ids_{size}.npy"):  # before sets had digests
