@@ -4,6 +4,7 @@ matrix test walks this configuration and fails on a route without a rule."""
 from django.contrib import admin
 from django.urls import include, path
 
+import labelapp.ids  # noqa: F401  (registers the <id:...> path converter used below)
 from labelapp.api.api import api
 from labelapp.health import healthz
 from labelapp.jobs import views as job_views
@@ -18,7 +19,7 @@ urlpatterns = [
         name="start-selfcheck",
     ),
     path(
-        "system/jobs/<int:job_id>/",
+        "system/jobs/<id:job_id>/",
         staff_only(job_views.system_job_status),
         name="system-job",
     ),

@@ -13,6 +13,7 @@ from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
 
 from labelapp.accounts.tokens import user_for_token
+from labelapp.ids import parse_id
 from labelapp.projects.permissions import find_access
 
 
@@ -21,8 +22,8 @@ def check_project_role(request: HttpRequest, user: Any, role: str | None) -> Any
     if user is None or role is None:
         return user
     match = request.resolver_match
-    project_id = str(match.kwargs.get("project_id", "")) if match else ""
-    access = find_access(user, int(project_id)) if project_id.isdigit() else None
+    project_id = parse_id(str(match.kwargs.get("project_id", ""))) if match else None
+    access = find_access(user, project_id) if project_id is not None else None
     if access is None:
         raise HttpError(404, "No such project.")
     if not access.allows(role):

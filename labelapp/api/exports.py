@@ -8,6 +8,7 @@ from django.utils.text import slugify
 from ninja import Router
 
 from labelapp.api.access import api_role, project_access
+from labelapp.ids import DatabaseId
 from labelapp.images.export import csv_lines, imagenet_zip_chunks, json_chunks
 from labelapp.projects.models import Project
 
@@ -24,7 +25,7 @@ FORMATS: dict[str, tuple[Producer, str, str]] = {
 @router.get("/projects/{project_id}/export", operation_id="export_project")
 @api_role("viewer")
 def export_project(
-    request: HttpRequest, project_id: int, format: Literal["csv", "json", "zip"] = "csv"
+    request: HttpRequest, project_id: DatabaseId, format: Literal["csv", "json", "zip"] = "csv"
 ) -> StreamingHttpResponse:
     """Streamed, whatever the project's size: labels as CSV or JSON, or a zip of the images
     in one folder per class."""

@@ -10,6 +10,7 @@ from ninja.errors import HttpError
 
 from labelapp.api.access import api_role, project_access
 from labelapp.api.schemas import ImageDetailOut, Page, UploadOut, paged
+from labelapp.ids import DatabaseId
 from labelapp.images.models import Image, UploadBatch
 from labelapp.images.uploads import UploadRejected, receive_upload
 from labelapp.learning.models import Prediction, QueueItem
@@ -63,7 +64,7 @@ def _upload_out(batch: UploadBatch) -> dict[str, Any]:
 )
 @api_role("labeler")
 def upload_images(
-    request: HttpRequest, project_id: int, files: File[list[UploadedFile]]
+    request: HttpRequest, project_id: DatabaseId, files: File[list[UploadedFile]]
 ) -> Status[dict[str, Any]]:
     try:
         batch = receive_upload(project_access(request).project, request.user, files)
@@ -76,14 +77,16 @@ def upload_images(
     "/projects/{project_id}/uploads/{batch_id}", response=UploadOut, operation_id="upload_status"
 )
 @api_role("labeler")
-def upload_status(request: HttpRequest, project_id: int, batch_id: int) -> dict[str, Any]:
+def upload_status(
+    request: HttpRequest, project_id: DatabaseId, batch_id: DatabaseId
+) -> dict[str, Any]:
     batch = get_object_or_404(UploadBatch, pk=batch_id, project=project_access(request).project)
     return _upload_out(batch)
 
 
 @router.get("/projects/{project_id}/images", response=dict[str, Any], operation_id="list_images")
 @api_role("viewer")
-def list_images(request: HttpRequest, project_id: int, page: Query[Page]) -> dict[str, Any]:
+def list_images(request: HttpRequest, project_id: DatabaseId, page: Query[Page]) -> dict[str, Any]:
     """Filters: status=labeled|unlabeled, label, predicted, min_confidence, max_confidence,
     disagree=1 (the same as the labeling page)."""
     try:
@@ -99,7 +102,7 @@ def list_images(request: HttpRequest, project_id: int, page: Query[Page]) -> dic
     "/projects/{project_id}/images/{image_id}", response=ImageDetailOut, operation_id="get_image"
 )
 @api_role("viewer")
-def get_image(request: HttpRequest, project_id: int, image_id: int) -> dict[str, Any]:
+def get_image(request: HttpRequest, project_id: DatabaseId, image_id: DatabaseId) -> dict[str, Any]:
     project = project_access(request).project
     image = get_object_or_404(Image, pk=image_id, project=project)
     prediction = Prediction.objects.filter(
@@ -112,7 +115,9 @@ def get_image(request: HttpRequest, project_id: int, image_id: int) -> dict[str,
     "/projects/{project_id}/predictions", response=dict[str, Any], operation_id="list_predictions"
 )
 @api_role("viewer")
-def list_predictions(request: HttpRequest, project_id: int, page: Query[Page]) -> dict[str, Any]:
+def list_predictions(
+    request: HttpRequest, project_id: DatabaseId, page: Query[Page]
+) -> dict[str, Any]:
     """The current classifier's predictions, most confident first."""
     project = project_access(request).project
     predictions = Prediction.objects.filter(
@@ -124,7 +129,7 @@ def list_predictions(request: HttpRequest, project_id: int, page: Query[Page]) -
 
 @router.get("/projects/{project_id}/queue", response=dict[str, Any], operation_id="label_queue")
 @api_role("viewer")
-def label_queue(request: HttpRequest, project_id: int, page: Query[Page]) -> dict[str, Any]:
+def label_queue(request: HttpRequest, project_id: DatabaseId, page: Query[Page]) -> dict[str, Any]:
     """The images to label next, best first, with the reason each was picked."""
     items = QueueItem.objects.filter(
         project=project_access(request).project, image__current_label__isnull=True

@@ -9,6 +9,7 @@ from ninja.errors import HttpError
 
 from labelapp.api.access import api_role, project_access
 from labelapp.api.schemas import JobIn, Page, paged
+from labelapp.ids import DatabaseId
 from labelapp.jobs import services
 from labelapp.jobs.models import Job
 from labelapp.jobs.views import job_as_dict
@@ -17,13 +18,13 @@ from labelapp.learning.job_options import job_options
 router = Router(tags=["jobs"])
 
 
-def _job(request: HttpRequest, job_id: int) -> Job:
+def _job(request: HttpRequest, job_id: DatabaseId) -> Job:
     return get_object_or_404(Job, pk=job_id, project=project_access(request).project)
 
 
 @router.get("/projects/{project_id}/jobs", response=dict[str, Any], operation_id="list_jobs")
 @api_role("viewer")
-def list_jobs(request: HttpRequest, project_id: int, page: Query[Page]) -> dict[str, Any]:
+def list_jobs(request: HttpRequest, project_id: DatabaseId, page: Query[Page]) -> dict[str, Any]:
     jobs = Job.objects.filter(project=project_access(request).project)
     rows = jobs[page.offset : page.offset + page.limit]
     return paged([job_as_dict(job) for job in rows], jobs.count())
@@ -33,7 +34,7 @@ def list_jobs(request: HttpRequest, project_id: int, page: Query[Page]) -> dict[
     "/projects/{project_id}/jobs", response={202: dict[str, Any]}, operation_id="start_job"
 )
 @api_role("labeler")
-def start_job(request: HttpRequest, project_id: int, body: JobIn) -> Status[dict[str, Any]]:
+def start_job(request: HttpRequest, project_id: DatabaseId, body: JobIn) -> Status[dict[str, Any]]:
     try:
         params = job_options(body.kind, body.epochs, body.method)
     except ValueError as error:
@@ -46,7 +47,7 @@ def start_job(request: HttpRequest, project_id: int, body: JobIn) -> Status[dict
     "/projects/{project_id}/jobs/{job_id}", response=dict[str, Any], operation_id="job_status"
 )
 @api_role("viewer")
-def job_status(request: HttpRequest, project_id: int, job_id: int) -> dict[str, Any]:
+def job_status(request: HttpRequest, project_id: DatabaseId, job_id: DatabaseId) -> dict[str, Any]:
     return job_as_dict(_job(request, job_id))
 
 
@@ -56,7 +57,7 @@ def job_status(request: HttpRequest, project_id: int, job_id: int) -> dict[str, 
     operation_id="cancel_job",
 )
 @api_role("labeler")
-def cancel_job(request: HttpRequest, project_id: int, job_id: int) -> dict[str, Any]:
+def cancel_job(request: HttpRequest, project_id: DatabaseId, job_id: DatabaseId) -> dict[str, Any]:
     job = _job(request, job_id)
     services.cancel_job(job)
     return job_as_dict(job)
@@ -68,7 +69,9 @@ def cancel_job(request: HttpRequest, project_id: int, job_id: int) -> dict[str, 
     operation_id="retry_job",
 )
 @api_role("labeler")
-def retry_job(request: HttpRequest, project_id: int, job_id: int) -> Status[dict[str, Any]]:
+def retry_job(
+    request: HttpRequest, project_id: DatabaseId, job_id: DatabaseId
+) -> Status[dict[str, Any]]:
     job = _job(request, job_id)
     if not services.retry_job(job):
         raise HttpError(409, "Only a failed or cancelled job can be retried.")

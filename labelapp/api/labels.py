@@ -9,6 +9,7 @@ from ninja.errors import HttpError
 
 from labelapp.api.access import api_role, project_access
 from labelapp.api.schemas import HistoryOut, LabelIn, LabelResult, LabelsIn, LabelsOut
+from labelapp.ids import DatabaseId
 from labelapp.images.labeling import LabelConflict, set_label
 from labelapp.images.models import Image, LabelSource
 from labelapp.projects.models import LabelClass, Project
@@ -62,7 +63,7 @@ def _label_images(
     return Status(status, {"results": results})
 
 
-def _missing(image_id: int) -> dict[str, Any]:
+def _missing(image_id: DatabaseId) -> dict[str, Any]:
     return {
         "id": image_id,
         "ok": False,
@@ -79,7 +80,9 @@ def _missing(image_id: int) -> dict[str, Any]:
     operation_id="set_labels",
 )
 @api_role("labeler")
-def set_labels(request: HttpRequest, project_id: int, body: LabelsIn) -> Status[dict[str, Any]]:
+def set_labels(
+    request: HttpRequest, project_id: DatabaseId, body: LabelsIn
+) -> Status[dict[str, Any]]:
     """Give one class (null clears) to several images. Each image carries the
     label_version the caller saw; a changed image is left alone and answered with ok=false
     and its current label (status 409 when any image conflicted)."""
@@ -93,7 +96,7 @@ def set_labels(request: HttpRequest, project_id: int, body: LabelsIn) -> Status[
 )
 @api_role("labeler")
 def set_one_label(
-    request: HttpRequest, project_id: int, image_id: int, body: LabelIn
+    request: HttpRequest, project_id: DatabaseId, image_id: DatabaseId, body: LabelIn
 ) -> Status[dict[str, Any]]:
     access = project_access(request)
     image = get_object_or_404(Image, pk=image_id, project=access.project)
@@ -111,7 +114,9 @@ def set_one_label(
     operation_id="label_history",
 )
 @api_role("viewer")
-def label_history(request: HttpRequest, project_id: int, image_id: int) -> list[dict[str, Any]]:
+def label_history(
+    request: HttpRequest, project_id: DatabaseId, image_id: DatabaseId
+) -> list[dict[str, Any]]:
     """Every label the image has had, newest first."""
     image = get_object_or_404(Image, pk=image_id, project=project_access(request).project)
     return [

@@ -9,6 +9,7 @@ from ninja.errors import HttpError
 
 from labelapp.api.access import api_role, api_signed_in, project_access
 from labelapp.api.schemas import LabelClassOut, Page, ProjectDetailOut, ProjectIn, paged
+from labelapp.ids import DatabaseId
 from labelapp.projects import services
 from labelapp.projects.class_lines import ClassLinesError, build_class_specs
 from labelapp.projects.models import Membership, Project
@@ -62,14 +63,14 @@ def _project_detail(project: Project, role: str) -> dict[str, Any]:
 
 @router.get("/projects/{project_id}", response=ProjectDetailOut, operation_id="get_project")
 @api_role("viewer")
-def get_project(request: HttpRequest, project_id: int) -> dict[str, Any]:
+def get_project(request: HttpRequest, project_id: DatabaseId) -> dict[str, Any]:
     access = project_access(request)
     return _project_detail(access.project, access.role)
 
 
 @router.delete("/projects/{project_id}", response={204: None}, operation_id="delete_project")
 @api_role("owner")
-def delete_project(request: HttpRequest, project_id: int) -> Status[None]:
+def delete_project(request: HttpRequest, project_id: DatabaseId) -> Status[None]:
     services.delete_project(project_access(request).project)
     return Status(204, None)
 
@@ -78,5 +79,5 @@ def delete_project(request: HttpRequest, project_id: int) -> Status[None]:
     "/projects/{project_id}/classes", response=list[LabelClassOut], operation_id="list_classes"
 )
 @api_role("viewer")
-def list_classes(request: HttpRequest, project_id: int) -> list[Any]:
+def list_classes(request: HttpRequest, project_id: DatabaseId) -> list[Any]:
     return list(project_access(request).project.classes.all())

@@ -6,6 +6,7 @@ from typing import Any
 from ninja import Field, Schema
 from pydantic import field_validator
 
+from labelapp.ids import MAX_ID, DatabaseId
 from labelapp.learning.job_options import MAX_EPOCHS, METHODS
 
 MAX_PAGE = 500
@@ -88,17 +89,19 @@ class ImageDetailOut(ImageOut):
 
 
 class LabelIn(TextInput):
-    label_class: int | None = Field(..., description="A class id, or null to clear the label.")
-    expected_version: int = Field(..., ge=0, description="The label_version you saw.")
+    label_class: DatabaseId | None = Field(
+        ..., description="A class id, or null to clear the label."
+    )
+    expected_version: int = Field(..., ge=0, le=MAX_ID, description="The label_version you saw.")
 
 
 class ImageVersionIn(Schema):
-    id: int
-    expected_version: int = Field(..., ge=0)
+    id: DatabaseId
+    expected_version: int = Field(..., ge=0, le=MAX_ID)
 
 
 class LabelsIn(Schema):
-    label_class: int | None
+    label_class: DatabaseId | None
     images: list[ImageVersionIn] = Field(..., min_length=1, max_length=MAX_PAGE)
     source: str = Field("person", pattern="^(person|prediction)$")
 

@@ -2,12 +2,13 @@
 
 from django.urls import URLPattern, path
 
+import labelapp.ids  # noqa: F401  (registers the <id:...> path converter used below)
 from labelapp.images import media_views as media
 from labelapp.images import views
 
-image = "projects/<int:project_id>/images/<int:image_id>/"
+image = "projects/<id:project_id>/images/<id:image_id>/"
 hashed = image + "<str:content_hash>/"
-project = "projects/<int:project_id>/"
+project = "projects/<id:project_id>/"
 
 urlpatterns: list[URLPattern] = [
     path(image + "thumbnail/", media.image_thumbnail, name="image-thumbnail"),

@@ -1,9 +1,10 @@
 from django.urls import URLPattern, path
 
+import labelapp.ids  # noqa: F401  (registers the <id:...> path converter used below)
 from labelapp.insights import map_views, views
 
-insights = "projects/<int:project_id>/insights/"
-suspect = insights + "label-errors/<int:image_id>/"
+insights = "projects/<id:project_id>/insights/"
+suspect = insights + "label-errors/<id:image_id>/"
 
 urlpatterns: list[URLPattern] = [
     path(insights + "quality/", views.quality_page, name="insights-quality"),
@@ -12,7 +13,7 @@ urlpatterns: list[URLPattern] = [
     path(suspect + "keep/", views.keep_image_label, name="insights-keep"),
     path(insights + "duplicates/", views.duplicates_page, name="insights-duplicates"),
     path(
-        insights + "duplicates/<int:image_id>/delete/",
+        insights + "duplicates/<id:image_id>/delete/",
         views.delete_duplicate,
         name="insights-delete-duplicate",
     ),

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import F, FilteredRelation, Q, QuerySet
 
+from labelapp.ids import parse_id
 from labelapp.images.models import Image
 from labelapp.projects.models import Project
 
@@ -48,13 +49,13 @@ class ImageFilter:
         return query
 
 
-def _optional_int(raw: str, name: str) -> int | None:
+def _optional_id(raw: str, name: str) -> int | None:
     if raw.strip() == "":
         return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise FilterError(f"'{name}' must be a whole number.") from None
+    value = parse_id(raw.strip())
+    if value is None:
+        raise FilterError(f"'{name}' must be a class id (a whole number).")
+    return value
 
 
 def _optional_fraction(raw: str, name: str) -> float | None:
@@ -76,8 +77,8 @@ def parse_filter(params: Any) -> ImageFilter:
         raise FilterError("'status' must be 'labeled' or 'unlabeled'.")
     return ImageFilter(
         status=status,
-        label=_optional_int(params.get("label", ""), "label"),
-        predicted=_optional_int(params.get("predicted", ""), "predicted"),
+        label=_optional_id(params.get("label", ""), "label"),
+        predicted=_optional_id(params.get("predicted", ""), "predicted"),
         min_confidence=_optional_fraction(params.get("min_confidence", ""), "min_confidence"),
         max_confidence=_optional_fraction(params.get("max_confidence", ""), "max_confidence"),
         disagree=params.get("disagree", "") in ("1", "true", "on"),
