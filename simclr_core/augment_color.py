@@ -92,7 +92,8 @@ def blur_images(images: torch.Tensor, sigma: torch.Tensor, kernel_size: int) -> 
     safe_sigma = sigma.to(images.dtype).clamp_min(1e-6).view(batch, 1)
     kernel = torch.exp(-(offsets.view(1, -1) ** 2) / (2 * safe_sigma**2))
     kernel = kernel / kernel.sum(dim=1, keepdim=True)  # sigma ~0 gives a delta kernel
-    kernel = kernel.repeat_interleave(channels, dim=0)  # (batch * channels, kernel_size)
+    # (batch * channels, kernel_size); expand, not repeat_interleave, which may wait for a GPU
+    kernel = kernel.unsqueeze(1).expand(batch, channels, kernel_size).reshape(-1, kernel_size)
     pad = kernel_size // 2
     flat = images.reshape(1, batch * channels, height, width)
     flat = F.pad(flat, (pad, pad, 0, 0), mode="reflect")
