@@ -37,6 +37,7 @@ def refresh_queue(
         class_names=[c.name for c in classes] if probabilities is not None else None,
     ) if unlabeled > 0 else []  # fmt: skip
     with transaction.atomic():
+        Project.objects.select_for_update().get(pk=project.pk)  # one replacement at a time
         queue = QueueItem.objects.filter(project=project)
         kept = dict(
             queue.filter(strategy=QueueItem.MANUAL, image__current_label__isnull=True).values_list(
