@@ -35,6 +35,8 @@ def list_jobs(request: HttpRequest, project_id: DatabaseId, page: Query[Page]) -
 )
 @api_role("labeler")
 def start_job(request: HttpRequest, project_id: DatabaseId, body: JobIn) -> Status[dict[str, Any]]:
+    """Queue a job. Jobs of one project run side by side, two pretrainings too: each makes its
+    own encoder version, and the one that finishes last becomes the current encoder."""
     try:
         params = job_options(body.kind, body.epochs, body.method)
     except ValueError as error:

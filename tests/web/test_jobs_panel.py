@@ -3,6 +3,7 @@
 from django.test import Client
 
 from labelapp.jobs.models import Job, JobStatus
+from labelapp.learning.models import ModelKind, ModelVersion
 from tests.web.people import Team
 
 
@@ -114,3 +115,24 @@ def test_training_takes_a_method_and_refuses_unknown_ones(client: Client, team: 
         {},
     ]
     assert "Pick a training method" in refused.content.decode()
+
+
+def test_of_two_overlapping_pretrainings_the_one_that_finished_last_is_current(
+    client: Client, team: Team
+) -> None:
+    for number in (1, 2):
+        version = ModelVersion.objects.create(
+            project=team.project, kind=ModelKind.ENCODER, number=number
+        )
+        Job.objects.create(
+            project=team.project, kind="pretrain", status=JobStatus.SUCCEEDED,
+            result={"model_version": version.pk, "model_version_number": number},
+        )  # fmt: skip
+    team.project.current_encoder = version
+    team.project.save()
+    client.force_login(team.viewer)
+
+    page = client.get(f"/projects/{team.project.pk}/jobs/panel/").content.decode()
+
+    assert "Made encoder v1 (not the current encoder: a later one replaced it)" in page
+    assert "Made encoder v2</div>" in page
