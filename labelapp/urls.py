@@ -6,12 +6,14 @@ from django.urls import include, path
 
 import labelapp.ids  # noqa: F401  (registers the <id:...> path converter used below)
 from labelapp.api.api import api
+from labelapp.favicon import favicon_view
 from labelapp.health import healthz
 from labelapp.jobs import views as job_views
 from labelapp.projects.permissions import public, staff_only
 
 urlpatterns = [
     path("healthz", public(healthz), name="healthz"),
+    path("favicon.ico", favicon_view, name="favicon"),
     path("admin/", admin.site.urls),
     path(
         "system/selfcheck/",

@@ -36,6 +36,7 @@ def _prediction_out(prediction: Prediction) -> dict[str, Any]:
     return {
         "image": prediction.image_id,
         "model_version": prediction.model_version_id,
+        "model_version_number": prediction.model_version.number,
         "predicted_class": prediction.predicted_class_id,
         "confidence": prediction.confidence,
         "margin": prediction.margin,
@@ -105,9 +106,11 @@ def list_images(request: HttpRequest, project_id: DatabaseId, page: Query[Page])
 def get_image(request: HttpRequest, project_id: DatabaseId, image_id: DatabaseId) -> dict[str, Any]:
     project = project_access(request).project
     image = get_object_or_404(Image, pk=image_id, project=project)
-    prediction = Prediction.objects.filter(
-        image=image, model_version_id=project.current_classifier_id
-    ).first()
+    prediction = (
+        Prediction.objects.filter(image=image, model_version_id=project.current_classifier_id)
+        .select_related("model_version")
+        .first()
+    )
     return {**_image_out(image), "prediction": prediction and _prediction_out(prediction)}
 
 
@@ -120,9 +123,13 @@ def list_predictions(
 ) -> dict[str, Any]:
     """The current classifier's predictions, most confident first."""
     project = project_access(request).project
-    predictions = Prediction.objects.filter(
-        model_version_id=project.current_classifier_id, image__project=project
-    ).order_by("-confidence", "image_id")
+    predictions = (
+        Prediction.objects.filter(
+            model_version_id=project.current_classifier_id, image__project=project
+        )
+        .select_related("model_version")
+        .order_by("-confidence", "image_id")
+    )
     rows = predictions[page.offset : page.offset + page.limit]
     return paged([_prediction_out(p) for p in rows], predictions.count())
 

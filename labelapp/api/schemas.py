@@ -76,7 +76,10 @@ class ImageOut(Schema):
 
 class PredictionOut(Schema):
     image: int
-    model_version: int
+    model_version: int = Field(..., description="The classifier's id (as in job results).")
+    model_version_number: int = Field(
+        ..., description="The classifier's number: the N of 'Classifier vN' on the pages."
+    )
     predicted_class: int
     confidence: float
     margin: float

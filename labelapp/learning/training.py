@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 from django.core.files.base import ContentFile
-from django.db.models import OuterRef, Subquery
 
-from labelapp.images.models import Image, Label, LabelSource
+from labelapp.images.label_sources import current_labels
+from labelapp.images.models import Image
 from labelapp.jobs.models import Job
 from labelapp.learning.child_jobs import Progress, run_training_command, work_directory
 from labelapp.learning.dataset_cache import build_image_cache
@@ -32,10 +32,6 @@ def candidate_methods(requested: str, device: str) -> list[str]:
     return cheap if device == "cpu" else [*cheap, "fine_tune"]
 
 
-# Labels a person gave (by hand or in an imported file); the rest came from a model.
-HUMAN_SOURCES = (LabelSource.PERSON, LabelSource.IMPORT)
-
-
 def labeled_positions(
     image_ids: np.ndarray, classes: list[LabelClass], project_id: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -52,13 +48,11 @@ def labeled_by_whom(
     as labeled by a person)."""
     position_of_class = {label_class.pk: index for index, label_class in enumerate(classes)}
     position_of_image = {int(image_id): index for index, image_id in enumerate(image_ids)}
-    latest_source = Label.objects.filter(image=OuterRef("pk")).order_by("-created_at", "-id")
-    labeled = Image.objects.filter(project_id=project_id, current_label__isnull=False).annotate(
-        source=Subquery(latest_source.values("source")[:1])
-    )
     rows = [
-        (position_of_image[image_id], position_of_class[class_id], source in (None, *HUMAN_SOURCES))
-        for image_id, class_id, source in labeled.values_list("id", "current_label_id", "source")
+        (position_of_image[image_id], position_of_class[class_id], by_person)
+        for image_id, class_id, by_person in current_labels(
+            Image.objects.filter(project_id=project_id)
+        )
         if image_id in position_of_image and class_id in position_of_class
     ]
     if not rows:
@@ -76,11 +70,11 @@ def train_classifier(
 ) -> dict[str, Any]:
     project = job.project
     assert project is not None
-    encoder = current_encoder(project)
     classes = list(project.classes.order_by("position", "id"))
     if len(classes) < 2:
         raise ValueError("A classifier needs at least two classes; add classes first.")
     image_ids, representations = project_representations(job, device, progress, should_cancel, log)
+    encoder = current_encoder(project)  # the first one may have been made just now
     positions, labels, scored = labeled_by_whom(image_ids, classes, project.pk)
     if len(np.unique(labels)) < 2:
         raise ValueError(

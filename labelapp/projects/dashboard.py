@@ -1,13 +1,32 @@
-"""The numbers on a project's dashboard, each computed with one aggregate query."""
+"""The numbers on a project's dashboard, each computed with one aggregate query, and the
+one next step they point to (labelapp.projects.next_step)."""
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count
 
-from labelapp.images.models import Image
+from labelapp.images.label_sources import HUMAN_SOURCES, current_labels
+from labelapp.images.models import Image, Label
+from labelapp.jobs.models import Job, JobStatus
 from labelapp.learning.job_options import METHOD_NAMES
 from labelapp.projects.models import LabelClass, Project
+from labelapp.projects.next_step import NextStep, ProjectState, next_step
+
+# What each job button does, in the words the button's help gives.
+JOB_BUTTONS = [
+    ("retrain", "Train and predict",
+     "Train a classifier on the labels, predict every image, refresh Label next"),
+    ("train", "Train only",
+     "Train and measure a classifier; predictions stay from the previous one"),
+    ("predict", "Predict again", "Predict every image with the current classifier"),
+    ("pretrain", "Pretrain (optional)",
+     "Continue self-supervised SimCLR training on these images; slow"),
+]  # fmt: skip
+# The pretraining presets' epochs (simclr_core.pretrain_config; a test keeps them equal). On
+# an accelerator, a job without chosen epochs trains about 10 minutes, at most the preset.
+PRESET_EPOCHS = {"cpu": 60, "accelerator": 500}
 
 
 @dataclass(frozen=True)
@@ -18,10 +37,20 @@ class ClassCount:
 
 
 @dataclass(frozen=True)
+class JobButton:
+    kind: str
+    title: str
+    help: str
+
+
+@dataclass(frozen=True)
 class Summary:
     images: int
     labeled: int
     classes: list[ClassCount] = field(default_factory=list)
+    next_step: NextStep | None = None
+    preset_epochs: str = ""  # what a blank epochs field means, for its placeholder
+    job_buttons: list[JobButton] = field(default_factory=list)
 
     @property
     def unlabeled(self) -> int:
@@ -49,7 +78,66 @@ def summarize(project: Project) -> Summary:
         )
         for label_class in project.classes.all()
     ]
-    return Summary(images=total, labeled=labeled, classes=classes)
+    return Summary(
+        images=total,
+        labeled=labeled,
+        classes=classes,
+        next_step=next_step(project_state(project, total)),
+        preset_epochs=preset_epochs(project),
+        job_buttons=[JobButton(*button) for button in JOB_BUTTONS],
+    )
+
+
+def project_state(project: Project, images: int) -> ProjectState:
+    """What :func:`next_step` needs to know about ``project``."""
+    by_person = Counter(
+        class_id
+        for _, class_id, person in current_labels(Image.objects.filter(project=project))
+        if person
+    )
+    classifier, encoder = project.current_classifier, project.current_encoder
+    running = Job.objects.filter(project=project, status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
+    metrics = classifier.metrics if classifier else {}
+    return ProjectState(
+        images=images,
+        human_labels_per_class={c.name: by_person[c.pk] for c in project.classes.all()},
+        labels_since_model=_labels_since(project, classifier.job if classifier else None),
+        labels_in_model=int(metrics.get("scored_labels", metrics.get("labels", 0)) or 0),
+        has_representations=encoder is not None,
+        has_classifier=classifier is not None,
+        classifier_on_current_encoder=(
+            classifier is not None and classifier.encoder_id == project.current_encoder_id
+        ),
+        # Projects that start from ImageNet features only need an Embed job; older ones
+        # (no such field) and those starting from random weights must be pretrained.
+        needs_pretraining=getattr(project, "encoder_start", "random") != "imagenet",
+        running_jobs=tuple(running.values_list("kind", flat=True)),
+        pretrained=bool(encoder and "pretrain" in (encoder.config or {})),
+    )
+
+
+def _labels_since(project: Project, job: Job | None) -> int:
+    """Images a person labeled after the classifier's training job read the labels."""
+    if job is None:
+        return Image.objects.filter(project=project, current_label__isnull=False).count()
+    since = job.started_at or job.created_at
+    return (
+        Label.objects.filter(image__project=project, source__in=HUMAN_SOURCES,
+                             label_class__isnull=False, created_at__gte=since)
+        .values("image_id").distinct().count()
+    )  # fmt: skip
+
+
+def preset_epochs(project: Project) -> str:
+    """What a blank epochs field means, for the worker that ran the project's last job."""
+    device = (
+        Job.objects.filter(project=project).exclude(device="").values_list("device", flat=True)
+    ).first()
+    if device is None:
+        return f"{PRESET_EPOCHS['cpu']} on a CPU"
+    if device.startswith("cpu"):
+        return str(PRESET_EPOCHS["cpu"])
+    return f"~10 min, ≤{PRESET_EPOCHS['accelerator']}"
 
 
 @dataclass(frozen=True)
@@ -57,6 +145,7 @@ class Metrics:
     """The current classifier in a few readable lines; the quality page has the details."""
 
     version: str
+    stale: bool  # trained on an encoder that is no longer the project's
     values: list[tuple[str, str]]
     candidates: list[tuple[str, str]]  # (method, cross-validated accuracy) of each candidate
 
@@ -72,9 +161,11 @@ def latest_metrics(project: Project) -> Metrics | None:
     metrics = classifier.metrics
     method = str(metrics.get("method", ""))
     folds = metrics.get("folds")
+    trained, scored = metrics.get("labels", "?"), metrics.get("scored_labels")
     values = [
         ("Method", METHOD_NAMES.get(method, method) or "—"),
-        ("Trained on", f"{metrics.get('labels', '?')} labels"),
+        ("Trained on", f"{trained} labels"),
+        ("Scored on", f"{scored} labels a person gave" if scored is not None else "every label"),
         (
             f"Accuracy ({folds}-fold cross-validation)" if folds else "Accuracy",
             _percent(metrics.get("accuracy")),
@@ -87,4 +178,5 @@ def latest_metrics(project: Project) -> Metrics | None:
         (METHOD_NAMES.get(name, name), _percent(accuracy))
         for name, accuracy in sorted((metrics.get("cross_validated_accuracy") or {}).items())
     ]
-    return Metrics(version=str(classifier), values=values, candidates=candidates)
+    stale = classifier.encoder_id != project.current_encoder_id
+    return Metrics(str(classifier), stale, values, candidates)

@@ -11,7 +11,7 @@ from labelapp.jobs.views import job_as_dict
 from labelapp.learning.job_options import job_options
 from labelapp.projects.permissions import ProjectAccess, project_role
 
-STARTABLE_KINDS = {JobKind.PRETRAIN, JobKind.TRAIN, JobKind.PREDICT, JobKind.RETRAIN}
+STARTABLE_KINDS = {JobKind.PRETRAIN, JobKind.TRAIN, JobKind.PREDICT, JobKind.RETRAIN, JobKind.EMBED}
 RECENT_JOBS = 8
 
 
@@ -44,7 +44,7 @@ def job_status(request: HttpRequest, access: ProjectAccess, job_id: int) -> Json
 def job_start(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
     kind = request.POST.get("kind", "")
     if kind not in STARTABLE_KINDS:
-        messages.error(request, "Pick one of pretrain, train, predict or retrain.")
+        messages.error(request, "Pick one of pretrain, embed, train, predict or retrain.")
         return redirect("project-dashboard", project_id=access.project.pk)
     try:
         params = job_options(kind, request.POST.get("epochs"), request.POST.get("method"))

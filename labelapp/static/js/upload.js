@@ -51,10 +51,12 @@
 
   const url = (template, id) => template.replace(/\/0\/?$/, "/" + id + (template.endsWith("/") ? "/" : ""));
 
-  async function follow(batch) {
+  // The bar's second half is the import: batch ``index`` of ``count`` moves it with its job.
+  async function follow(batch, index, count) {
     while (true) {
       const job = await (await fetch(url(config.job_url, batch.job), { credentials: "same-origin" })).json();
       statusLine.textContent = "Importing: " + (job.message || job.status) + " (" + Math.round(job.progress * 100) + "%)";
+      bar.value = 0.5 + (index + Math.min(Math.max(job.progress || 0, 0), 1)) / count / 2;
       if (["succeeded", "failed", "cancelled"].includes(job.status)) {
         const done = await (await fetch(url(config.batch_url, batch.id), { credentials: "same-origin" })).json();
         for (const entry of done.report) addRow(entry.name, entry.status, entry.message);
@@ -89,9 +91,8 @@
     }
     let added = 0, duplicates = 0, rejected = 0;
     for (const [index, batch] of batches.entries()) {
-      const done = await follow(batch);
+      const done = await follow(batch, index, batches.length);
       added += done.added; duplicates += done.duplicates; rejected += done.rejected;
-      bar.value = 0.5 + (index + 1) / batches.length / 2;
     }
     bar.value = 1;
     statusLine.textContent = "Done: " + added + " added, " + duplicates + " duplicates, " + rejected + " rejected.";

@@ -1,0 +1,126 @@
+"""The one thing to do next on a project, and why: a pure function of a few counts.
+
+The dashboard shows its answer as the primary action. Rules are checked in order; the first
+that applies wins. To add a step, add a field to :class:`ProjectState` and a rule.
+"""
+
+from dataclasses import dataclass, field
+
+LABELS_PER_CLASS = 2  # cross-validation needs two labels a person gave in each class
+LEARNING_JOBS = {
+    "pretrain": "Pretraining",
+    "embed": "Computing representations",
+    "train": "Training",
+    "retrain": "Training",
+    "predict": "Predicting",
+}
+OPTIONAL_PRETRAIN = (
+    "Optional: Pretrain continues self-supervised (SimCLR) training on your own images. "
+    "It can help when they look unlike everyday photos, and takes a while."
+)
+
+
+@dataclass(frozen=True)
+class ProjectState:
+    images: int
+    human_labels_per_class: dict[str, int]  # class name -> labels a person gave, in order
+    labels_since_model: int  # labels a person gave since the current classifier's training
+    labels_in_model: int  # labels a person gave that the current classifier was scored on
+    has_representations: bool  # an encoder has described every image
+    has_classifier: bool
+    classifier_on_current_encoder: bool
+    needs_pretraining: bool = False  # the encoder starts from random weights, not ImageNet
+    running_jobs: tuple[str, ...] = ()  # kinds of the queued and running jobs
+    pretrained: bool = False  # the current encoder was pretrained on this project's images
+
+
+@dataclass(frozen=True)
+class NextStep:
+    title: str  # the button's words
+    reason: str  # one sentence: why this, now
+    job_kind: str = ""  # the job the button starts, or "" for a link
+    link: str = ""  # "upload", "label" or "queue": a page to open instead of a job
+    notes: list[str] = field(default_factory=list)  # optional extras, said after the reason
+
+
+def worth_retraining(new_labels: int, labels_in_model: int) -> bool:
+    """Enough new labels to move the estimate: 5, or a fifth more, up to 20."""
+    return new_labels >= max(5, min(20, labels_in_model // 5))
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def next_step(state: ProjectState) -> NextStep:
+    """The primary action for ``state`` (see the module docstring)."""
+    if state.images == 0:
+        return NextStep("Upload images", "A project starts with its pictures.", link="upload")
+    if "import" in state.running_jobs:
+        return NextStep(
+            "Wait for the import", "Images are being imported: see Jobs below.", link="label"
+        )
+    running = [LEARNING_JOBS[kind] for kind in state.running_jobs if kind in LEARNING_JOBS]
+    if running:
+        return NextStep(
+            "Keep labeling",
+            f"{running[0]} is running (see Jobs below); "
+            "labels you give meanwhile count in the next model.",
+            link="label",
+        )
+    if not state.has_representations:
+        if state.needs_pretraining:
+            return NextStep(
+                "Pretrain",
+                "The encoder starts from nothing: it must first learn "
+                f"from your {_plural(state.images, 'image')}.",
+                job_kind="pretrain",
+            )
+        return NextStep(
+            "Compute representations",
+            "The encoder has not described your images yet (this runs by itself after an import).",
+            job_kind="embed",
+        )
+    notes = [] if state.pretrained else [OPTIONAL_PRETRAIN]
+    missing = {
+        name: count
+        for name, count in state.human_labels_per_class.items()
+        if count < LABELS_PER_CLASS
+    }
+    if missing:
+        names = ", ".join(list(missing)[:4]) + (" …" if len(missing) > 4 else "")
+        return NextStep(
+            f"Label {LABELS_PER_CLASS} images of each class",
+            f"Still short: {names}. With {LABELS_PER_CLASS} of each, a classifier "
+            "can be trained and checked.",
+            link="label",
+            notes=notes,
+        )
+    if not state.has_classifier:
+        total = sum(state.human_labels_per_class.values())
+        return NextStep(
+            "Train",
+            f"Every class has labels ({_plural(total, 'label')}): train the first classifier.",
+            job_kind="retrain",
+            notes=notes,
+        )
+    if not state.classifier_on_current_encoder:
+        return NextStep(
+            "Retrain",
+            "The encoder changed: retrain, so the classifier uses the new representations.",
+            job_kind="retrain",
+            notes=notes,
+        )
+    if worth_retraining(state.labels_since_model, state.labels_in_model):
+        return NextStep(
+            "Train",
+            f"Train: {_plural(state.labels_since_model, 'new label')} since the last model.",
+            job_kind="retrain",
+            notes=notes,
+        )
+    return NextStep(
+        "Label next",
+        "The model is up to date: label the images it picked as most useful, then train again.",
+        link="queue",
+        notes=notes,
+    )

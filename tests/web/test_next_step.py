@@ -1,0 +1,132 @@
+"""The dashboard's one primary action: a pure function of a few counts, and its page."""
+
+from dataclasses import replace
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from labelapp.learning.models import ModelKind, ModelVersion
+from labelapp.projects.dashboard import PRESET_EPOCHS, project_state
+from labelapp.projects.next_step import OPTIONAL_PRETRAIN, ProjectState, next_step
+from simclr_core.pretrain_config import cpu_preset, gpu_preset
+from tests.insights.builders import label_images
+from tests.web.people import Team, make_classifier, make_images
+
+READY = ProjectState(
+    images=100,
+    human_labels_per_class={"cat": 10, "dog": 10},
+    labels_since_model=0,
+    labels_in_model=20,
+    has_representations=True,
+    has_classifier=True,
+    classifier_on_current_encoder=True,
+)
+
+
+def test_a_project_without_images_asks_for_them() -> None:
+    assert next_step(replace(READY, images=0)).link == "upload"
+
+
+def test_without_representations_an_imagenet_project_embeds_and_a_random_one_pretrains() -> None:
+    bare = replace(READY, has_representations=False, has_classifier=False)
+
+    assert next_step(bare).job_kind == "embed"
+    assert next_step(replace(bare, needs_pretraining=True)).job_kind == "pretrain"
+
+
+def test_classes_short_of_two_labels_come_first_and_pretrain_is_optional() -> None:
+    state = replace(READY, human_labels_per_class={"cat": 2, "dog": 1, "bird": 0},
+                    has_classifier=False)  # fmt: skip
+
+    step = next_step(state)
+
+    assert (step.title, step.link) == ("Label 2 images of each class", "label")
+    assert "dog, bird" in step.reason
+    assert step.notes == [OPTIONAL_PRETRAIN]
+
+
+def test_two_labels_in_each_class_make_the_first_model() -> None:
+    step = next_step(replace(READY, has_classifier=False))
+
+    assert (step.title, step.job_kind) == ("Train", "retrain")
+
+
+def test_a_new_encoder_asks_for_a_retrain() -> None:
+    step = next_step(replace(READY, classifier_on_current_encoder=False))
+
+    assert step.reason.startswith("The encoder changed: retrain")
+    assert step.job_kind == "retrain"
+
+
+@pytest.mark.parametrize(
+    "since, in_model, train", [(18, 20, True), (4, 20, False), (19, 100, False), (20, 100, True)]
+)
+def test_enough_new_labels_ask_for_training(since: int, in_model: int, train: bool) -> None:
+    step = next_step(replace(READY, labels_since_model=since, labels_in_model=in_model))
+
+    assert (step.job_kind == "retrain") is train
+    if train:
+        assert step.reason == f"Train: {since} new labels since the last model."
+
+
+def test_an_up_to_date_model_sends_you_to_label_next() -> None:
+    assert next_step(READY).link == "queue"
+    assert next_step(replace(READY, pretrained=True)).notes == []
+
+
+def test_a_running_job_says_so_and_asks_for_nothing_else() -> None:
+    step = next_step(replace(READY, running_jobs=("pretrain",), labels_since_model=50))
+
+    assert step.job_kind == "" and step.reason.startswith("Pretraining is running")
+
+
+def test_the_epochs_placeholder_shows_the_presets_numbers() -> None:
+    assert {"cpu": cpu_preset().epochs, "accelerator": gpu_preset().epochs} == PRESET_EPOCHS
+
+
+def test_accepted_predictions_do_not_count_as_labels_of_a_class(team: Team) -> None:
+    # given one cat labeled by a person and two dogs from accepted predictions
+    from labelapp.images.labeling import accept_predictions
+
+    cat, dog, _ = team.classes
+    images = make_images(team.project, 3)
+    label_images(images[:1], cat, team.owner)
+    make_classifier(team.project, {images[1]: (dog, 0.99), images[2]: (dog, 0.99)})
+    accept_predictions(team.project, team.owner, 0.95)
+
+    state = project_state(team.project, 3)
+
+    assert state.human_labels_per_class == {"cat": 1, "dog": 0, "bird": 0}
+
+
+def test_the_dashboard_shows_the_primary_action_and_what_each_job_does(team: Team) -> None:
+    # given a project whose classifier was trained on an encoder that has since changed
+    make_images(team.project, 4)
+    old, new = (ModelVersion.objects.create(project=team.project, kind=ModelKind.ENCODER,
+                                            number=n) for n in (1, 2))  # fmt: skip
+    classifier = ModelVersion.objects.create(
+        project=team.project, kind=ModelKind.CLASSIFIER, number=1, encoder=old
+    )
+    team.project.current_encoder, team.project.current_classifier = new, classifier
+    team.project.save()
+    for label_class in team.classes:
+        label_images(make_images(team.project, 2, start=10 * label_class.pk), label_class,
+                     team.owner)  # fmt: skip
+    client = Client()
+    client.force_login(team.labeler)
+    # when a labeler opens the dashboard
+    page = client.get(reverse("project-dashboard", args=[team.project.pk])).text
+    # then the one primary action says why, and the model panel says it is stale
+    assert "The encoder changed: retrain" in page
+    assert '<button class="primary" name="kind" value="retrain">Retrain</button>' in page
+    assert "Trained on an older encoder" in page
+    assert "Predict every image with the current classifier" in page
+    assert f'placeholder="{PRESET_EPOCHS["cpu"]} on a CPU"' in page
+
+
+def test_favicon_is_served(db: None) -> None:
+    response = Client().get("/favicon.ico")
+
+    assert response.status_code == 301
+    assert response["Location"].endswith("favicon.svg")
