@@ -49,6 +49,7 @@ def pretrain_project(
         "device": device,
         "image_size": image_size,
         "epochs": job.params.get("epochs"),
+        "budget_seconds": job.params.get("budget_seconds"),  # on an accelerator, without epochs
         "checkpoint_every_steps": int(
             job.params.get("checkpoint_every_steps") or CHECKPOINT_EVERY_STEPS[device]
         ),
