@@ -11,6 +11,7 @@ from labelapp.images.label_sources import HUMAN_SOURCES, current_labels
 from labelapp.images.models import Image, Label
 from labelapp.jobs.models import Job, JobStatus
 from labelapp.learning.job_options import METHOD_NAMES
+from labelapp.learning.models import ModelVersion
 from labelapp.projects.models import LabelClass, Project
 from labelapp.projects.next_step import NextStep, ProjectState, next_step
 
@@ -101,7 +102,7 @@ def project_state(project: Project, images: int) -> ProjectState:
     return ProjectState(
         images=images,
         human_labels_per_class={c.name: by_person[c.pk] for c in project.classes.all()},
-        labels_since_model=_labels_since(project, classifier.job if classifier else None),
+        labels_since_model=_labels_since(project, classifier),
         labels_in_model=int(metrics.get("scored_labels", metrics.get("labels", 0)) or 0),
         has_representations=encoder is not None,
         has_classifier=classifier is not None,
@@ -116,11 +117,12 @@ def project_state(project: Project, images: int) -> ProjectState:
     )
 
 
-def _labels_since(project: Project, job: Job | None) -> int:
-    """Images a person labeled after the classifier's training job read the labels."""
-    if job is None:
-        return Image.objects.filter(project=project, current_label__isnull=False).count()
-    since = job.started_at or job.created_at
+def _labels_since(project: Project, classifier: ModelVersion | None) -> int:
+    """Images a person labeled since the classifier's training job read the labels."""
+    if classifier is None:
+        return 0
+    job = classifier.job
+    since = job.started_at if job is not None and job.started_at else classifier.created_at
     return (
         Label.objects.filter(image__project=project, source__in=HUMAN_SOURCES,
                              label_class__isnull=False, created_at__gte=since)

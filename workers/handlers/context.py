@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import timezone
+
 from labelapp.jobs import services
 from labelapp.jobs.models import Job
 
@@ -17,7 +19,15 @@ class JobContext:
     device: str
 
     def progress(self, fraction: float | None, message: str | None = None, **fields: Any) -> None:
-        """Record progress; raises JobCancelled if the user has asked to stop."""
+        """Record progress; raises JobCancelled if the user has asked to stop.
+
+        Without an ``eta_seconds`` of its own, the time left is the time so far scaled by
+        the fraction still to do, so every job with a fraction shows an estimate.
+        """
+        started = self.job.started_at
+        if fields.get("eta_seconds") is None and fraction and 0.02 <= fraction < 1 and started:
+            elapsed = (timezone.now() - started).total_seconds()
+            fields["eta_seconds"] = round(elapsed * (1 - fraction) / fraction, 1)
         if services.report_progress(self.job.pk, fraction, message, **fields):
             raise JobCancelled()
 
