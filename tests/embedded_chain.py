@@ -19,7 +19,9 @@ from tests.fixtures.cifar import add_classes, add_image, cifar_sample  # noqa: E
 
 def create_project() -> Project:
     owner = User.objects.get(username="admin")
-    project = Project.objects.create(name="Embedded CIFAR", created_by=owner)
+    project = Project.objects.create(
+        name="Embedded CIFAR", created_by=owner, encoder_start="random"
+    )
     classes = {
         c.name: c for c in add_classes(project, sorted({n for _, n in cifar_sample("train", 50)}))
     }

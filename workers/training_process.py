@@ -25,10 +25,16 @@ from simclr_core.classifier_selection import (
     summarize_quality,
     train_best_classifier,
 )
+from simclr_core.encoder import build_encoder
 from simclr_core.extract import iterate_representations
 from simclr_core.hyperparameters import config_from_dict, config_to_dict, load_config
 from simclr_core.pretrain import CONFIG_FILE, load_pretrained_encoder, pretrain
-from simclr_core.pretrain_config import PretrainConfig, cpu_preset, gpu_preset
+from simclr_core.pretrain_config import (
+    PretrainConfig,
+    cpu_preset,
+    gpu_preset,
+    pretrained_continuation_preset,
+)
 from simclr_core.progress import TrainingProgress
 from simclr_core.time_budget import fit_to_time_budget
 from workers.supervisor import die_with_parent
@@ -43,10 +49,15 @@ def emit(event: str, **fields: Any) -> None:
     print(json.dumps({"event": event, **fields}), flush=True)
 
 
-def pretrain_config_for(spec: Spec) -> PretrainConfig:
+def pretrain_config_for(spec: Spec, image_count: int) -> PretrainConfig:
     if spec.get("config"):
         return config_from_dict(PretrainConfig, spec["config"])
-    if spec["device"] == "cpu":
+    if spec.get("continue_from"):  # SimCLR continued from an ImageNet-pretrained backbone
+        epochs = int(spec["epochs"]) if spec.get("epochs") else None
+        config = pretrained_continuation_preset(
+            spec["continue_from"], epochs, spec["device"], image_count
+        )
+    elif spec["device"] == "cpu":
         config = cpu_preset(image_size=int(spec["image_size"]))
     else:
         config = gpu_preset()
@@ -59,7 +70,7 @@ def pretrain_config_for(spec: Spec) -> PretrainConfig:
 def run_pretrain(spec: Spec) -> None:
     """Pretrain on every image, then write the representations of every image."""
     images = torch.from_numpy(np.load(spec["images"]))
-    config = pretrain_config_for(spec)
+    config = pretrain_config_for(spec, len(images))
     batch_size = min(config.batch_size, max(2, len(images) // 2 * 2))
     if batch_size != config.batch_size:  # a small project: one smaller batch per step
         config = config_from_dict(
@@ -88,8 +99,13 @@ def run_pretrain(spec: Spec) -> None:
     result = pretrain(
         config, images, checkpoint_dir=work_dir, progress=report, device=spec["device"]
     )
-    emit("progress", fraction=0.96, message="Computing representations of every image")
-    write_representations(result.encoder, images, Path(spec["representations"]), spec["device"])
+    write_representations(
+        result.encoder,
+        images,
+        Path(spec["representations"]),
+        spec["device"],
+        fraction_range=(0.95, 1.0),
+    )
     metrics = {**result.metrics, **plan, "device_name": device_name(spec["device"])}
     emit("done", metrics=metrics, config=config_to_dict(config))
 
@@ -113,22 +129,49 @@ def device_name(device: str) -> str:
 
 
 def run_embed(spec: Spec) -> None:
+    """h of every image from a stored encoder ("encoder_dir"), or from a pretrained backbone
+    ("config", a PretrainConfig) whose weights are then written to "weights_out"."""
     images = torch.from_numpy(np.load(spec["images"]))
-    encoder = load_pretrained_encoder(Path(spec["encoder_dir"]))
-    write_representations(encoder, images, Path(spec["representations"]), spec["device"])
+    if spec.get("encoder_dir"):
+        encoder = load_pretrained_encoder(Path(spec["encoder_dir"]))
+    else:
+        encoder = build_encoder(config_from_dict(PretrainConfig, spec["config"]).encoder).eval()
+        torch.save(encoder.state_dict(), spec["weights_out"])
+    write_representations(
+        encoder, images, Path(spec["representations"]), spec["device"], fraction_range=(0.0, 1.0)
+    )
     emit("done", metrics={"images": len(images)})
 
 
-def write_representations(encoder: Any, images: torch.Tensor, path: Path, device: str) -> None:
-    """Stream h for every image into an .npy file, (N, dim) float32."""
+def write_representations(
+    encoder: Any,
+    images: torch.Tensor,
+    path: Path,
+    device: str,
+    fraction_range: tuple[float, float] | None = None,
+) -> None:
+    """Stream h for every image into an .npy file, (N, dim) float32, reporting progress over
+    ``fraction_range`` of the job when given (photos at 224 px take minutes on a CPU)."""
     partial = path.with_suffix(".partial.npy")
     output = np.lib.format.open_memmap(
         partial, mode="w+", dtype=np.float32, shape=(len(images), encoder.output_dim)
     )
-    filled = 0
-    for chunk in iterate_representations(encoder, images, batch_size=512, device=device):
+    # Small images in big batches; photos at 224 px in batches whose activations stay small.
+    batch_size = 512 if images.shape[-1] <= 64 else (256 if device == "cuda" else 32)
+    started, filled = time.monotonic(), 0
+    for chunk in iterate_representations(encoder, images, batch_size=batch_size, device=device):
         output[filled : filled + len(chunk)] = chunk
         filled += len(chunk)
+        if fraction_range is not None:
+            low, high = fraction_range
+            elapsed = time.monotonic() - started
+            emit(
+                "progress",
+                fraction=low + (high - low) * filled / len(images),
+                message=f"Computing representations: {filled:,} of {len(images):,} images",
+                eta_seconds=elapsed / filled * (len(images) - filled),
+                metrics={"images_per_second": round(filled / max(elapsed, 1e-9), 1)},
+            )
     output.flush()
     del output
     partial.replace(path)

@@ -1,31 +1,62 @@
-"""Representations h of every current image of a project, from its current encoder."""
+"""Representations h of every current image of a project, from its current encoder.
+
+A project that starts from ImageNet gets its first encoder here, without any training: the
+pretrained backbone itself, stored as encoder version 1 with the representations it gives,
+so that the label-next queue and the first classifier need no Pretrain run.
+"""
 
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from django.db import transaction
 
-from labelapp.jobs.models import Job
+from labelapp.jobs.models import Job, JobKind, JobStatus
+from labelapp.jobs.services import enqueue_job
 from labelapp.learning.child_jobs import Progress, run_training_command, work_directory
 from labelapp.learning.dataset_cache import build_image_cache
-from labelapp.learning.models import ModelVersion
-from labelapp.learning.versions import load_representations, representations_file
-from labelapp.projects.models import Project
+from labelapp.learning.models import ModelKind, ModelVersion
+from labelapp.learning.versions import (
+    create_version,
+    load_representations,
+    open_local,
+    representations_file,
+)
+from labelapp.projects.models import EncoderStart, Project
 
 Representations = tuple[np.ndarray, np.ndarray]  # image ids (N,), h (N, dim)
+# The default backbone and the side it was trained at (simclr_core.encoder.native_resolution;
+# not imported here, so that the web process never loads torch).
+BACKBONE = "efficientnet_lite0"
+BACKBONE_RESOLUTION = 224
 
 
 class NoEncoder(ValueError):
     def __init__(self) -> None:
-        super().__init__("This project has no pretrained encoder yet: run pretraining first.")
+        super().__init__(
+            "This project starts from random weights and has no encoder yet: run Pretrain first."
+        )
 
 
 def current_encoder(project: Project) -> ModelVersion:
     if project.current_encoder is None:
         raise NoEncoder()
     return project.current_encoder
+
+
+def schedule_embedding(project: Project, user: Any = None) -> Job | None:
+    """Queue an Embed job after new images arrived, unless one is already waiting (it will
+    embed these too). Projects that start from random weights wait for Pretrain instead."""
+    if project.current_encoder_id is None and project.encoder_start != EncoderStart.IMAGENET:
+        return None
+    with transaction.atomic():
+        Project.objects.select_for_update().get(pk=project.pk)
+        waiting = Job.objects.filter(project=project, kind=JobKind.EMBED, status=JobStatus.QUEUED)
+        if waiting.exists():
+            return None
+        return enqueue_job(JobKind.EMBED, project, user, reason="new images")
 
 
 def project_representations(
@@ -38,6 +69,9 @@ def project_representations(
     """h for every image in the project, embedding images added since pretraining."""
     project = job.project
     assert project is not None
+    project.refresh_from_db(fields=["current_encoder"])
+    if project.current_encoder is None and project.encoder_start == EncoderStart.IMAGENET:
+        return embed_with_backbone(job, device, progress, should_cancel, log)
     encoder = current_encoder(project)
     image_ids, representations = load_representations(encoder)
     wanted = np.array(sorted(project.images.values_list("id", flat=True)), dtype=np.int64)
@@ -56,10 +90,82 @@ def project_representations(
         "representations": str(output),
         "device": device,
     }
-    run_training_command(job, "embed", spec, progress, should_cancel, log, (0.0, 0.3))
+    run_training_command(job, "embed", spec, progress, should_cancel, log, (0.05, 0.9))
     image_ids, representations = np.load(cache.ids_path), np.load(output)
     replace_representations(encoder, image_ids, representations)
     return image_ids, representations
+
+
+def embed_with_backbone(
+    job: Job,
+    device: str,
+    progress: Progress,
+    should_cancel: Callable[[], bool],
+    log: Callable[[str], None],
+) -> Representations:
+    """The project's first encoder: the ImageNet-pretrained backbone, and h of every image."""
+    project = job.project
+    assert project is not None
+    progress(0.0, "Decoding images")
+    cache = build_image_cache(
+        project.pk,
+        BACKBONE_RESOLUTION,
+        progress=lambda fraction: progress(0.3 * fraction, "Decoding images"),
+    )
+    if cache.count == 0:
+        raise ValueError("This project has no images yet: upload some first.")
+    work_dir = work_directory(job)
+    config = backbone_config()
+    spec = {
+        "images": str(cache.images_path),
+        "config": config,
+        "weights_out": str(work_dir / "encoder.pt"),
+        "representations": str(work_dir / "representations.npy"),
+        "device": device,
+    }
+    run_training_command(job, "embed", spec, progress, should_cancel, log, (0.3, 0.95))
+    image_ids, representations = np.load(cache.ids_path), np.load(work_dir / "representations.npy")
+
+    def make_current(version: ModelVersion) -> None:
+        # Two Embed jobs may race here: the first one's encoder stays current.
+        Project.objects.filter(pk=project.pk, current_encoder__isnull=True).update(
+            current_encoder=version
+        )
+
+    create_version(
+        project,
+        ModelKind.ENCODER,
+        job.pk,
+        config={"pretrain": config, "image_size": BACKBONE_RESOLUTION, "source": "imagenet"},
+        metrics={"images": len(image_ids), "source": f"ImageNet-pretrained {BACKBONE}"},
+        files={
+            "weights": ("encoder.pt", open_local(work_dir / "encoder.pt")),
+            "representations": (
+                "representations.npz",
+                representations_file(image_ids, representations),
+            ),
+        },
+        after_create=make_current,
+    )
+    project.refresh_from_db(fields=["current_encoder"])
+    return image_ids, representations
+
+
+def backbone_config() -> dict[str, Any]:
+    """A PretrainConfig, as JSON, whose encoder is the ImageNet-pretrained backbone.
+
+    Written out rather than built with simclr_core (which imports torch); the child process
+    reads it with ``config_from_dict(PretrainConfig, ...)``, which rejects unknown fields."""
+    return {
+        "encoder": {
+            "architecture": BACKBONE,
+            "small_image_stem": False,
+            "normalization_mean": [127 / 255] * 3,
+            "normalization_std": [128 / 255] * 3,
+            "pretrained": True,
+        },
+        "epochs": 0,
+    }
 
 
 def materialize_encoder(job: Job, encoder: ModelVersion) -> Path:

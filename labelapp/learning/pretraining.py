@@ -9,9 +9,16 @@ import numpy as np
 from labelapp.jobs.models import Job
 from labelapp.learning.child_jobs import Progress, run_training_command, work_directory
 from labelapp.learning.dataset_cache import build_image_cache
+from labelapp.learning.embedding import BACKBONE, BACKBONE_RESOLUTION
+from labelapp.learning.encoder_comparison import Comparison, compare_encoders
 from labelapp.learning.models import ModelKind, ModelVersion
-from labelapp.learning.versions import create_version, open_local, representations_file
-from labelapp.projects.models import Project
+from labelapp.learning.versions import (
+    create_version,
+    load_representations,
+    open_local,
+    representations_file,
+)
+from labelapp.projects.models import EncoderStart, Project
 
 MINIMUM_IMAGES = 16
 # Checkpoint about every minute or two: ~50 steps of 256 images on a laptop CPU, ~1,000
@@ -32,7 +39,11 @@ def pretrain_project(
 ) -> dict[str, Any]:
     project = job.project
     assert project is not None
-    image_size = int(job.params.get("image_size") or default_image_size(device))
+    from_imagenet = project.encoder_start == EncoderStart.IMAGENET
+    if from_imagenet:  # SimCLR continued from the backbone, at the side it was trained at
+        image_size = BACKBONE_RESOLUTION
+    else:
+        image_size = int(job.params.get("image_size") or default_image_size(device))
     progress(0.0, "Decoding images")
     cache = build_image_cache(
         project.pk, image_size, progress=lambda f: progress(0.05 * f, "Decoding images")
@@ -48,6 +59,7 @@ def pretrain_project(
         "representations": str(work_dir / "representations.npy"),
         "device": device,
         "image_size": image_size,
+        "continue_from": BACKBONE if from_imagenet else None,
         "epochs": job.params.get("epochs"),
         "budget_seconds": job.params.get("budget_seconds"),  # on an accelerator, without epochs
         "checkpoint_every_steps": int(
@@ -60,17 +72,31 @@ def pretrain_project(
     progress(0.98, "Saving the encoder")
     image_ids = np.load(cache.ids_path)
     representations = np.load(work_dir / "representations.npy")
+    project.refresh_from_db(fields=["current_encoder"])
+    previous = project.current_encoder
+    comparison = None
+    if previous is not None and previous.representations:
+        progress(0.99, "Comparing the new encoder with the current one on your labels")
+        comparison = compare_encoders(
+            project, load_representations(previous), (image_ids, representations)
+        )
+    # Keep the current encoder when the new one scores worse on the labels people gave.
+    adopt = comparison is None or comparison.after >= comparison.before
 
     def make_current(version: ModelVersion) -> None:
-        Project.objects.filter(pk=project.pk).update(current_encoder=version)
+        if adopt:
+            Project.objects.filter(pk=project.pk).update(current_encoder=version)
 
     config = {"pretrain": done["config"], "image_size": image_size, "device": device}
+    if from_imagenet:
+        config["source"] = "imagenet+simclr"
+    measured = comparison.as_result() if comparison is not None else {}
     version = create_version(
         project,
         ModelKind.ENCODER,
         job.pk,
         config=config,
-        metrics={**done["metrics"], "images": len(image_ids)},
+        metrics={**done["metrics"], **measured, "images": len(image_ids)},
         files={
             "weights": ("encoder.pt", open_local(work_dir / "pretrain" / "encoder.pt")),
             "representations": (
@@ -85,6 +111,29 @@ def pretrain_project(
     return {
         "model_version": version.pk,
         "model_version_number": version.number,
+        **measured,
+        "adopted": adopt,
+        "outcome": describe_outcome(comparison, adopt, previous),
         "device_name": done["metrics"].get("device_name", device),
         "images_per_second": round(speed) if speed else None,
     }
+
+
+def describe_outcome(
+    comparison: Comparison | None, adopt: bool, previous: ModelVersion | None
+) -> str:
+    """One sentence for the job page: what the run changed, measured on the user's labels."""
+    if comparison is None:
+        if previous is None:
+            return "The new encoder is now in use."
+        return (
+            "The new encoder is now in use; label at least two images in two classes to "
+            "measure what a Pretrain run gains."
+        )
+    change = (
+        f"cross-validated accuracy on your {comparison.labels} labels "
+        f"{comparison.before:.0%} -> {comparison.after:.0%}"
+    )
+    if adopt:
+        return f"The new encoder is now in use ({change}). Retrain to use it."
+    return f"Kept the previous encoder: the new one scored worse ({change})."

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 
 from labelapp.projects.class_lines import ClassLinesError, ClassSpec, parse_class_lines
-from labelapp.projects.models import Role
+from labelapp.projects.models import EncoderStart, Role
 
 CLASSES_HELP = (
     "One class per line. Optionally add a colour and a key after the name, "
@@ -22,6 +22,17 @@ class ProjectForm(forms.Form):
         max_length=10000,
         widget=forms.Textarea(attrs={"rows": 6, "placeholder": "cat\ndog\nbird"}),
         help_text=CLASSES_HELP,
+    )
+    encoder_start = forms.ChoiceField(
+        label="Start from",
+        choices=EncoderStart.choices,
+        initial=EncoderStart.IMAGENET,
+        help_text=(
+            "Photos: start from features learned on ImageNet's 1.3 million photos, so the first "
+            "labels already count (the weights ship with labelapp; nothing is downloaded). "
+            "Choose random initialization for images far from photos (scans, spectrograms) or "
+            "to use no outside weights; then pretrain before training."
+        ),
     )
 
     def clean_name(self) -> str:

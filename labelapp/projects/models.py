@@ -4,6 +4,13 @@ from django.conf import settings
 from django.db import models
 
 
+class EncoderStart(models.TextChoices):
+    """Where a project's encoder starts: features learned from ImageNet's photos, or nothing."""
+
+    IMAGENET = "imagenet", "ImageNet-pretrained EfficientNet-Lite0 (recommended for photos)"
+    RANDOM = "random", "Random initialization: learn only from these images (SimCLR from scratch)"
+
+
 class Project(models.Model):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
@@ -18,6 +25,9 @@ class Project(models.Model):
     )
     current_encoder = models.ForeignKey(
         "learning.ModelVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    encoder_start = models.CharField(
+        max_length=16, choices=EncoderStart.choices, default=EncoderStart.IMAGENET
     )
 
     def __str__(self) -> str:

@@ -6,17 +6,25 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from labelapp.projects.class_lines import ClassSpec
-from labelapp.projects.models import LabelClass, Membership, Project, Role
+from labelapp.projects.models import EncoderStart, LabelClass, Membership, Project, Role
 
 
 class MembershipError(ValueError):
     """A membership change that would leave the project in a bad state."""
 
 
-def create_project(name: str, description: str, classes: list[ClassSpec], user: Any) -> Project:
+def create_project(
+    name: str,
+    description: str,
+    classes: list[ClassSpec],
+    user: Any,
+    encoder_start: str = EncoderStart.IMAGENET,
+) -> Project:
     """A project with its classes, owned by ``user``; all or nothing."""
     with transaction.atomic():
-        project = Project.objects.create(name=name, description=description, created_by=user)
+        project = Project.objects.create(
+            name=name, description=description, created_by=user, encoder_start=encoder_start
+        )
         Membership.objects.create(project=project, user=user, role=Role.OWNER)
         LabelClass.objects.bulk_create(
             LabelClass(project=project, name=spec.name, color=spec.color, key=spec.key, position=i)

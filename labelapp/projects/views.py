@@ -46,6 +46,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
             form.cleaned_data["description"],
             form.cleaned_data["classes"],
             request.user,
+            form.cleaned_data["encoder_start"],
         )
         messages.success(request, f"Created {project.name}. Now upload some images.")
         return redirect("project-upload", project_id=project.pk)

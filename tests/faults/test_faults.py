@@ -75,7 +75,7 @@ def send_via(broker_url: str, job: Job) -> None:
 
 def make_project(add_cifar_images, per_class: int = 4) -> tuple[Project, User]:
     owner = User.objects.create_user(f"owner{Project.objects.count()}", password="pass phrase 1")
-    project = Project.objects.create(name="Faults", created_by=owner)
+    project = Project.objects.create(name="Faults", created_by=owner, encoder_start="random")
     Membership.objects.create(project=project, user=owner, role=Role.OWNER)
     add_cifar_images(project, per_class=per_class)
     return project, owner
@@ -139,7 +139,7 @@ def synthetic_classifier(project: Project, image_ids: np.ndarray, classes, seed:
 
 def test_worker_sigkilled_while_predicting(start_worker, monkeypatch):
     recovery = {"JOB_HEARTBEAT_TIMEOUT_SECONDS": "6"}
-    project = Project.objects.create(name="Many images")
+    project = Project.objects.create(name="Many images", encoder_start="random")
     classes = add_classes(project, ["cat", "dog", "bird"])
     Image.objects.bulk_create(
         Image(project=project, file=f"images/{i}.jpg", content_hash=f"{i:064x}", width=32,

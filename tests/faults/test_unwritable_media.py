@@ -16,7 +16,9 @@ def test_unwritable_media_during_upload_keeps_nothing_half_done(
     transactional_db, settings, tmp_path: Path
 ):
     owner = User.objects.create_user("uma", password="a long passphrase 9")
-    project = Project.objects.create(name="Read-only disk", created_by=owner)
+    project = Project.objects.create(
+        name="Read-only disk", created_by=owner, encoder_start="random"
+    )
     Membership.objects.create(project=project, user=owner, role=Role.OWNER)
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("media cannot be created under a file, even by root")

@@ -18,7 +18,7 @@ FAST_RECOVERY = {"JOB_HEARTBEAT_TIMEOUT_SECONDS": "6"}
 
 def make_project(add_cifar_images, per_class: int = 4) -> tuple[Project, User]:
     owner = User.objects.create_user(f"owner{Project.objects.count()}")
-    project = Project.objects.create(name="Birds", created_by=owner)
+    project = Project.objects.create(name="Birds", created_by=owner, encoder_start="random")
     add_cifar_images(project, per_class=per_class)
     return project, owner
 
@@ -111,7 +111,7 @@ def test_two_workers_share_six_jobs_each_run_exactly_once(start_worker, add_cifa
 
 def test_retry_runs_a_failed_job_again(start_worker, add_cifar_images):
     start_worker()
-    project = Project.objects.create(name="Empty at first")
+    project = Project.objects.create(name="Empty at first", encoder_start="random")
     job = services.enqueue_job(JobKind.PRETRAIN, project, None, epochs=1)
     job = wait_for(job, {JobStatus.FAILED, JobStatus.SUCCEEDED}, 60)
     assert job.status == JobStatus.FAILED

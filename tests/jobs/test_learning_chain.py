@@ -20,7 +20,7 @@ def label(image: Image, label_class, user: User) -> None:
 
 def test_pretrain_train_predict_chain(start_worker, add_cifar_images) -> None:
     owner = User.objects.create_user("olivia")
-    project = Project.objects.create(name="CIFAR", created_by=owner)
+    project = Project.objects.create(name="CIFAR", created_by=owner, encoder_start="random")
     classes = {c.name: c for c in add_classes(project, ["airplane", "automobile", "bird", "cat",
                "deer", "dog", "frog", "horse", "ship", "truck"])}  # fmt: skip
     images = add_cifar_images(project, per_class=50)

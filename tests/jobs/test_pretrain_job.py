@@ -15,7 +15,7 @@ def test_pretrain_job_creates_encoder_version_with_representations(
     start_worker, add_cifar_images, monkeypatch
 ) -> None:
     owner = User.objects.create_user("olivia")
-    project = Project.objects.create(name="Pets", created_by=owner)
+    project = Project.objects.create(name="Pets", created_by=owner, encoder_start="random")
     images = add_cifar_images(project, per_class=4)
     start_worker()
 

@@ -79,7 +79,7 @@ def zip_of_cifar(per_class: int) -> bytes:
 
 def test_upload_thumbnails_and_training_on_s3(start_worker, s3_environment, client: Client):
     owner = User.objects.create_user("sam", password="a long passphrase 42")
-    project = Project.objects.create(name="On S3", created_by=owner)
+    project = Project.objects.create(name="On S3", created_by=owner, encoder_start="random")
     Membership.objects.create(project=project, user=owner, role=Role.OWNER)
     environment, bucket_keys = s3_environment
     start_worker(extra_env=environment)

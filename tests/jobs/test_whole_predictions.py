@@ -36,7 +36,7 @@ class Interrupted(Exception):
 
 def test_failure_halfway_keeps_previous_predictions(db, add_cifar_images, monkeypatch) -> None:
     owner = User.objects.create_user("olivia")
-    project = Project.objects.create(name="Planes", created_by=owner)
+    project = Project.objects.create(name="Planes", created_by=owner, encoder_start="random")
     classes = add_classes(project, ["airplane", "ship"])
     image_ids = [image.pk for image, _ in add_cifar_images(project, per_class=3)]
     job = Job.objects.create(kind=JobKind.PREDICT, project=project)

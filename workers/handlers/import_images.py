@@ -2,9 +2,10 @@
 
 from typing import Any
 
-from labelapp.images.importing import import_staged_batch
+from labelapp.images.importing import ADDED, import_staged_batch
 from labelapp.images.models import UploadBatch
 from labelapp.images.sources import delete_staged_files
+from labelapp.learning.embedding import schedule_embedding
 from workers.handlers.context import JobCancelled, JobContext
 
 
@@ -17,4 +18,8 @@ def run_import(context: JobContext) -> dict[str, Any]:
         # What was imported stays (each image is complete); the rest is dropped.
         delete_staged_files(batch)
         raise
-    return {"batch_id": batch.pk, **report.as_result()}
+    result = {"batch_id": batch.pk, **report.as_result()}
+    if report.counts[ADDED]:
+        embed = schedule_embedding(batch.project, context.job.created_by)
+        result["embed_job"] = embed.pk if embed is not None else None
+    return result

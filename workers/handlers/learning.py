@@ -3,7 +3,7 @@
 from typing import Any
 
 from labelapp.insights.duplicates import store_duplicate_pairs
-from labelapp.learning.embedding import current_encoder, project_representations
+from labelapp.learning.embedding import project_representations
 from labelapp.learning.label_queue import refresh_queue
 from labelapp.learning.models import ModelVersion
 from labelapp.learning.predicting import predict_project
@@ -23,10 +23,11 @@ def run_pretrain(context: JobContext) -> dict[str, Any]:
 
 
 def run_embed(context: JobContext) -> dict[str, Any]:
+    """Representations of every image (the first time, from the pretrained backbone), then
+    the label-next queue from them: typical, diverse images before any training."""
     image_ids, _ = project_representations(context.job, *_services(context))
-    assert context.job.project is not None
-    _find_duplicates(context, current_encoder(context.job.project))
-    return {"images": len(image_ids)}
+    queued = _refresh_queue(context)
+    return {"images": len(image_ids), "queued": queued}
 
 
 def run_train(context: JobContext) -> dict[str, Any]:
@@ -53,7 +54,7 @@ def _refresh_queue(context: JobContext) -> int:
     project = context.job.project
     assert project is not None
     project.refresh_from_db()
-    if project.current_encoder is None:  # nothing to pick from before pretraining
+    if project.current_encoder is None:  # random start: nothing to pick from before Pretrain
         return 0
     context.progress(None, "Picking the images to label next")
     image_ids, representations = project_representations(context.job, *_services(context))

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from labelapp.images.importing import import_sources
 from labelapp.images.models import UploadBatch
 from labelapp.images.sources import folder_sources
+from labelapp.learning.embedding import schedule_embedding
 from labelapp.projects.models import Project
 
 
@@ -48,6 +49,8 @@ class Command(BaseCommand):
             f"Batch {batch.pk}: {counts['added']} added, {counts['duplicate']} duplicates, "
             f"{counts['rejected']} rejected."
         )
+        if counts["added"] and (embed := schedule_embedding(project, user)) is not None:
+            self.stdout.write(f"Queued job {embed.pk} to compute their representations.")
 
     def _progress(self, fraction: float, message: str) -> None:
         self.stderr.write(f"{fraction:6.1%}  {message}")
