@@ -55,10 +55,12 @@ def test_augmentation_parameters_are_drawn_on_the_card_without_waiting(uint8_ima
     images = uint8_images.cuda()
     config = AugmentationConfig(color_jitter_strength=0.5, blur_probability=0.5)
     make_views(images, config, torch.Generator("cuda").manual_seed(0))  # constants made once
+    generators = [torch.Generator("cuda").manual_seed(1) for _ in range(2)]
+    torch.cuda.synchronize()
     torch.cuda.set_sync_debug_mode("error")  # any host-device wait raises
     try:
-        first = make_views(images, config, torch.Generator("cuda").manual_seed(1))
-        again = make_views(images, config, torch.Generator("cuda").manual_seed(1))
+        first = make_views(images, config, generators[0])
+        again = make_views(images, config, generators[1])
     finally:
         torch.cuda.set_sync_debug_mode("default")
     assert first[0].device.type == "cuda"
