@@ -62,8 +62,8 @@ class ChildRun:
         last_event = self.events[-1].get("event") if self.events else None
         parts = [
             f"exit code {self.exit_code}",
-            f"{len(self.events)} events received"
-            + (f", the last a {last_event!r} event" if last_event else ""),
+            f"events received: {len(self.events)}"
+            + (f" (the last: {last_event!r})" if last_event else ""),
             "its stdout was still open after it exited (a process it started held it)"
             if self.stdout_left_open
             else "its stdout was read to the end",

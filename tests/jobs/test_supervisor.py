@@ -74,8 +74,8 @@ def test_an_ending_without_a_result_is_described() -> None:
     run = run_quietly([sys.executable, "-c", NO_RESULT])
 
     assert run.describe() == (
-        "exit code 0; 1 events received, the last a 'progress' event; its stdout was read to"
-        " the end; last lines of output: loading | nothing to do"
+        "exit code 0; events received: 1 (the last: 'progress'); its stdout was read to the"
+        " end; last lines of output: loading | nothing to do"
     )
 
 
