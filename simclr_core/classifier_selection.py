@@ -115,7 +115,8 @@ def train_best_classifier(
     for name, fitter in fitters.items():
         on_method(name)
         out_of_fold[name] = _out_of_fold(
-            fitter, folds, labeled_indices, len(labels), num_classes, partial(on_progress, name)
+            fitter, folds, labeled_indices, len(labels), num_classes,
+            _ignore_folds if name == "fine_tune" else partial(on_progress, name),  # counts steps
         )  # fmt: skip
     accuracy = (
         {
@@ -165,6 +166,10 @@ def summarize_quality(
         "confusion_matrix": confusion.tolist(),
         "expected_calibration_error": expected_calibration_error(out_of_fold, labels),
     }
+
+
+def _ignore_folds(done: int, total: int) -> None:
+    """Fine-tuning reports its optimizer steps instead (see :func:`_step_counter`)."""
 
 
 def _step_counter(name: str, fits: int, on_progress: ProgressHook) -> Callable[[int], None]:

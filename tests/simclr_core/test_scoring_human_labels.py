@@ -2,8 +2,13 @@
 
 import numpy as np
 import pytest
+import torch
 
-from simclr_core.classifier_selection import train_best_classifier
+from simclr_core.classifier_selection import FineTuneInputs, train_best_classifier
+from simclr_core.encoder import build_encoder
+from simclr_core.fine_tune import FineTuneConfig
+
+from .conftest import TINY_ENCODER
 
 
 def hard_people_easy_predictions(seed: int = 0) -> tuple[np.ndarray, np.ndarray, int]:
@@ -80,3 +85,25 @@ def test_progress_counts_every_fit_of_every_method() -> None:
     for name in ("linear_probe", "label_propagation"):
         counts = [(done, total) for method, done, total in seen if method == name]
         assert counts == [(done, report.folds + 1) for done in range(1, report.folds + 1)]
+
+
+def test_fine_tuning_reports_each_optimizer_step() -> None:
+    # given a tiny encoder fine-tuned for 3 steps per fit on 8 colour images
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 255, (8, 3, 8, 8), dtype=np.uint8)
+    labels = np.arange(8) % 2
+    torch.manual_seed(0)
+    inputs = FineTuneInputs(
+        encoder=build_encoder(TINY_ENCODER), images=images,
+        config=FineTuneConfig(steps=3, batch_size=4, warmup_steps=1),
+    )  # fmt: skip
+    seen: list[tuple[int, int]] = []
+    # when it is cross-validated
+    report = train_best_classifier(
+        np.zeros((8, 2), np.float32), np.arange(8), labels, 2, methods=["fine_tune"],
+        fine_tune_inputs=inputs, on_progress=lambda name, done, total: seen.append((done, total)),
+    )  # fmt: skip
+    # then every step of every fold, and of the final fit on all labels, is counted
+    total = (report.folds + 1) * 3
+    assert [done for done, _ in seen] == list(range(1, total + 1))
+    assert {every for _, every in seen} == {total}
