@@ -79,14 +79,24 @@ def summarize(project: Project) -> Summary:
         )
         for label_class in project.classes.all()
     ]
+    state = project_state(project, total)
     return Summary(
         images=total,
         labeled=labeled,
         classes=classes,
-        next_step=next_step(project_state(project, total)),
+        next_step=next_step(state),
         preset_epochs=preset_epochs(project),
-        job_buttons=[JobButton(*button) for button in JOB_BUTTONS],
+        job_buttons=job_buttons(state),
     )
+
+
+def job_buttons(state: ProjectState) -> list[JobButton]:
+    """The job buttons; Pretrain is optional except where it must come first."""
+    buttons = [JobButton(*button) for button in JOB_BUTTONS]
+    if state.needs_pretraining and not state.has_representations:
+        needed = "Learn an encoder from these images (SimCLR): needed first, from nothing"
+        buttons[-1] = JobButton("pretrain", "Pretrain", needed)
+    return buttons
 
 
 def project_state(project: Project, images: int) -> ProjectState:

@@ -6,8 +6,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from labelapp.images.labeling import accept_predictions
 from labelapp.learning.models import ModelKind, ModelVersion
-from labelapp.projects.dashboard import PRESET_EPOCHS, project_state
+from labelapp.projects.dashboard import PRESET_EPOCHS, job_buttons, project_state
 from labelapp.projects.next_step import OPTIONAL_PRETRAIN, ProjectState, next_step
 from simclr_core.pretrain_config import cpu_preset, gpu_preset
 from tests.insights.builders import label_images
@@ -87,8 +88,6 @@ def test_the_epochs_placeholder_shows_the_presets_numbers() -> None:
 
 def test_accepted_predictions_do_not_count_as_labels_of_a_class(team: Team) -> None:
     # given one cat labeled by a person and two dogs from accepted predictions
-    from labelapp.images.labeling import accept_predictions
-
     cat, dog, _ = team.classes
     images = make_images(team.project, 3)
     label_images(images[:1], cat, team.owner)
@@ -130,3 +129,10 @@ def test_favicon_is_served(db: None) -> None:
 
     assert response.status_code == 301
     assert response["Location"].endswith("favicon.svg")
+
+
+def test_pretrain_is_optional_except_where_it_must_come_first() -> None:
+    bare = replace(READY, has_representations=False, needs_pretraining=True)
+
+    assert job_buttons(READY)[-1].title == "Pretrain (optional)"
+    assert job_buttons(bare)[-1].title == "Pretrain"
