@@ -118,7 +118,10 @@ def test_the_dashboard_shows_the_primary_action_and_what_each_job_does(team: Tea
     page = client.get(reverse("project-dashboard", args=[team.project.pk])).text
     # then the one primary action says why, and the model panel says it is stale
     assert "The encoder changed: retrain" in page
-    assert '<button class="primary" name="kind" value="retrain">Retrain</button>' in page
+    assert (
+        '<button form="job-form" class="primary" name="kind" value="retrain">Retrain</button>'
+        in page
+    )
     assert "Trained on an older encoder" in page
     assert "Predict every image with the current classifier" in page
     assert f'placeholder="{PRESET_EPOCHS["cpu"]} on a CPU"' in page
