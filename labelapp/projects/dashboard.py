@@ -12,7 +12,7 @@ from labelapp.images.models import Image, Label
 from labelapp.jobs.models import Job, JobStatus
 from labelapp.learning.job_options import METHOD_NAMES
 from labelapp.learning.models import ModelVersion
-from labelapp.projects.models import LabelClass, Project
+from labelapp.projects.models import EncoderStart, LabelClass, Project
 from labelapp.projects.next_step import NextStep, ProjectState, next_step
 
 # What each job button does, in the words the button's help gives.
@@ -119,9 +119,8 @@ def project_state(project: Project, images: int) -> ProjectState:
         classifier_on_current_encoder=(
             classifier is not None and classifier.encoder_id == project.current_encoder_id
         ),
-        # Projects that start from ImageNet features only need an Embed job; older ones
-        # (no such field) and those starting from random weights must be pretrained.
-        needs_pretraining=getattr(project, "encoder_start", "random") != "imagenet",
+        # Projects that start from ImageNet features only need an Embed job.
+        needs_pretraining=project.encoder_start != EncoderStart.IMAGENET,
         running_jobs=tuple(running.values_list("kind", flat=True)),
         pretrained=bool(encoder and "pretrain" in (encoder.config or {})),
     )
