@@ -12,8 +12,11 @@ Strategies (names accepted by :func:`select_batch`):
     * ``typical`` - TypiClust (Hacohen et al., 2022): k-means into ``labeled + budget`` clusters,
       then the densest image of the largest clusters that hold no label yet.
     * ``core_set`` - k-center greedy (Sener & Savarese, 2018).
-    * ``default`` - typical until 50 labels per class, then a growing share of margin sampling
-      that takes at most one image per k-means cluster of the uncertain candidates.
+    * ``default`` - typical picks, plus a share that grows with the labels per class for the
+      classes with the lowest estimated recall: the images where such a class is one of the
+      model's two best guesses and the margin is smallest, one per k-means cluster.
+      (Issue 13: on real photos with unbalanced classes typical alone gave the rare classes
+      too few labels, and one class often collapsed; see benchmarks/simulated_labeler.py.)
 """
 
 from collections.abc import Sequence
@@ -284,63 +287,138 @@ def select_default(
     probabilities: NDArray[np.floating] | None = None,
     class_names: Sequence[str] | None = None,
     seed: int = 0,
-    typical_labels_per_class: int = 50,
-    ramp_labels_per_class: int = 100,
+    labels: Sequence[int] | NDArray[np.integer] | None = None,
+    uncertain_half_at: float = 10.0,
 ) -> list[Pick]:
-    """Typical picks while labels are few, then a growing share of diverse margin picks.
+    """Typical picks for the clusters with the fewest labels, plus picks for the classes the
+    model finds hardest.
 
-    With ``L`` labels and ``C`` classes, past ``start = typical_labels_per_class * C`` the
-    uncertain share of the batch is ``(L - start) / (L - start + ramp_labels_per_class * C)``:
-    none at cold start or without ``probabilities``. (In the CIFAR-10 simulated labeler margin
-    sampling never beat random up to 1,000 labels while typical did, hence the late start.)
-    Uncertain picks take the most uncertain image of each k-means cluster of the ``4 * n``
-    most uncertain candidates, and no pick is a near-duplicate (cosine >= 0.95) of another.
+    Without ``probabilities`` (nothing trained yet) every pick is typical (TypiClust). With
+    them, a share ``m / (m + uncertain_half_at)`` of the batch, ``m`` labels per class,
+    goes to the classes with the lowest estimated recall (see :func:`estimate_recall`), a
+    class's share shrinking as it gets picks: the images where that class is one of the
+    model's two best guesses and the margin is smallest, one per k-means cluster of them.
+    The rest are typical picks, which also find the classes that have no label yet: those
+    (by ``labels``, the classes of ``labeled_indices``; without them, the argmax of
+    ``probabilities`` on the labeled rows) get no class picks, since the model cannot know
+    them. No pick is a near-duplicate (cosine >= 0.95) of another.
     """
     labeled = np.asarray(labeled_indices, dtype=np.int64)
-    uncertain_count = 0
-    if probabilities is not None:
-        past_start = max(0, len(labeled) - typical_labels_per_class * probabilities.shape[1])
-        ramp = ramp_labels_per_class * probabilities.shape[1]
-        uncertain_count = round(count * past_start / max(past_start + ramp, 1))
     points = normalize_rows(representations)
-    typical = select_typical(points, labeled, count - uncertain_count, seed)
-    if uncertain_count == 0 or probabilities is None:
-        return [Pick(pick.index, pick.score, pick.reason, "default") for pick in typical]
-    already = np.concatenate([labeled, np.array([pick.index for pick in typical], dtype=np.int64)])
-    names = _resolve_class_names(class_names, probabilities.shape[1])
-    uncertain = _select_diverse_uncertain(
-        points, probabilities, already, typical, uncertain_count, names, seed
-    )
-    return [Pick(pick.index, pick.score, pick.reason, "default") for pick in typical + uncertain]
+    weak: list[Pick] = []
+    if probabilities is not None and len(labeled) > 0:
+        probabilities = np.asarray(probabilities, dtype=np.float32)
+        class_count = probabilities.shape[1]
+        known = probabilities[labeled].argmax(axis=1) if labels is None else np.asarray(labels)
+        seen = np.bincount(known[known < class_count], minlength=class_count) > 0
+        labels_per_class = len(labeled) / class_count
+        weak_count = round(count * labels_per_class / (labels_per_class + uncertain_half_at))
+        names = _resolve_class_names(class_names, class_count)
+        weak = select_for_weak_classes(
+            points, probabilities, labeled, weak_count, names, seed, seen
+        )
+    taken = np.concatenate([labeled, np.array([pick.index for pick in weak], dtype=np.int64)])
+    typical = select_typical(points, taken, count - len(weak), seed)
+    picks = _interleave(typical, weak)
+    return [Pick(pick.index, pick.score, pick.reason, "default") for pick in picks]
 
 
-def _select_diverse_uncertain(
+def estimate_recall(probabilities: NDArray[np.floating]) -> FloatArray:
+    """Expected recall per class ``(classes,)`` if calibrated ``probabilities`` ``(images,
+    classes)`` are true: the probability mass of class c on images predicted c over all its
+    mass. A class no image is likely to belong to scores 0."""
+    predicted = probabilities.argmax(axis=1)
+    mass = probabilities.sum(axis=0)
+    kept = np.zeros(probabilities.shape[1], dtype=np.float64)
+    np.add.at(kept, predicted, probabilities[np.arange(len(predicted)), predicted])
+    return np.asarray(np.where(mass > 1e-9, kept / np.maximum(mass, 1e-9), 0.0), np.float32)
+
+
+def select_for_weak_classes(
     points: FloatArray,
     probabilities: NDArray[np.floating],
-    already: IndexArray,
-    earlier: list[Pick],
+    labeled: IndexArray,
     count: int,
     class_names: Sequence[str],
     seed: int,
+    eligible: NDArray[np.bool_] | None = None,
+    spread: float = 0.05,
 ) -> list[Pick]:
-    scores = score_uncertainty(probabilities, "margin")
-    unlabeled = find_unlabeled(len(points), already)
-    ranked = unlabeled[np.argsort(-scores[unlabeled], kind="stable")]
-    cluster_ids = cluster_representations(points[ranked[: 4 * count]], count, seed)
-    # the most uncertain candidate of each cluster first, then everything in uncertainty order;
-    # a repeat of a chosen image, or a near-duplicate of one, is skipped by the similarity test
+    """``count`` picks shared out to the ``eligible`` classes (default all) with the lowest
+    estimated recall, each pick adding ``spread`` to its class's score; per class, the
+    smallest-margin images among those where the class is a top-two guess, one per k-means
+    cluster of ``4 x`` its share."""
+    unlabeled = find_unlabeled(len(points), labeled)
+    if count <= 0 or len(unlabeled) == 0:
+        return []
+    rows = np.asarray(probabilities, dtype=np.float32)[unlabeled]
+    top_two = np.argsort(-rows, axis=1)[:, :2]
+    margin = rows[np.arange(len(rows)), top_two[:, 0]] - rows[np.arange(len(rows)), top_two[:, 1]]
+    candidates = [np.flatnonzero((top_two == c).any(axis=1)) for c in range(rows.shape[1])]
+    available = np.array([len(members) for members in candidates])
+    if eligible is not None:
+        available = np.where(eligible, available, 0)
+    allocation = np.zeros(rows.shape[1], dtype=np.int64)
+    score = estimate_recall(probabilities[unlabeled]).astype(np.float64)
+    for _ in range(min(count, len(unlabeled))):
+        open_classes = allocation < available
+        if not open_classes.any():
+            break
+        label = int(np.argmin(np.where(open_classes, score + spread * allocation, np.inf)))
+        allocation[label] += 1
+    picks: list[Pick] = []
+    for label in np.argsort(score, kind="stable"):
+        if allocation[label] == 0:
+            continue
+        rows_of_class = candidates[label][np.argsort(margin[candidates[label]], kind="stable")]
+        rows_of_class = rows_of_class[~np.isin(unlabeled[rows_of_class], [p.index for p in picks])]
+        hard = f"{class_names[label]} is a class it often misses"
+        for row in _pick_diverse(
+            points, unlabeled, rows_of_class, int(allocation[label]), picks, seed
+        ):
+            index = int(unlabeled[row])
+            reason = f"{describe_uncertainty(probabilities[index], class_names)}; {hard}"
+            picks.append(Pick(index, float(1.0 - margin[row]), reason, "margin"))
+    return picks
+
+
+def _pick_diverse(
+    points: FloatArray,
+    unlabeled: IndexArray,
+    ranked_rows: IndexArray,
+    count: int,
+    earlier: list[Pick],
+    seed: int,
+) -> list[int]:
+    """Up to ``count`` rows of ``ranked_rows`` (best first, rows of ``unlabeled``): the best
+    of each k-means cluster of the first ``4 x count``, then the rest in rank order, never a
+    near-duplicate (cosine >= 0.95) of an earlier pick or of each other."""
+    if count <= 0 or len(ranked_rows) == 0:
+        return []
+    head = ranked_rows[: 4 * count]
+    cluster_ids = cluster_representations(points[unlabeled[head]], count, seed)
     first_in_cluster = np.sort(np.unique(cluster_ids, return_index=True)[1])
     chosen = [pick.index for pick in earlier]
-    picks: list[Pick] = []
-    for index in np.concatenate([ranked[first_in_cluster], ranked]):
-        if len(picks) == count:
+    picked: list[int] = []
+    for row in np.concatenate([head[first_in_cluster], ranked_rows]):
+        index = int(unlabeled[row])
+        if len(picked) == count:
             break
         if chosen and float((points[chosen] @ points[index]).max()) >= DUPLICATE_COSINE:
             continue
-        chosen.append(int(index))
-        reason = describe_uncertainty(probabilities[index], class_names)
-        picks.append(Pick(int(index), float(scores[index]), reason, "margin"))
-    return picks
+        chosen.append(index)
+        picked.append(int(row))
+    return picked
+
+
+def _interleave(first: list[Pick], second: list[Pick]) -> list[Pick]:
+    """Both lists merged so that each stays in order and is spread evenly over the result."""
+    total = len(first) + len(second)
+    if total == 0:
+        return []
+    keyed = [((n + 0.5) / len(first), 0, pick) for n, pick in enumerate(first)]
+    keyed += [((n + 0.5) / len(second), 1, pick) for n, pick in enumerate(second)]
+    return [pick for _, _, pick in sorted(keyed, key=lambda item: (item[0], item[1]))]
 
 
 def select_batch(
@@ -351,6 +429,7 @@ def select_batch(
     probabilities: NDArray[np.floating] | None = None,
     class_names: Sequence[str] | None = None,
     seed: int = 0,
+    labels: Sequence[int] | NDArray[np.integer] | None = None,
 ) -> list[Pick]:
     """Run the strategy named ``strategy`` (one of :data:`STRATEGY_NAMES`).
 
@@ -365,7 +444,7 @@ def select_batch(
         return select_core_set(representations, labeled_indices, count, seed)
     if strategy == "default":
         return select_default(
-            representations, labeled_indices, count, probabilities, class_names, seed
+            representations, labeled_indices, count, probabilities, class_names, seed, labels
         )
     if strategy in UNCERTAINTY_MEASURES:
         if probabilities is None:

@@ -23,7 +23,7 @@ def refresh_queue(
     Images a person queued by hand stay at the front while they are unlabeled.
     """
     classes = list(project.classes.order_by("position", "id"))
-    labeled, _ = labeled_positions(image_ids, classes, project.pk)
+    labeled, labels = labeled_positions(image_ids, classes, project.pk)
     probabilities = _aligned_probabilities(project, image_ids)
     if probabilities is None and strategy not in {"default", "typical", "core_set", "random"}:
         strategy = "default"
@@ -35,6 +35,7 @@ def refresh_queue(
         min(count, unlabeled),
         probabilities=probabilities,
         class_names=[c.name for c in classes] if probabilities is not None else None,
+        labels=labels,
     ) if unlabeled > 0 else []  # fmt: skip
     with transaction.atomic():
         Project.objects.select_for_update().get(pk=project.pk)  # one replacement at a time

@@ -6,6 +6,7 @@ import pytest
 from simclr_core.selection import (
     DUPLICATE_COSINE,
     STRATEGY_NAMES,
+    estimate_recall,
     normalize_rows,
     score_uncertainty,
     select_batch,
@@ -118,20 +119,63 @@ def test_default_batch_holds_no_near_duplicates():
     probabilities = np.tile([[0.9, 0.1]], (400, 1))
     probabilities[:80] = [0.5, 0.5]  # the first 20 originals, x4 copies, are most uncertain
     labeled = list(range(200, 400, 2))
-    # when
-    picks = select_default(points, labeled, 30, probabilities, seed=0, typical_labels_per_class=0)
+    # when: every pick is a class pick
+    picks = select_default(points, labeled, 30, probabilities, seed=0, uncertain_half_at=0)
     # then
     unit = normalize_rows(points[[pick.index for pick in picks]])
     similarity = unit @ unit.T - 2 * np.eye(len(picks))
     assert len(picks) == 30 and similarity.max() < DUPLICATE_COSINE
 
 
-def test_default_starts_typical_and_shifts_to_uncertainty():
+def test_estimate_recall_by_hand():
+    # class 0 is predicted on both images and keeps all its mass; class 1 keeps none of its 0.6
+    probabilities = np.array([[0.8, 0.2], [0.6, 0.4]])
+    assert np.allclose(estimate_recall(probabilities), [1.0, 0.0])
+
+
+def test_estimate_recall_matches_a_naive_sum():
+    probabilities = np.random.default_rng(4).dirichlet(np.ones(4), size=50)
+    predicted = probabilities.argmax(axis=1)
+    expected = [
+        probabilities[predicted == c, c].sum() / probabilities[:, c].sum() for c in range(4)
+    ]
+    assert np.allclose(estimate_recall(probabilities), expected, atol=1e-6)
+
+
+def confused_blobs():
+    """Six blobs, one label each; the model is sure of blobs 0-4 but torn on blob 5 between
+    classes 5 (0.5) and 4 (0.4), so it expects to miss part of class 4."""
+    points, blob_ids, _ = make_blobs()
+    probabilities = np.full((len(points), 6), 0.02)
+    probabilities[np.arange(len(points)), blob_ids] = 0.9
+    probabilities[blob_ids == 5, 4], probabilities[blob_ids == 5, 5] = 0.4, 0.5
+    labeled = [int(np.flatnonzero(blob_ids == blob)[0]) for blob in range(6)]
+    return points, blob_ids, probabilities / probabilities.sum(1, keepdims=True), labeled
+
+
+def test_default_is_typical_before_a_model_exists():
     points, _, _ = make_blobs()
-    probabilities = np.random.default_rng(0).dirichlet(np.ones(6), size=len(points))
-    # given 6 classes: typical only up to 60 labels, then half uncertain 60 labels later
-    cold = select_default(points, range(0, 360, 6), 10, probabilities, None, 0, 10, 10)
-    warm = select_default(points, range(0, 360, 3), 10, probabilities, None, 0, 10, 10)
-    assert all(pick.reason.startswith("densest") for pick in cold)
-    assert sum(pick.reason.startswith("model torn") for pick in warm) == 5
-    assert {pick.strategy for pick in cold + warm} == {"default"}
+    picks = select_default(points, [], 10, seed=0)
+    assert all(pick.reason.startswith("densest") for pick in picks)
+    assert {pick.strategy for pick in picks} == {"default"}
+
+
+def test_default_sends_a_growing_share_to_the_classes_the_model_misses():
+    points, blob_ids, probabilities, labeled = confused_blobs()
+    more = labeled + [int(i) for i in np.flatnonzero(blob_ids < 5)[1::25]]  # 18 labels
+    # given 6 classes and uncertain_half_at=3: 1 label per class -> 1/4, 3 per class -> 1/2
+    few = select_default(points, labeled, 12, probabilities, None, 0, range(6), 3.0)
+    many = select_default(points, more, 12, probabilities, None, 0, blob_ids[more], 3.0)
+    for picks, expected in ((few, 3), (many, 6)):
+        hard = [pick for pick in picks if "is a class it often misses" in pick.reason]
+        assert len(hard) == expected
+        assert all(blob_ids[pick.index] == 5 for pick in hard)  # where classes 4 and 5 meet
+        assert {pick.strategy for pick in picks} == {"default"}
+
+
+def test_default_leaves_classes_without_labels_to_typical_picks():
+    points, blob_ids, probabilities, labeled = confused_blobs()
+    known = [index for index in labeled if blob_ids[index] != 4]  # class 4 has no label
+    picks = select_default(points, known, 12, probabilities, labels=blob_ids[known], seed=0)
+    assert not any("class 4 is a class" in pick.reason for pick in picks)
+    assert len({pick.index for pick in picks}) == 12
