@@ -49,9 +49,6 @@ class Summary:
     images: int
     labeled: int
     classes: list[ClassCount] = field(default_factory=list)
-    next_step: NextStep | None = None
-    preset_epochs: str = ""  # what a blank epochs field means, for its placeholder
-    job_buttons: list[JobButton] = field(default_factory=list)
 
     @property
     def unlabeled(self) -> int:
@@ -79,15 +76,21 @@ def summarize(project: Project) -> Summary:
         )
         for label_class in project.classes.all()
     ]
-    state = project_state(project, total)
-    return Summary(
-        images=total,
-        labeled=labeled,
-        classes=classes,
-        next_step=next_step(state),
-        preset_epochs=preset_epochs(project),
-        job_buttons=job_buttons(state),
-    )
+    return Summary(images=total, labeled=labeled, classes=classes)
+
+
+@dataclass(frozen=True)
+class Guidance:
+    """What to do next, and what each job button and field means."""
+
+    next_step: NextStep
+    job_buttons: list[JobButton]
+    preset_epochs: str  # what a blank epochs field means, for its placeholder
+
+
+def guide(project: Project, summary: Summary) -> Guidance:
+    state = project_state(project, summary.images)
+    return Guidance(next_step(state), job_buttons(state), preset_epochs(project))
 
 
 def job_buttons(state: ProjectState) -> list[JobButton]:

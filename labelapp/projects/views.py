@@ -5,20 +5,12 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from labelapp.jobs.models import JobKind
 from labelapp.learning.job_options import METHOD_NAMES
 from labelapp.projects import dashboard, services
 from labelapp.projects.forms import DeleteProjectForm, ProjectForm
 from labelapp.projects.job_views import recent_jobs
 from labelapp.projects.models import Project
 from labelapp.projects.permissions import ProjectAccess, project_role, signed_in
-
-STARTABLE_JOBS = [
-    (JobKind.PRETRAIN, "Pretrain encoder"),
-    (JobKind.TRAIN, "Train classifier"),
-    (JobKind.PREDICT, "Predict all"),
-    (JobKind.RETRAIN, "Retrain everything"),
-]
 
 
 @signed_in()
@@ -55,12 +47,13 @@ def project_create(request: HttpRequest) -> HttpResponse:
 
 @project_role("viewer")
 def project_dashboard(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
+    summary = dashboard.summarize(access.project)
     context = {
         "access": access,
         "project": access.project,
-        "summary": dashboard.summarize(access.project),
+        "summary": summary,
+        "guidance": dashboard.guide(access.project, summary),
         "metrics": dashboard.latest_metrics(access.project),
-        "startable_jobs": STARTABLE_JOBS,
         "training_methods": METHOD_NAMES.items(),
         "jobs": recent_jobs(access),
     }
