@@ -27,6 +27,7 @@ class ProjectForm(forms.Form):
         label="Start from",
         choices=EncoderStart.choices,
         initial=EncoderStart.IMAGENET,
+        required=False,
         help_text=(
             "Photos: start from features learned on ImageNet's 1.3 million photos, so the first "
             "labels already count (the weights ship with labelapp; nothing is downloaded). "
@@ -34,6 +35,9 @@ class ProjectForm(forms.Form):
             "to use no outside weights; then pretrain before training."
         ),
     )
+
+    def clean_encoder_start(self) -> str:
+        return str(self.cleaned_data.get("encoder_start") or EncoderStart.IMAGENET)
 
     def clean_name(self) -> str:
         name: str = self.cleaned_data["name"].strip()

@@ -24,7 +24,9 @@ def test_handler_returns_the_counts(project, owner):
 
     result = handler_for("import")(JobContext(job=job, device="cpu"))
 
+    embed = Job.objects.get(pk=result.pop("embed_job"))  # the new image gets represented
     assert result == {"batch_id": batch.pk, "added": 1, "duplicate": 0, "rejected": 1}
+    assert embed.kind == "embed" and embed.project == project
 
 
 def test_cancelled_import_drops_the_staged_files(project, owner):

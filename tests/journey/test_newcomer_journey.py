@@ -1,7 +1,8 @@
 """A newcomer's whole journey in headless Chromium against `labelapp run` (the README's first
-command): sign in, create a CIFAR-10 project, upload a zip of 1,000 images, pretrain from the
-dashboard, label 20 images from the label-next queue with the keyboard, retrain everything,
-look at predictions and the new queue, accept confident predictions, export the CSV.
+command): sign in, create a CIFAR-10 project that starts from random weights, upload a zip of
+1,000 images, pretrain from the dashboard, label 20 images from the label-next queue with the
+keyboard, retrain everything, look at predictions and the new queue, accept confident
+predictions, export the CSV.
 
 Only the UI is driven; the SQLite file is read at the end for a few checks."""
 
@@ -74,6 +75,9 @@ def test_newcomer_journey(app: RunningApp, page: Any, screenshots: Path, tmp_pat
     page.click("text=Create your first project")
     page.fill("input[name=name]", "CIFAR-10 journey")
     page.fill("textarea[name=classes]", "\n".join(CLASS_NAMES))
+    # This journey walks the SimCLR-from-scratch path (Pretrain first); the photo journey
+    # (test_real_photos_journey.py) walks the default, ImageNet start.
+    page.select_option("select[name=encoder_start]", "random")
     snap("03-new-project")
     page.click("button[type=submit]")
     page.wait_for_selector("h1:has-text('Upload images')")
