@@ -1,11 +1,21 @@
 """Label-error finder: labels that confidently disagree with out-of-fold predictions.
 
-Confident learning (Northcutt, Jiang & Chuang, 2021), in numpy: the threshold of class ``j`` is
-the mean predicted probability of ``j`` over the images labeled ``j`` (its mean
-self-confidence). An image counts as confidently class ``j`` when ``p_j >= t_j`` (the highest
-such ``j`` if several). The confident joint ``C[given, confident]`` counts those; its
-off-diagonal images are the suspected label errors, ranked for review by normalised margin
-``p_suggested - p_given`` (most convincing first).
+Confident learning (Northcutt, Jiang & Chuang, 2021, "Confident learning: estimating
+uncertainty in dataset labels"), in NumPy. The threshold of class ``j`` is the mean
+predicted probability of ``j`` over the images labeled ``j`` (its mean self-confidence). An
+image counts as confidently class ``j`` when ``p_j >= t_j`` (the most probable such ``j`` if
+several). The confident joint ``C[given, confident]`` counts those; calibrated so that each
+row sums to the number of images given that class, its off-diagonal cell ``(i, j)`` estimates
+how many images labeled ``i`` are really ``j``. The paper's "prune by noise rate" then flags,
+for each cell, that many images labeled ``i`` with the largest margin ``p_j - p_i``, and
+keeps only those whose most probable class is not their label. The probabilities are
+calibrated (temperature-scaled out-of-fold), so one more condition is read as a probability:
+the model must give the label at most ``max_given_probability`` (2%). On the benchmark that
+condition doubles precision at 5% noise (0.41 -> 0.78 on real photos) for a little recall.
+Flags are ranked by the margin (most convincing first).
+
+The disagreement of a weak model means nothing: :func:`assess_model` says whether the model
+agrees with enough of the labels it does not flag for a list to be worth reading.
 
 Predictions must be out-of-fold: a model that saw an image's label will mostly agree with it.
 :func:`predict_out_of_fold` makes them with a k-fold logistic regression on representations.
@@ -22,6 +32,13 @@ from sklearn.model_selection import StratifiedKFold
 FloatArray = NDArray[np.float64]
 LabelArray = NDArray[np.int64]
 
+# Set with benchmarks/label_errors.py (CIFAR-10 and real photos, 5% and 20% flipped labels).
+MAX_GIVEN_PROBABILITY = 0.02
+# Agreement with the unflagged labels below this: the model is too weak (or the labels too
+# noisy) for its disagreement to single out wrong labels; CIFAR-10 at 72% had 0.33 precision.
+MIN_ACCURACY = 0.8
+MIN_LABELS_PER_CLASS = 5  # fewer and a class's threshold is a guess
+
 
 @dataclass(frozen=True)
 class LabelIssue:
@@ -34,6 +51,58 @@ class LabelIssue:
     given_probability: float
     suggested_probability: float
     reason: str
+
+
+@dataclass(frozen=True)
+class ModelAssessment:
+    """Whether the out-of-fold model is good enough for its disagreement to mean something:
+    its ``accuracy`` on the labels it does not flag, the ``fewest_labels`` of any class, and a
+    sentence that says which number decided it."""
+
+    reliable: bool
+    accuracy: float
+    fewest_labels: int
+    reason: str
+
+
+def assess_model(
+    labels: NDArray[np.integer],
+    probabilities: NDArray[np.floating],
+    issues: Sequence[LabelIssue] = (),
+    min_accuracy: float = MIN_ACCURACY,
+    min_labels_per_class: int = MIN_LABELS_PER_CLASS,
+) -> ModelAssessment:
+    """Out-of-fold accuracy ``>= min_accuracy`` on the labels not among ``issues`` (what the
+    model gets right once the suspects are set aside), and every labeled class with at least
+    ``min_labels_per_class`` labels. Shapes as in :func:`find_label_issues`."""
+    labels, probabilities = _validate(labels, probabilities)
+    if len(labels) == 0:
+        return ModelAssessment(False, 0.0, 0, "No labels to check.")
+    unflagged = np.ones(len(labels), dtype=bool)
+    unflagged[[issue.index for issue in issues]] = False
+    agrees = probabilities.argmax(axis=1) == labels
+    accuracy = float(agrees[unflagged].mean()) if unflagged.any() else 0.0
+    counts = np.bincount(labels, minlength=probabilities.shape[1])
+    fewest = int(counts[counts > 0].min())
+    if accuracy < min_accuracy:
+        reason = (
+            f"The classifier agrees with only {accuracy:.0%} of the labels it does not suspect, "
+            f"on images it did not train on (at least {min_accuracy:.0%} is needed): its "
+            "disagreements would mostly be its own mistakes, or too many labels are wrong for "
+            "it to learn the classes. Label more images (or check them by hand) and train again."
+        )
+        return ModelAssessment(False, accuracy, fewest, reason)
+    if fewest < min_labels_per_class:
+        reason = (
+            f"A class has only {fewest} label{'s' if fewest != 1 else ''} (at least "
+            f"{min_labels_per_class} per class are needed to judge it)."
+        )
+        return ModelAssessment(False, accuracy, fewest, reason)
+    reason = (
+        f"The classifier agrees with {accuracy:.0%} of the labels it does not suspect, "
+        "on images it did not train on."
+    )
+    return ModelAssessment(True, accuracy, fewest, reason)
 
 
 def compute_class_thresholds(
@@ -79,43 +148,78 @@ def estimate_confident_joint(
     return joint
 
 
+def calibrate_confident_joint(
+    labels: NDArray[np.integer], probabilities: NDArray[np.floating]
+) -> FloatArray:
+    """The confident joint with each row rescaled to sum to the number of images given that
+    class ``(classes, classes)``: cell ``(i, j)`` estimates how many labeled ``i`` are ``j``.
+    A class whose images are confidently nothing keeps them all on its diagonal."""
+    labels, probabilities = _validate(labels, probabilities)
+    joint = estimate_confident_joint(labels, probabilities).astype(np.float64)
+    counts = np.bincount(labels, minlength=probabilities.shape[1]).astype(np.float64)
+    row_sums = joint.sum(axis=1)
+    empty = row_sums == 0
+    joint[empty] = 0.0
+    joint[empty, np.flatnonzero(empty)] = counts[empty]
+    return joint * (counts / np.where(empty, 1.0, row_sums))[:, None]
+
+
 def find_label_issues(
     labels: NDArray[np.integer],
     probabilities: NDArray[np.floating],
     class_names: Sequence[str] | None = None,
+    max_given_probability: float = MAX_GIVEN_PROBABILITY,
 ) -> list[LabelIssue]:
-    """Images in the off-diagonal of the confident joint, most convincing first.
+    """Suspected label errors by prune-by-noise-rate whose most probable class is another and
+    whose label has probability ``<= max_given_probability``; largest margin first.
 
     Shapes: labels ``(images,)`` ints in ``[0, classes)``; probabilities ``(images, classes)``,
-    out-of-fold. Raises ``ValueError`` on mismatched shapes or labels out of range.
+    out-of-fold and calibrated. Raises ``ValueError`` on mismatched shapes or labels out of
+    range.
     """
     labels, probabilities = _validate(labels, probabilities)
     names = class_names or [f"class {number}" for number in range(probabilities.shape[1])]
-    confident = assign_confident_classes(labels, probabilities)
-    suspects = np.flatnonzero((confident >= 0) & (confident != labels))
+    flagged = _prune_by_noise_rate(labels, probabilities)
+    flagged &= probabilities.argmax(axis=1) != labels
+    flagged &= probabilities[np.arange(len(labels)), labels] <= max_given_probability
+    suspects = np.flatnonzero(flagged)
+    suggested_labels = probabilities[suspects].argmax(axis=1)
     given = probabilities[suspects, labels[suspects]]
-    suggested = probabilities[suspects, confident[suspects]]
+    suggested = probabilities[suspects, suggested_labels]
     order = np.argsort(given - suggested, kind="stable")
     issues = []
-    for index, given_probability, suggested_probability in zip(
-        suspects[order], given[order], suggested[order], strict=True
-    ):
-        given_name, suggested_name = names[labels[index]], names[confident[index]]
+    for position in order:
+        index, suggested_label = int(suspects[position]), int(suggested_labels[position])
+        given_name, suggested_name = names[labels[index]], names[suggested_label]
         reason = (
             f"labeled {given_name}, but the model says {suggested_name} "
-            f"{suggested_probability:.2f} ({given_name} {given_probability:.2f})"
+            f"{suggested[position]:.2f} ({given_name} {given[position]:.2f})"
         )
         issues.append(
             LabelIssue(
-                int(index),
+                index,
                 int(labels[index]),
-                int(confident[index]),
-                float(given_probability),
-                float(suggested_probability),
+                suggested_label,
+                float(given[position]),
+                float(suggested[position]),
                 reason,
             )
         )
     return issues
+
+
+def _prune_by_noise_rate(labels: LabelArray, probabilities: FloatArray) -> NDArray[np.bool_]:
+    """For each off-diagonal cell ``(i, j)`` of the calibrated joint, its rounded count of the
+    images labeled ``i`` with the largest ``p_j - p_i``."""
+    counts = np.rint(calibrate_confident_joint(labels, probabilities)).astype(np.int64)
+    flagged = np.zeros(len(labels), dtype=bool)
+    for given, suspected in zip(*np.nonzero(counts), strict=True):
+        if given == suspected:
+            continue
+        members = np.flatnonzero(labels == given)
+        margin = probabilities[members, suspected] - probabilities[members, given]
+        flagged[members[np.argsort(-margin, kind="stable")[: counts[given, suspected]]]] = True
+    return flagged
 
 
 def predict_out_of_fold(

@@ -1,9 +1,13 @@
 """Labels the current classifier confidently disagrees with, and what a person does about them.
 
 The suspects come from confident learning (simclr_core.label_errors) on the classifier's
-out-of-fold probabilities, so no image is judged by a model that saw its label. An image is
-listed only while its label is still the one the classifier was trained on and nobody has
-reviewed that label and kept it.
+out-of-fold probabilities, so no image is judged by a model that saw its label. Only labels a
+person gave are checked: an accepted prediction is an earlier model's own answer, and a model
+trained on the same images mostly agrees with it, so its agreement proves nothing (and its
+disagreement is one model against another). They are counted, not listed. Suspects are listed
+only when the classifier is good enough on those labels for its disagreement to mean
+something; otherwise the page says why instead. An image is listed only while its label is
+still the one the classifier was trained on and nobody has reviewed that label and kept it.
 """
 
 from dataclasses import dataclass
@@ -19,7 +23,12 @@ from labelapp.learning.models import ModelVersion
 from labelapp.learning.training import load_classifier_output
 from labelapp.projects.models import LabelClass, Project
 from labelapp.projects.tiles import url_template
-from simclr_core.label_errors import find_label_issues
+from simclr_core.label_errors import (
+    LabelIssue,
+    ModelAssessment,
+    assess_model,
+    find_label_issues,
+)
 
 MAX_LISTED = 200
 
@@ -43,6 +52,10 @@ class LabelIssueReport:
     suspects: list[SuspectedLabel]
     total: int  # suspects before the listing cap
     problem: str = ""
+    assessment: ModelAssessment | None = None  # not reliable: a warning instead of a list
+    checked: int = 0  # labels a person gave, the ones checked
+    not_checked: int = 0  # accepted predictions and other labels a model gave
+    classes: tuple[LabelClass, ...] = ()  # what "Relabel as..." offers
 
 
 def _classes_in_order(project: Project, version: ModelVersion) -> list[LabelClass | None]:
@@ -50,9 +63,29 @@ def _classes_in_order(project: Project, version: ModelVersion) -> list[LabelClas
     return [by_id.get(class_id) for class_id in (version.config or {}).get("classes") or []]
 
 
-def _load_out_of_fold(version: ModelVersion) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class CheckedLabels:
+    """The labels a person gave, as the classifier was trained on them, and how many it had
+    from a model (older classifiers recorded no sources: all of theirs count as a person's)."""
+
+    image_ids: np.ndarray  # (checked,)
+    labels: np.ndarray  # (checked,) class positions
+    out_of_fold: np.ndarray  # (checked, classes)
+    not_checked: int
+
+
+def _load_checked_labels(version: ModelVersion) -> CheckedLabels:
     output = load_classifier_output(version)
-    return output["labeled_image_ids"], output["labels"], output["out_of_fold"]
+    labels = output["labels"]
+    by_person = output.get("scored", np.ones(len(labels), bool)).astype(bool)
+    if by_person.shape != labels.shape:
+        raise ValueError("its label sources do not match its labels")
+    return CheckedLabels(
+        output["labeled_image_ids"][by_person],
+        labels[by_person],
+        output["out_of_fold"][by_person],
+        int((~by_person).sum()),
+    )
 
 
 def _images_still_labeled_as_trained(
@@ -81,13 +114,27 @@ def find_suspected_labels(project: Project) -> LabelIssueReport:
         return LabelIssueReport(None, [], 0, "No classifier yet: label some images and train.")
     classes = _classes_in_order(project, version)
     try:
-        image_ids, labels, out_of_fold = _load_out_of_fold(version)
-        if out_of_fold.ndim != 2 or out_of_fold.shape[1] != len(classes):
+        checked = _load_checked_labels(version)
+        if checked.out_of_fold.ndim != 2 or checked.out_of_fold.shape[1] != len(classes):
             raise ValueError("its classes do not match its probabilities")
-        issues = find_label_issues(labels, out_of_fold, [c.name if c else "" for c in classes])
+        names = [c.name if c else "" for c in classes]
+        issues = find_label_issues(checked.labels, checked.out_of_fold, names)
+        assessment = assess_model(checked.labels, checked.out_of_fold, issues)
     except (OSError, KeyError, ValueError) as error:
         problem = f"Classifier v{version.number} has no usable out-of-fold predictions ({error})."
         return LabelIssueReport(version, [], 0, problem)
+    suspects = _describe(project, classes, checked.image_ids, issues) if assessment.reliable else []
+    return LabelIssueReport(
+        version, suspects[:MAX_LISTED], len(suspects), "", assessment,
+        len(checked.labels), checked.not_checked, tuple(project.classes.order_by("position", "id")),
+    )  # fmt: skip
+
+
+def _describe(
+    project: Project, classes: list[LabelClass | None], image_ids: np.ndarray,
+    issues: list[LabelIssue],
+) -> list[SuspectedLabel]:  # fmt: skip
+    """The issues whose images still carry the label they were trained on, unreviewed."""
     candidates = [
         issue for issue in issues
         if classes[issue.given_label] is not None and classes[issue.suggested_label] is not None
@@ -117,11 +164,11 @@ def find_suspected_labels(project: Project) -> LabelIssueReport:
                 suggested_probability=issue.suggested_probability,
             )
         )
-    return LabelIssueReport(version, suspects[:MAX_LISTED], len(suspects))
+    return suspects
 
 
 def relabel(image: Image, label_class: LabelClass, user: Any, expected_version: int) -> Image:
-    """Give the image the suggested class; raises LabelConflict if it changed meanwhile."""
+    """Give the image the class a person chose; raises LabelConflict if it changed meanwhile."""
     return set_label(image, label_class, user, expected_version)
 
 

@@ -1,4 +1,6 @@
-"""The label-error page lists a planted mislabel; relabel and keep go through the label rules."""
+"""The label-error page lists a planted mislabel only when the model is good enough, checks
+only labels a person gave, and offers keeping and relabeling as equal choices; relabel and
+keep go through the label rules."""
 
 import numpy as np
 import pytest
@@ -6,20 +8,62 @@ from django.urls import reverse
 
 from labelapp.images.models import Image, Label
 from labelapp.insights.models import KeptLabel
-from tests.insights.builders import label_images, make_classifier, nine_labeled_images
+from labelapp.learning.models import ModelKind
+from labelapp.learning.training import _classifier_file
+from labelapp.learning.versions import create_version
+from tests.insights.builders import label_images, quality_metrics
 from tests.insights.conftest import client_for
-from tests.web.people import Team
+from tests.web.people import Team, make_images
 
 CONFIDENT = [0.9, 0.05, 0.05]
+PER_CLASS = 5  # simclr_core.label_errors.MIN_LABELS_PER_CLASS
+
+
+def labeled_images(team: Team) -> tuple[list[Image], list[int]]:
+    """Fifteen images, five labeled with each of the team's three classes."""
+    images = make_images(team.project, 3 * PER_CLASS)
+    for position, label_class in enumerate(team.classes):
+        label_images(images[PER_CLASS * position : PER_CLASS * (position + 1)], label_class,
+                     team.owner)  # fmt: skip
+    return images, [position for position in range(3) for _ in range(PER_CLASS)]
+
+
+def store_classifier(
+    team: Team, images: list[Image], labels: list[int], out_of_fold: np.ndarray,
+    by_person: list[bool] | None = None,
+) -> None:  # fmt: skip
+    """The current classifier with these out-of-fold probabilities; ``by_person`` False marks
+    a label as an accepted prediction (default: all given by a person)."""
+    classes = list(team.project.classes.order_by("position", "id"))
+    result = {
+        "probabilities": out_of_fold.astype(np.float32),
+        "out_of_fold": out_of_fold.astype(np.float32),
+        "labeled_indices": np.arange(len(images)),
+        "labels": np.array(labels, dtype=np.int64),
+        "scored": np.array([True] * len(images) if by_person is None else by_person),
+    }
+    image_ids = np.array([image.pk for image in images], dtype=np.int64)
+    version = create_version(
+        team.project, ModelKind.CLASSIFIER, None,
+        config={"method": "linear_probe", "classes": [c.pk for c in classes]},
+        metrics=quality_metrics(0.9, len(images)),
+        files={"weights": ("classifier.npz", _classifier_file(image_ids, result))},
+    )  # fmt: skip
+    team.project.current_classifier = version
+    team.project.save(update_fields=["current_classifier"])
+
+
+def confident_out_of_fold(labels: list[int]) -> np.ndarray:
+    return np.array([np.roll(CONFIDENT, label) for label in labels])
 
 
 @pytest.fixture
 def mislabeled(team: Team) -> Image:
-    """Nine labeled images; the third is labeled cat but the out-of-fold model says dog."""
-    images, labels = nine_labeled_images(team)
-    out_of_fold = np.array([np.roll(CONFIDENT, label) for label in labels])
-    out_of_fold[2] = [0.05, 0.9, 0.05]
-    make_classifier(team.project, images, images, labels, out_of_fold)
+    """Fifteen labeled images; the third is labeled cat but the out-of-fold model says dog."""
+    images, labels = labeled_images(team)
+    out_of_fold = confident_out_of_fold(labels)
+    out_of_fold[2] = [0.01, 0.98, 0.01]
+    store_classifier(team, images, labels, out_of_fold)
     return Image.objects.get(pk=images[2].pk)
 
 
@@ -38,13 +82,64 @@ def test_the_page_lists_the_planted_mislabel_with_its_suggestion(
     suspects = response.context["report"].suspects
     assert [s.image_id for s in suspects] == [mislabeled.pk]
     assert (suspects[0].given.name, suspects[0].suggested.name) == ("cat", "dog")
-    assert suspects[0].suggested_probability == pytest.approx(0.9)
-    assert "Relabel as dog" not in response.text  # a viewer sees no buttons
+    assert suspects[0].suggested_probability == pytest.approx(0.98)
+    assert "Relabel as" not in response.text and "Keep cat" not in response.text  # no buttons
+
+
+def test_keep_and_relabel_are_equal_choices_and_nothing_picks_the_guess(
+    team: Team, mislabeled: Image
+) -> None:
+    text = client_for(team.labeler).get(page_url(team)).text
+    dog = team.classes[1]
+    assert '<button class="small">Keep cat</button>' in text
+    assert '<button class="small">Relabel as…</button>' in text
+    assert "primary" not in text.split('class="suspects"')[1]  # neither is highlighted
+    # the class picker starts empty: relabeling takes a person's choice, never a default
+    assert '<option value="" selected>Choose a class…</option>' in text
+    assert f'<option value="{dog.pk}">dog (model\'s guess)</option>' in text
+    assert f'name="class_id" value="{dog.pk}"' not in text
+
+
+def test_a_relabel_without_a_chosen_class_changes_nothing(team: Team, mislabeled: Image) -> None:
+    response = client_for(team.labeler).post(
+        action_url(team, "insights-relabel", mislabeled),
+        {"class_id": "", "label_version": mislabeled.label_version},
+        follow=True,
+    )
+    assert "This field is required." in response.text
+    assert Image.objects.get(pk=mislabeled.pk).current_label_id == team.classes[0].pk
+
+
+def test_a_weak_model_gets_a_warning_with_its_accuracy_instead_of_a_list(team: Team) -> None:
+    # given a classifier that agrees with only 9 of the 15 labels on unseen images
+    images, labels = labeled_images(team)
+    out_of_fold = confident_out_of_fold([(label + (i % 5 < 2)) % 3 for i, label in
+                                         enumerate(labels)])  # fmt: skip
+    store_classifier(team, images, labels, out_of_fold)
+    # then no suspect is listed, and the page says why with the number that decided it
+    response = client_for(team.viewer).get(page_url(team))
+    report = response.context["report"]
+    assert report.suspects == [] and not report.assessment.reliable
+    assert "agrees with only 60% of the labels it does not suspect" in response.text
+    assert "at least 80% is needed" in response.text
+
+
+def test_accepted_predictions_are_counted_but_not_checked(team: Team) -> None:
+    # given the mislabeled image's label is an accepted prediction, not a person's
+    images, labels = labeled_images(team)
+    out_of_fold = confident_out_of_fold(labels)
+    out_of_fold[2] = [0.01, 0.98, 0.01]
+    by_person = [index != 2 for index in range(len(images))]
+    store_classifier(team, images, labels, out_of_fold, by_person)
+    # then it is not listed, and the page says how many labels were and were not checked
+    response = client_for(team.viewer).get(page_url(team))
+    assert response.context["report"].suspects == []
+    assert "Checked 14 labels a person gave; 1 accepted prediction is not checked" in response.text
 
 
 def test_relabel_goes_through_set_label_and_records_history(team: Team, mislabeled: Image) -> None:
     dog = team.classes[1]
-    # when the labeler relabels the image as suggested
+    # when the labeler chooses dog for the image
     response = client_for(team.labeler).post(
         action_url(team, "insights-relabel", mislabeled),
         {"class_id": dog.pk, "label_version": mislabeled.label_version},
