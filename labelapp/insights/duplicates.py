@@ -7,6 +7,12 @@ control costs milliseconds. The worker finds them after every job that embeds im
 request finds them itself only for up to ``MAX_IMAGES`` images (older versions, or a page
 opened before its job ended). Only the ``MAX_PAIRS`` most similar pairs are kept; below the
 least similar of them the groups are incomplete, and the page says so.
+
+A group is shown as duplicates, with a delete action, only when the encoder is the one the
+threshold was calibrated for (the ImageNet-pretrained backbone as shipped) and its images are
+linked at ``DUPLICATE_THRESHOLD`` or above; any other group is "similar", without one. Other
+encoders (random weights, or continued with SimCLR on the project) have no calibrated
+threshold: their page starts at identical representations only.
 """
 
 from dataclasses import dataclass
@@ -25,12 +31,13 @@ from labelapp.learning.models import ModelVersion
 from labelapp.learning.versions import load_representations
 from labelapp.projects.models import Project
 from labelapp.projects.tiles import url_template
-from simclr_core.near_duplicates import find_similar_pairs, group_pairs
+from simclr_core.near_duplicates import DUPLICATE_THRESHOLD, find_similar_pairs, group_pairs
 
 MAX_IMAGES = 20_000
 PAIRS = "duplicates"  # the stored pairs' folder under the insights cache
 LOWEST_THRESHOLD = 0.80
-DEFAULT_THRESHOLD = 0.95
+DEFAULT_THRESHOLD = DUPLICATE_THRESHOLD
+UNCALIBRATED_DEFAULT = 1.0  # any lower chains distinct images with an uncalibrated encoder
 MAX_PAIRS = 200_000
 MAX_GROUPS_SHOWN = 100
 MAX_SHOWN_PER_GROUP = 24
@@ -50,6 +57,7 @@ class DuplicateImage:
 class DuplicateGroup:
     images: list[DuplicateImage]  # the first MAX_SHOWN_PER_GROUP that still exist
     size: int  # images in the group when it was embedded
+    duplicates: bool = False  # linked at DUPLICATE_THRESHOLD by a calibrated encoder
 
     @property
     def hidden(self) -> int:
@@ -64,12 +72,23 @@ class DuplicateReport:
     image_count: int  # images searched
     problem: str = ""
     complete_above: float = LOWEST_THRESHOLD  # pairs were capped: lower thresholds miss some
+    calibrated: bool = True  # the encoder's similarities can call images duplicates
 
 
-def parse_threshold(text: str | None) -> float:
+def is_calibrated(version: ModelVersion | None) -> bool:
+    """Whether DUPLICATE_THRESHOLD was calibrated on this encoder's representations: the
+    ImageNet-pretrained backbone as the Embed job stores it, not trained further."""
+    return version is not None and (version.config or {}).get("source") == "imagenet"
+
+
+def default_threshold(project: Project) -> float:
+    return DEFAULT_THRESHOLD if is_calibrated(project.current_encoder) else UNCALIBRATED_DEFAULT
+
+
+def parse_threshold(text: str | None, default: float = DEFAULT_THRESHOLD) -> float:
     """The threshold from the query string; raises ValueError with a readable message."""
     if text is None or text.strip() == "":
-        return DEFAULT_THRESHOLD
+        return default
     try:
         value = float(text)
     except ValueError:
@@ -108,7 +127,9 @@ def _describe_image(image: Image, thumbnail: str, detail: str) -> DuplicateImage
     )
 
 
-def _describe(project: Project, groups: list[list[int]]) -> list[DuplicateGroup]:
+def _describe(
+    project: Project, groups: list[list[int]], duplicates: list[bool]
+) -> list[DuplicateGroup]:
     """The groups' images that still exist; only the first few of a large group are read."""
     looked_at = MAX_SHOWN_PER_GROUP * 2  # room for images deleted since the embedding
     wanted = {image_id for group in groups for image_id in group[:looked_at]}
@@ -121,17 +142,32 @@ def _describe(project: Project, groups: list[list[int]]) -> list[DuplicateGroup]
     thumbnail = url_template("image-thumbnail-hashed", project.pk, hashed=True)
     detail = url_template("image-detail", project.pk)
     described = []
-    for group in groups:
+    for group, duplicate in zip(groups, duplicates, strict=True):
         existing = [images[image_id] for image_id in group[:looked_at] if image_id in images]
         size = len(group) if len(group) > looked_at else len(existing)
         if size > 1:  # an image deleted since the embedding leaves a smaller group
             shown = [_describe_image(image, thumbnail, detail) for image in existing]
-            described.append(DuplicateGroup(shown[:MAX_SHOWN_PER_GROUP], size))
+            described.append(DuplicateGroup(shown[:MAX_SHOWN_PER_GROUP], size, duplicate))
     return described
+
+
+def _linked_as_duplicates(
+    stored: dict[str, np.ndarray], groups: list[list[int]], count: int
+) -> list[bool]:
+    """For each group (positions), whether its images are connected at DUPLICATE_THRESHOLD."""
+    strict = stored["similarity"] >= DUPLICATE_THRESHOLD
+    component = np.full(count, -1, dtype=np.int64)
+    for number, group in enumerate(
+        group_pairs(stored["first"][strict], stored["second"][strict], count)
+    ):
+        component[group] = number
+    return [bool(component[group[0]] >= 0 and (component[group] == component[group[0]]).all())
+            for group in groups]  # fmt: skip
 
 
 def find_duplicate_groups(project: Project, threshold: float) -> DuplicateReport:
     version = project.current_encoder
+    calibrated = is_calibrated(version)
     if version is None or not version.representations:
         problem = "No representations yet: run Embed (or Pretrain) first."
         return DuplicateReport(threshold, [], 0, 0, problem)
@@ -153,8 +189,13 @@ def find_duplicate_groups(project: Project, threshold: float) -> DuplicateReport
     if len(stored["similarity"]) >= MAX_PAIRS:
         complete_above = float(stored["similarity"].min())
     keep = stored["similarity"] >= threshold
-    positions = group_pairs(stored["first"][keep], stored["second"][keep], count)
+    every_group = group_pairs(stored["first"][keep], stored["second"][keep], count)
+    positions = every_group[: MAX_GROUPS_SHOWN * 2]
+    linked = _linked_as_duplicates(stored, positions, count)
     image_ids = stored["image_ids"]
     groups = [[int(image_ids[position]) for position in group] for group in positions]
-    described = _describe(project, groups[: MAX_GROUPS_SHOWN * 2])[:MAX_GROUPS_SHOWN]
-    return DuplicateReport(threshold, described, len(groups), count, "", complete_above)
+    described = _describe(project, groups, [calibrated and link for link in linked])
+    return DuplicateReport(
+        threshold, described[:MAX_GROUPS_SHOWN], len(every_group), count, "", complete_above,
+        calibrated,
+    )  # fmt: skip

@@ -79,32 +79,58 @@ def keep_image_label(request: HttpRequest, access: ProjectAccess, image_id: int)
 @project_role("viewer")
 def duplicates_page(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
     status, problem = 200, ""
+    default = duplicates.default_threshold(access.project)
     try:
-        threshold = duplicates.parse_threshold(request.GET.get("threshold"))
+        threshold = duplicates.parse_threshold(request.GET.get("threshold"), default)
     except ValueError as error:
-        threshold, status, problem = duplicates.DEFAULT_THRESHOLD, 400, str(error)
+        threshold, status, problem = default, 400, str(error)
     report = duplicates.find_duplicate_groups(access.project, threshold)
     context = {
         **page_context(access, "duplicates"),
         "report": report,
         "input_problem": problem,
         "lowest_threshold": duplicates.LOWEST_THRESHOLD,
+        "duplicate_threshold": duplicates.DUPLICATE_THRESHOLD,
         "max_pairs": f"{duplicates.MAX_PAIRS:,}",
     }
     return render(request, "insights/duplicates.html", context, status=status)
 
 
-@project_role("owner", ("POST",))
+@project_role("owner", ("GET", "POST"))
 def delete_duplicate(request: HttpRequest, access: ProjectAccess, image_id: int) -> HttpResponse:
-    """Owners remove one copy of a duplicate; the image's files go after the commit."""
+    """Owners remove one copy of a duplicate, after a page that shows which copy is kept.
+    The kept copy must still exist: two deletions each keeping the other cannot lose both."""
     image = get_object_or_404(Image, pk=image_id, project=access.project)
-    threshold = request.POST.get("threshold", "")
+    threshold = request.POST.get("threshold", request.GET.get("threshold", ""))
     url = reverse("insights-duplicates", kwargs={"project_id": access.project.pk})
     back = f"{url}?{urlencode({'threshold': threshold})}" if threshold else url
+    kept = _kept_copy(access, image, request.POST.get("keep", request.GET.get("keep")))
+    if kept is None:
+        messages.error(request, f"Not deleted: no other copy of {image.original_name} to keep.")
+        return redirect(back)
+    if request.method == "GET":
+        context = {
+            **page_context(access, "duplicates"), "image": image, "kept": kept,
+            "threshold": threshold, "back": back,
+        }  # fmt: skip
+        return render(request, "insights/delete_duplicate.html", context)
     if request.POST.get("confirm") != "delete":
         messages.error(request, "Not deleted: confirm the deletion with the Delete button.")
         return redirect(back)
     name = image.original_name
     image.delete()
-    messages.success(request, f"Deleted {name} and its label history.")
+    messages.success(
+        request, f"Deleted {name} and its label history; {kept.original_name} is kept."
+    )
     return redirect(back)
+
+
+def _kept_copy(access: ProjectAccess, image: Image, text: str | None) -> Image | None:
+    """The other image of the project named to be kept, if it exists."""
+    if text is None or not text.isdigit() or int(text) == image.pk or int(text) >= 2**63:
+        return None
+    return (
+        Image.objects.filter(project=access.project, pk=int(text))
+        .select_related("current_label")
+        .first()
+    )

@@ -1,4 +1,5 @@
-"""The near-duplicate page groups planted duplicates and validates its threshold."""
+"""The near-duplicate page groups planted duplicates, tells duplicates from similar images,
+validates its threshold, and deletes a copy only after a confirmation that names the kept one."""
 
 import numpy as np
 import pytest
@@ -17,14 +18,24 @@ from tests.web.people import Team, make_images
 
 @pytest.fixture
 def planted(team: Team) -> list[Image]:
-    """Twelve random directions; image 5 copies image 0 exactly, image 9 is image 2 plus noise."""
+    """Twelve random directions from the ImageNet encoder; image 5 copies image 0 exactly,
+    image 9 is image 2 plus a little noise, image 11 is image 3 plus more (similarity 0.91)."""
     images = make_images(team.project, 12)
     rng = np.random.default_rng(7)
     representations = rng.normal(size=(12, 64))
     representations[5] = representations[0]
     representations[9] = representations[2] + rng.normal(scale=0.05, size=64)
-    make_encoder(team.project, images, representations)
+    representations[11] = representations[3] + rng.normal(scale=0.5, size=64)
+    version = make_encoder(team.project, images, representations)
+    version.config = {"source": "imagenet"}  # what the Embed job stores for the backbone
+    version.save(update_fields=["config"])
     return images
+
+
+def delete_url(team: Team, image: Image) -> str:
+    return reverse(
+        "insights-delete-duplicate", kwargs={"project_id": team.project.pk, "image_id": image.pk}
+    )
 
 
 def page(team: Team, threshold: str | None = None):  # type: ignore[no-untyped-def]
@@ -121,23 +132,73 @@ def test_a_large_group_shows_its_size_and_the_first_images(team: Team) -> None:
     assert group.hidden == 60 - duplicates.MAX_SHOWN_PER_GROUP
 
 
-def test_the_owner_deletes_one_copy(team: Team, planted: list[Image]) -> None:
-    address = reverse(
-        "insights-delete-duplicate",
-        kwargs={"project_id": team.project.pk, "image_id": planted[5].pk},
+def test_similar_images_below_the_duplicate_threshold_have_no_delete_action(
+    team: Team, planted: list[Image]
+) -> None:
+    response = client_for(team.owner).get(
+        reverse("insights-duplicates", kwargs={"project_id": team.project.pk}), {"threshold": "0.9"}
     )
-    response = client_for(team.owner).post(address, {"confirm": "delete", "threshold": "0.97"})
+    kinds = {tuple(ids): group.duplicates for ids, group in
+             zip(group_ids(response), response.context["report"].groups, strict=True)}  # fmt: skip
+    assert kinds == {
+        (planted[0].pk, planted[5].pk): True,
+        (planted[2].pk, planted[9].pk): True,
+        (planted[3].pk, planted[11].pk): False,
+    }
+    assert "Similar, not duplicates: 2 images" in response.text
+    assert delete_url(team, planted[11]) not in response.text
+    assert f"{delete_url(team, planted[5])}?keep={planted[0].pk}" in response.text
+
+
+def test_an_uncalibrated_encoder_starts_at_identical_and_offers_no_delete(team: Team) -> None:
+    images = make_images(team.project, 3)
+    make_encoder(team.project, images, np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]]))
+    response = client_for(team.owner).get(
+        reverse("insights-duplicates", kwargs={"project_id": team.project.pk})
+    )
+    report = response.context["report"]
+    assert report.threshold == 1.0 and not report.calibrated
+    assert [group.duplicates for group in report.groups] == [False]
+    assert "cannot tell a copy from a look-alike" in response.text
+    assert "Delete…" not in response.text
+
+
+def test_the_confirmation_says_which_copy_is_kept(team: Team, planted: list[Image]) -> None:
+    response = client_for(team.owner).get(
+        delete_url(team, planted[5]), {"keep": planted[0].pk, "threshold": "0.97"}
+    )
+    assert response.status_code == 200
+    assert f"Delete {planted[5].original_name}?" in response.text
+    assert f"{planted[0].original_name} is kept</strong>" in response.text
+    assert Image.objects.filter(pk=planted[5].pk).exists()  # looking deletes nothing
+
+
+def test_the_owner_deletes_one_copy(team: Team, planted: list[Image]) -> None:
+    response = client_for(team.owner).post(
+        delete_url(team, planted[5]),
+        {"confirm": "delete", "keep": planted[0].pk, "threshold": "0.97"},
+    )
     assert response.status_code == 302 and response["Location"].endswith("?threshold=0.97")
     assert not Image.objects.filter(pk=planted[5].pk).exists()
     assert group_ids(page(team)) == [[planted[2].pk, planted[9].pk]]
 
 
-def test_deleting_needs_the_owner_and_a_confirmation(team: Team, planted: list[Image]) -> None:
-    address = reverse(
-        "insights-delete-duplicate",
-        kwargs={"project_id": team.project.pk, "image_id": planted[5].pk},
+def test_the_kept_copy_must_still_exist(team: Team, planted: list[Image]) -> None:
+    # given the owner deleted image 0 keeping 5, a stale page's "delete 5, keep 0" must fail
+    client = client_for(team.owner)
+    client.post(delete_url(team, planted[0]), {"confirm": "delete", "keep": planted[5].pk})
+    response = client.post(
+        delete_url(team, planted[5]), {"confirm": "delete", "keep": planted[0].pk}, follow=True
     )
-    assert client_for(team.labeler).post(address, {"confirm": "delete"}).status_code == 403
-    response = client_for(team.owner).post(address, {}, follow=True)
+    assert "no other copy" in response.text
+    assert Image.objects.filter(pk=planted[5].pk).exists()
+
+
+def test_deleting_needs_the_owner_and_a_confirmation(team: Team, planted: list[Image]) -> None:
+    address = delete_url(team, planted[5])
+    keep = {"keep": planted[0].pk}
+    assert client_for(team.labeler).post(address, {"confirm": "delete", **keep}).status_code == 403
+    assert client_for(team.labeler).get(address, keep).status_code == 403
+    response = client_for(team.owner).post(address, keep, follow=True)
     assert "confirm the deletion" in response.text
     assert Image.objects.filter(pk=planted[5].pk).exists()
