@@ -15,6 +15,7 @@ from labelapp.insights.forms import RelabelForm, ReviewForm, first_error
 from labelapp.insights.learning_curve import draw_learning_curve
 from labelapp.insights.quality import describe_classifiers
 from labelapp.projects.permissions import ProjectAccess, project_role
+from simclr_core.near_duplicates import DUPLICATE_THRESHOLD
 
 
 def page_context(access: ProjectAccess, tab: str) -> dict[str, Any]:
@@ -90,7 +91,7 @@ def duplicates_page(request: HttpRequest, access: ProjectAccess) -> HttpResponse
         "report": report,
         "input_problem": problem,
         "lowest_threshold": duplicates.LOWEST_THRESHOLD,
-        "duplicate_threshold": duplicates.DUPLICATE_THRESHOLD,
+        "duplicate_threshold": DUPLICATE_THRESHOLD,
         "max_pairs": f"{duplicates.MAX_PAIRS:,}",
     }
     return render(request, "insights/duplicates.html", context, status=status)
