@@ -1,4 +1,12 @@
-"""Linear evaluation protocol: logistic regression on standardized, frozen representations h."""
+"""Linear evaluation protocol: logistic regression on frozen representations h.
+
+h is power-normalized first (signed square root, centred on the mean of every available
+image, rows scaled to unit length), the usual treatment of pooled ReLU features. With few
+labels it beats standardizing every dimension, which amplifies the many near-silent ones:
+logistic regression at 2 labels per class, 5 seeds, on sign-language digit photos with
+ImageNet EfficientNet-Lite0 features 55.2% -> 61.3%, on CIFAR-10 47.0% -> 51.0%, and on
+from-scratch SimCLR features 16.5% -> 17.2% (benchmarks/real_photos.py and the session notes).
+"""
 
 from __future__ import annotations
 
@@ -6,16 +14,36 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from sklearn.preprocessing import StandardScaler
 
 from simclr_core.calibration import apply_temperature, fit_temperature_by_cross_validation
 
 
 @dataclass
-class LinearProbe:
-    """A fitted linear probe: scaler + logistic regression + calibration temperature."""
+class PowerNormalizer:
+    """x -> unit rows of (sign(x) sqrt|x| - mean), the mean taken over the fitting pool."""
 
-    scaler: StandardScaler
+    mean: np.ndarray
+
+    @classmethod
+    def fit(cls, pool: np.ndarray) -> PowerNormalizer:
+        return cls(_signed_sqrt(pool).mean(axis=0))
+
+    def transform(self, features: np.ndarray) -> np.ndarray:
+        centred = _signed_sqrt(features) - self.mean
+        norms = np.linalg.norm(centred, axis=1, keepdims=True)
+        return np.asarray(centred / np.maximum(norms, 1e-12))
+
+
+def _signed_sqrt(features: np.ndarray) -> np.ndarray:
+    values = np.asarray(features, dtype=np.float64)
+    return np.asarray(np.sign(values) * np.sqrt(np.abs(values)))
+
+
+@dataclass
+class LinearProbe:
+    """A fitted linear probe: normalizer + logistic regression + calibration temperature."""
+
+    scaler: PowerNormalizer
     model: LogisticRegression | None  # None: only one class had labels
     classes: np.ndarray
     num_classes: int
@@ -43,14 +71,15 @@ def fit_linear_probe(
     labels: np.ndarray,
     num_classes: int,
     unlabeled_features: np.ndarray | None = None,
-    regularization: float = 0.1,
+    regularization: float = 10.0,
     calibrate: bool = True,
 ) -> LinearProbe:
     """Train the paper's linear classifier on frozen h, with temperature-scaled outputs.
 
-    Features are standardized with statistics of all available representations (labeled
-    plus ``unlabeled_features``). ``regularization`` is sklearn's inverse strength C. The
-    temperature is fitted on cross-validated held-out labels.
+    Features are power-normalized (:class:`PowerNormalizer`) with the mean of all available
+    representations (labeled plus ``unlabeled_features``). ``regularization`` is sklearn's
+    inverse strength C (10: weak, since unit rows are small numbers). The temperature is
+    fitted on cross-validated held-out labels.
 
     Shapes: features (num_labeled, dim), labels (num_labeled,) ints in [0, num_classes).
 
@@ -63,7 +92,7 @@ def fit_linear_probe(
     pool = (
         features if unlabeled_features is None else np.concatenate([features, unlabeled_features])
     )
-    scaler = StandardScaler().fit(pool)
+    scaler = PowerNormalizer.fit(pool)
 
     def train(indices: np.ndarray) -> LinearProbe:
         classes = np.unique(labels[indices])
