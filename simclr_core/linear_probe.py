@@ -71,14 +71,14 @@ def fit_linear_probe(
     labels: np.ndarray,
     num_classes: int,
     unlabeled_features: np.ndarray | None = None,
-    regularization: float = 10.0,
+    regularization: float = 100.0,
     calibrate: bool = True,
 ) -> LinearProbe:
     """Train the paper's linear classifier on frozen h, with temperature-scaled outputs.
 
     Features are power-normalized (:class:`PowerNormalizer`) with the mean of all available
     representations (labeled plus ``unlabeled_features``). ``regularization`` is sklearn's
-    inverse strength C (10: weak, since unit rows are small numbers). The temperature is
+    inverse strength C (100: weak, since unit rows are small numbers). The temperature is
     fitted on cross-validated held-out labels.
 
     Shapes: features (num_labeled, dim), labels (num_labeled,) ints in [0, num_classes).

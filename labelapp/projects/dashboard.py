@@ -28,6 +28,9 @@ JOB_BUTTONS = [
 # The pretraining presets' epochs (simclr_core.pretrain_config; a test keeps them equal). On
 # an accelerator, a job without chosen epochs trains about 10 minutes, at most the preset.
 PRESET_EPOCHS = {"cpu": 60, "accelerator": 500}
+# SimCLR continued from ImageNet: one epoch per 3,000 photos on a CPU, 30 on an accelerator.
+CONTINUATION_IMAGES_PER_CPU_EPOCH = 3000
+CONTINUATION_EPOCHS_ON_ACCELERATOR = 30
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,13 @@ def preset_epochs(project: Project) -> str:
     device = (
         Job.objects.filter(project=project).exclude(device="").values_list("device", flat=True)
     ).first()
+    if project.encoder_start == EncoderStart.IMAGENET:  # pretrained_continuation_preset
+        on_cpu = max(1, round(CONTINUATION_IMAGES_PER_CPU_EPOCH / max(1, project.images.count())))
+        if device is None:
+            return f"{on_cpu} on a CPU"
+        if device.startswith("cpu"):
+            return str(on_cpu)
+        return f"~10 min, ≤{CONTINUATION_EPOCHS_ON_ACCELERATOR}"
     if device is None:
         return f"{PRESET_EPOCHS['cpu']} on a CPU"
     if device.startswith("cpu"):

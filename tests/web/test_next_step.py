@@ -8,9 +8,16 @@ from django.urls import reverse
 
 from labelapp.images.labeling import accept_predictions
 from labelapp.learning.models import ModelKind, ModelVersion
-from labelapp.projects.dashboard import PRESET_EPOCHS, job_buttons, project_state
+from labelapp.projects.dashboard import (
+    CONTINUATION_EPOCHS_ON_ACCELERATOR,
+    CONTINUATION_IMAGES_PER_CPU_EPOCH,
+    PRESET_EPOCHS,
+    job_buttons,
+    preset_epochs,
+    project_state,
+)
 from labelapp.projects.next_step import OPTIONAL_PRETRAIN, ProjectState, next_step
-from simclr_core.pretrain_config import cpu_preset, gpu_preset
+from simclr_core.pretrain_config import cpu_preset, gpu_preset, pretrained_continuation_preset
 from tests.insights.builders import label_images
 from tests.web.people import Team, make_classifier, make_images
 
@@ -86,6 +93,20 @@ def test_the_epochs_placeholder_shows_the_presets_numbers() -> None:
     assert {"cpu": cpu_preset().epochs, "accelerator": gpu_preset().epochs} == PRESET_EPOCHS
 
 
+def test_the_epochs_placeholder_of_an_imagenet_start_is_the_continuation_preset(
+    team: Team,
+) -> None:
+    make_images(team.project, 3)
+    cpu = pretrained_continuation_preset(device="cpu", image_count=3).epochs
+    gpu = pretrained_continuation_preset(device="cuda", image_count=3).epochs
+
+    assert preset_epochs(team.project) == f"{cpu} on a CPU"
+    assert gpu == CONTINUATION_EPOCHS_ON_ACCELERATOR
+    for count in (1500, 3000, 9000):
+        epochs = pretrained_continuation_preset(device="cpu", image_count=count).epochs
+        assert epochs == max(1, round(CONTINUATION_IMAGES_PER_CPU_EPOCH / count))
+
+
 def test_accepted_predictions_do_not_count_as_labels_of_a_class(team: Team) -> None:
     # given one cat labeled by a person and two dogs from accepted predictions
     cat, dog, _ = team.classes
@@ -108,6 +129,7 @@ def test_the_dashboard_shows_the_primary_action_and_what_each_job_does(team: Tea
         project=team.project, kind=ModelKind.CLASSIFIER, number=1, encoder=old
     )
     team.project.current_encoder, team.project.current_classifier = new, classifier
+    team.project.encoder_start = "random"  # SimCLR from scratch: the CPU preset's epochs
     team.project.save()
     for label_class in team.classes:
         label_images(make_images(team.project, 2, start=10 * label_class.pk), label_class,
