@@ -92,6 +92,7 @@ def test_real_photos_journey(app: RunningApp, page: Any, tmp_path: Path) -> None
 
     for budget, (accuracy, scored) in figures:
         print(f"{budget} labels: {accuracy:.1%} correct on the {scored} photos nobody labeled")
+    print_job_times(app.data_dir)
     assert all(accuracy >= MINIMUM_ACCURACY[budget] for budget, (accuracy, _) in figures)
 
 
@@ -144,6 +145,17 @@ def label_from_queue(page: Any, truth: dict[str, str], labeled: list[str], total
             page.keyboard.press(keys[truth[name]])
         labeled.extend(fresh)
         page.wait_for_selector(f"#grid[data-saved='{len(fresh)}'][data-pending='0']")
+
+
+def print_job_times(data_dir: Path) -> None:
+    """Each job's wall time, from the rows the worker wrote."""
+    with sqlite3.connect(data_dir / "labelapp.sqlite3") as database:
+        rows = database.execute(
+            """SELECT id, kind, status, (julianday(finished_at) - julianday(started_at)) * 86400
+               FROM jobs_job ORDER BY id"""
+        ).fetchall()
+    for job_id, kind, status, seconds in rows:
+        print(f"job {job_id} {kind}: {status} in {seconds or 0:.0f} s")
 
 
 def prediction_accuracy(
