@@ -21,26 +21,39 @@ def run_app(data_dir: Path) -> Iterator[RunningApp]:
     yield from run_embedded_app(data_dir, ADMIN_PASSWORD)
 
 
-def anonymous_cifar_zip(path: Path, per_class: int) -> dict[str, str]:
-    """Write a zip of the first ``per_class`` training JPEGs of each class, shuffled and
-    named img-0001.jpg...; returns {file name: true class name}."""
+def anonymous_zip(
+    archive: Path,
+    path: Path,
+    per_class: int,
+    splits: tuple[str, ...] = ("train",),
+    prefix: str = "img",
+    suffix: str = ".jpg",
+) -> dict[str, str]:
+    """Write a zip of the first ``per_class`` files of each class (0: all) of ``splits`` of a
+    ``<split>/<class>/<file>`` archive, shuffled and named <prefix>-0001.jpg...; returns
+    {file name: true class name}."""
     taken: dict[str, list[bytes]] = {}
-    with tarfile.open(ARCHIVE, "r:gz") as tar:
+    with tarfile.open(archive) as tar:
         for member in tar:
             parts = member.name.split("/")
-            if len(parts) != 3 or parts[0] != "train" or not member.isfile():
+            if len(parts) != 3 or parts[0] not in splits or not member.isfile():
                 continue
             bucket = taken.setdefault(parts[1], [])
-            if len(bucket) < per_class:
+            if per_class == 0 or len(bucket) < per_class:
                 extracted = tar.extractfile(member)
                 assert extracted is not None
                 bucket.append(extracted.read())
     pairs = [(data, name) for name, files in taken.items() for data in files]
     random.Random(7).shuffle(pairs)
     truth: dict[str, str] = {}
-    with zipfile.ZipFile(path, "w") as archive:
+    with zipfile.ZipFile(path, "w") as output:
         for index, (data, class_name) in enumerate(pairs, start=1):
-            file_name = f"img-{index:04d}.jpg"
-            archive.writestr(file_name, io.BytesIO(data).getvalue())
+            file_name = f"{prefix}-{index:04d}{suffix}"
+            output.writestr(file_name, io.BytesIO(data).getvalue())
             truth[file_name] = class_name
     return truth
+
+
+def anonymous_cifar_zip(path: Path, per_class: int) -> dict[str, str]:
+    """The first ``per_class`` CIFAR-10 training JPEGs of each class, named img-0001.jpg..."""
+    return anonymous_zip(ARCHIVE, path, per_class)

@@ -11,14 +11,13 @@ import io
 import json
 import sqlite3
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.fixtures.browser import chromium_page, screenshot_folder
-from tests.journey.app import ADMIN_PASSWORD, RunningApp, anonymous_cifar_zip, run_app
+from tests.fixtures.browser import screenshot_folder
+from tests.journey.app import ADMIN_PASSWORD, RunningApp, anonymous_cifar_zip
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -36,19 +35,6 @@ PRETRAIN_TIMEOUT = 3600
 # After 20 labels the classifier is unsure (its most confident prediction was 0.72 on the
 # 20-epoch encoder; 0.1 is chance), so the threshold steps down until some images qualify.
 CONFIDENCE_STEPS = ("0.9", "0.7", "0.5", "0.3", "0.2", "0.15", "0.12", "0.11", "0.1")
-
-
-@pytest.fixture
-def app(tmp_path: Path) -> Iterator[RunningApp]:
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    yield from run_app(data_dir)
-
-
-@pytest.fixture
-def page() -> Iterator[Any]:
-    with chromium_page(height=800, timeout_ms=30_000, accept_downloads=True) as page:
-        yield page
 
 
 @pytest.fixture

@@ -7,22 +7,17 @@ the photos nobody labeled. No Pretrain run anywhere.
 CI uses 30 photos per class; `LABELAPP_PHOTO_JOURNEY_PER_CLASS=0` takes every photo (2,062)
 and prints the figures for the closing note. Screenshots go to the journey's folder."""
 
-import io
 import json
 import os
-import random
 import sqlite3
-import tarfile
-import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from benchmarks.datasets import datasets_directory
-from tests.fixtures.browser import chromium_page, screenshot_folder
-from tests.journey.app import ADMIN_PASSWORD, RunningApp, run_app
+from tests.fixtures.browser import screenshot_folder
+from tests.journey.app import ADMIN_PASSWORD, RunningApp, anonymous_zip
 from tests.journey.test_newcomer_journey import job_row_text, start_job, watch_job
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -35,22 +30,11 @@ BUDGETS = (20, 50)  # labels in all: 2 and 5 per class on average
 MINIMUM_ACCURACY = {20: 0.25, 50: 0.45}
 
 
-@pytest.fixture
-def app(tmp_path: Path) -> Iterator[RunningApp]:
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    yield from run_app(data_dir)
-
-
-@pytest.fixture
-def page() -> Iterator[Any]:
-    with chromium_page(height=800, timeout_ms=30_000) as page:
-        yield page
-
-
 def test_real_photos_journey(app: RunningApp, page: Any, tmp_path: Path) -> None:
     screenshots = screenshot_folder(tmp_path, "real-photos")
-    truth = photo_zip(tmp_path / "photos.zip", PER_CLASS)
+    truth = anonymous_zip(
+        ARCHIVE, tmp_path / "photos.zip", PER_CLASS, ("train", "test"), prefix="photo"
+    )
     classes = sorted(set(truth.values()))
 
     def snap(name: str) -> None:
@@ -94,31 +78,6 @@ def test_real_photos_journey(app: RunningApp, page: Any, tmp_path: Path) -> None
         print(f"{budget} labels: {accuracy:.1%} correct on the {scored} photos nobody labeled")
     print_job_times(app.data_dir)
     assert all(accuracy >= MINIMUM_ACCURACY[budget] for budget, (accuracy, _) in figures)
-
-
-def photo_zip(path: Path, per_class: int) -> dict[str, str]:
-    """A zip of the first ``per_class`` photos of each digit (train and test splits; 0: all),
-    shuffled and renamed photo-0001.jpg...; returns {file name: true digit}."""
-    taken: dict[str, list[bytes]] = {}
-    with tarfile.open(ARCHIVE, "r:gz") as tar:
-        for member in tar:
-            parts = member.name.split("/")
-            if len(parts) != 3 or not member.isfile() or parts[0] not in ("train", "test"):
-                continue
-            bucket = taken.setdefault(parts[1], [])
-            if per_class == 0 or len(bucket) < per_class:
-                extracted = tar.extractfile(member)
-                assert extracted is not None
-                bucket.append(extracted.read())
-    pairs = [(data, digit) for digit, files in taken.items() for data in files]
-    random.Random(7).shuffle(pairs)
-    truth: dict[str, str] = {}
-    with zipfile.ZipFile(path, "w") as archive:
-        for index, (data, digit) in enumerate(pairs, start=1):
-            name = f"photo-{index:04d}.jpg"
-            archive.writestr(name, io.BytesIO(data).getvalue())
-            truth[name] = digit
-    return truth
 
 
 def wait_for_kind(page: Any, kind_text: str, timeout_ms: int = 120_000) -> int:
