@@ -1,7 +1,7 @@
 """An upload is imported by a real worker process, which reports progress on the job."""
 
 from labelapp.images.uploads import receive_upload
-from labelapp.jobs.models import JobStatus
+from labelapp.jobs.models import Job, JobKind, JobStatus
 from tests.images.conftest import picture_bytes, uploaded, zip_bytes
 from tests.jobs.helpers import wait_until_finished
 
@@ -17,7 +17,9 @@ def test_worker_imports_an_upload(start_worker, project, owner):
     job = wait_until_finished(batch.job_id, timeout=120.0)
 
     assert job.status == JobStatus.SUCCEEDED, job.error
+    embed = Job.objects.get(pk=job.result.pop("embed_job"))  # queued for the new images
     assert job.result == {"batch_id": batch.pk, "added": 2, "duplicate": 0, "rejected": 1}
+    assert embed.kind == JobKind.EMBED
     batch.refresh_from_db()
     assert [entry["status"] for entry in batch.report] == ["added", "added", "rejected"]
     assert project.images.count() == 2
