@@ -35,7 +35,8 @@ def test_folder_images_and_archives_are_imported(project, folder):
 
     names = set(Image.objects.filter(project=project).values_list("original_name", flat=True))
     assert names == {"cats/tom.png", "dog.jpg", "birds/tweety.png"}
-    assert output.splitlines()[-1].endswith("3 added, 0 duplicates, 2 rejected.")
+    assert output.splitlines()[-2].endswith("3 added, 0 duplicates, 2 rejected.")
+    assert output.splitlines()[-1].endswith("to compute their representations.")
 
 
 def test_bad_files_and_links_are_reported(project, folder):
