@@ -32,7 +32,8 @@ def build_knn_graph(
     """
     if len(features) < 2:
         raise ValueError("a kNN graph needs at least two images")
-    tensor = torch.as_tensor(np.asarray(features, dtype=np.float32))
+    # writable: torch warns about (and must not write into) a read-only memory map
+    tensor = torch.as_tensor(np.require(features, dtype=np.float32, requirements=["W"]))
     similarities, indices = find_nearest_neighbors(tensor, tensor, neighbors, exclude_self=True)
     weights = similarities.clamp_min(0).pow(affinity_power).numpy().ravel()
     count, k = indices.shape
