@@ -11,8 +11,9 @@ unlabeled ("unlabeled") and, for comparison with the published baseline, on the 
 
 and for each: random picks (k per class, stratified, like the baseline) and the app's default
 strategy (k x classes picks in rounds of one per class, no class information), then a linear
-probe and label propagation. Wall time of every step is printed. Representations are cached
-under ``var/real_photos`` so that reruns only redo what changed.
+probe, label propagation, self-training and the app's choice among them ("auto"). Wall time
+of every step is printed. Representations are cached under ``var/real_photos`` so that reruns
+only redo what changed.
 
     .venv/bin/python benchmarks/real_photos.py --datasets sign_digits --backbones efficientnet_lite0
 """
@@ -35,6 +36,7 @@ from PIL import Image, ImageOps
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.datasets import datasets_directory
+from simclr_core.classifier_selection import train_best_classifier
 from simclr_core.encoder import (
     EncoderConfig,
     build_encoder,
@@ -50,6 +52,7 @@ from simclr_core.linear_probe import fit_linear_probe
 from simclr_core.pretrain import pretrain
 from simclr_core.pretrain_config import cpu_preset, pretrained_continuation_preset
 from simclr_core.selection import select_batch
+from simclr_core.self_training import fit_self_trained_probe
 
 ARCHIVES = {"sign_digits": "sign-digits-jpeg.tar.gz", "cifar10": "cifar10-jpeg.tar.gz"}
 CACHE = Path("var/real_photos")
@@ -153,7 +156,16 @@ def representations_for(
 def classify(
     method: str, features: np.ndarray, picked: np.ndarray, labels: np.ndarray, classes: int
 ) -> np.ndarray:
-    """Predicted class of every photo from the labels of ``picked``."""
+    """Predicted class of every photo from the labels of ``picked``; "auto" is what the app's
+    Train job does (cross-validates the cheap methods on the labels, keeps the best)."""
+    if method == "auto":
+        report = train_best_classifier(features, picked, labels[picked], classes)
+        return report.probabilities.argmax(axis=1)
+    if method == "self_training":
+        probe = fit_self_trained_probe(
+            features, picked, labels[picked], classes, build_knn_graph(features)
+        )
+        return probe.predict_probabilities(features).argmax(axis=1)
     if method == "linear_probe":
         probe = fit_linear_probe(features[picked], labels[picked], classes, features)
         return probe.predict_probabilities(features).argmax(axis=1)
@@ -251,7 +263,7 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--starts", default="frozen,simclr", help="frozen,simclr")
     parser.add_argument("--random-init", action="store_true", help="add today's from-scratch run")
     parser.add_argument("--strategies", default="random,default")
-    parser.add_argument("--methods", default="linear_probe,label_propagation")
+    parser.add_argument("--methods", default="auto,self_training,linear_probe,label_propagation")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--simclr-epochs", type=int, default=None)
     parser.add_argument("--limit", type=int, default=None, help="photos per class and split")

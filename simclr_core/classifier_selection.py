@@ -1,7 +1,9 @@
 """Choose the few-label classifier that does best on held-out labels, then apply it.
 
-The candidates are the paper's linear probe on h, label propagation over the kNN graph of h
-(which lets the unlabeled images help), and fine-tuning the encoder on the labels (the
+The candidates are self-training (a linear probe refitted with its most confident guesses on
+the unlabeled images, :mod:`simclr_core.self_training`; first, so it wins ties), the paper's
+linear probe on h, label propagation over the kNN graph of h (which lets the unlabeled images
+help), and fine-tuning the encoder on the labels (the
 paper's semi-supervised protocol; it needs the images and the encoder, see
 :class:`FineTuneInputs`). Each is scored by k-fold cross-validation on the labeled images
 only; the winner is refitted on every label and gives calibrated probabilities for every
@@ -34,9 +36,13 @@ from simclr_core.fine_tune import FineTuneConfig, fine_tune
 from simclr_core.label_propagation import build_knn_graph, label_propagation_probabilities
 from simclr_core.linear_probe import fit_linear_probe
 from simclr_core.progress import CancelCheck, never_cancel
+from simclr_core.self_training import fit_self_trained_probe
 
-METHODS = ("linear_probe", "label_propagation")  # cheap: the default candidates
+METHODS = ("self_training", "linear_probe", "label_propagation")  # cheap: the default candidates
 ALL_METHODS = (*METHODS, "fine_tune")
+# Methods whose probabilities come out uncalibrated: a temperature is fitted on their
+# out-of-fold probabilities of the scored labels (the others calibrate themselves).
+CALIBRATED_HERE = ("self_training", "fine_tune")
 # Fits on (training positions into the labeled arrays) and returns the probabilities of the
 # images at (positions into the features), or of every image when that is None.
 Fitter = Callable[[np.ndarray, np.ndarray | None], np.ndarray]
@@ -129,7 +135,7 @@ def train_best_classifier(
     best = max(methods, key=lambda name: (accuracy.get(name, 0.0), -methods.index(name)))
     probabilities = fitters[best](np.arange(len(labels)), None)
     held_out = out_of_fold[best]
-    if best == "fine_tune" and scored.any():  # the network is overconfident: calibrate
+    if best in CALIBRATED_HERE and scored.any():
         temperature = fit_temperature(probabilities_to_logits(held_out[scored]), labels[scored])
         probabilities = apply_temperature(probabilities_to_logits(probabilities), temperature)
         held_out = apply_temperature(probabilities_to_logits(held_out), temperature)
@@ -199,8 +205,18 @@ def _fitter(
             return probe.predict_probabilities(features if predict is None else features[predict])
 
         return fit_probe
-    if name == "label_propagation":
+    if name in ("label_propagation", "self_training"):
         graph = build_knn_graph(features, neighbors=min(20, len(features) - 1))
+    if name == "self_training":
+
+        def fit_self_training(train: np.ndarray, predict: np.ndarray | None) -> np.ndarray:
+            probe = fit_self_trained_probe(
+                features, labeled_indices[train], labels[train], num_classes, graph
+            )
+            return probe.predict_probabilities(features if predict is None else features[predict])
+
+        return fit_self_training
+    if name == "label_propagation":
 
         def fit_propagation(train: np.ndarray, predict: np.ndarray | None) -> np.ndarray:
             everything = label_propagation_probabilities(

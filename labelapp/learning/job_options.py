@@ -4,9 +4,10 @@ from typing import Any
 
 MAX_EPOCHS = 10_000
 # "auto" cross-validates the candidates on the labels and keeps the best.
-METHODS = ("auto", "linear_probe", "label_propagation", "fine_tune")
+METHODS = ("auto", "self_training", "linear_probe", "label_propagation", "fine_tune")
 METHOD_NAMES = {
     "auto": "Best by cross-validation",
+    "self_training": "Self-training (linear probe + its surest guesses)",
     "linear_probe": "Linear probe",
     "label_propagation": "Label propagation (semi-supervised)",
     "fine_tune": "Fine-tuning the encoder",

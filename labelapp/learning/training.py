@@ -28,7 +28,7 @@ def candidate_methods(requested: str, device: str) -> list[str]:
     includes it only on an accelerator; on the CPU a user can still ask for it."""
     if requested != "auto":
         return [requested]
-    cheap = ["linear_probe", "label_propagation"]
+    cheap = ["self_training", "linear_probe", "label_propagation"]
     return cheap if device == "cpu" else [*cheap, "fine_tune"]
 
 

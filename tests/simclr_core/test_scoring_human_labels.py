@@ -62,7 +62,7 @@ def test_without_a_label_from_a_person_nothing_is_scored() -> None:
     )
 
     assert report.cross_validated_accuracy == {}
-    assert report.method == "linear_probe"  # the first candidate
+    assert report.method == "self_training"  # the first candidate
     assert report.probabilities.shape == (len(features), 2)
 
 
