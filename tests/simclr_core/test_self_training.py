@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from simclr_core.classifier_selection import train_best_classifier
+from simclr_core.classifier_selection import choose_method, train_best_classifier
 from simclr_core.label_propagation import build_knn_graph
 from simclr_core.linear_probe import fit_linear_probe
 from simclr_core.self_training import choose_pseudo_labels, fit_self_trained_probe
@@ -76,3 +76,22 @@ def test_the_app_chooses_self_training_here_and_calibrates_it() -> None:
     assert report.method == "self_training"
     assert (report.probabilities.argmax(1) == labels).mean() > 0.9
     assert np.allclose(report.probabilities.sum(1), 1, atol=1e-5)
+
+
+def test_a_lead_of_two_images_in_twenty_is_noise_and_keeps_the_first_method() -> None:
+    first = np.array([True] * 12 + [False] * 8)
+    other = first.copy()
+    other[12:14] = True  # two more right
+
+    assert choose_method(["self_training", "linear_probe"], {
+        "self_training": first, "linear_probe": other
+    }) == "self_training"  # fmt: skip
+
+
+def test_a_clear_lead_wins() -> None:
+    first = np.array([True] * 10 + [False] * 10)
+    other = np.array([True] * 15 + [False] * 5)  # five more right, none fewer
+
+    assert choose_method(["self_training", "linear_probe", "label_propagation"], {
+        "self_training": first, "linear_probe": first, "label_propagation": other
+    }) == "label_propagation"  # fmt: skip
