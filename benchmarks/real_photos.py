@@ -120,7 +120,9 @@ def representations_for(
     """h of every photo for one variant: '<backbone>/frozen', '<backbone>/simclr' or
     'random_init/simclr'."""
     backbone, start = variant.split("/")
-    cached = CACHE / f"{dataset}_{backbone}_{start}_{args.simclr_epochs}_{args.limit}.npy"
+    mirrored = backbone != "random_init" and pretrained_encoder_config(backbone).flip_average  # type: ignore[arg-type]
+    suffix = "_flip" if mirrored else ""
+    cached = CACHE / f"{dataset}_{backbone}_{start}_{args.simclr_epochs}_{args.limit}{suffix}.npy"
     if cached.exists() and not args.recompute:
         return np.load(cached)
     tensor = torch.from_numpy(images)

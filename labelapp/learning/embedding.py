@@ -163,6 +163,7 @@ def backbone_config() -> dict[str, Any]:
             "normalization_mean": [127 / 255] * 3,
             "normalization_std": [128 / 255] * 3,
             "pretrained": True,
+            "flip_average": True,
         },
         "epochs": 0,
     }

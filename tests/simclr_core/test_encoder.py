@@ -75,3 +75,20 @@ def test_projection_head_computes_w2_relu_w1_h():
     h = torch.randn(5, 3)
     expected = second(torch.relu(first(h)))
     torch.testing.assert_close(head(h), expected)
+
+
+def test_flip_average_makes_h_blind_to_left_and_right_in_eval_mode_only(uint8_images):
+    from dataclasses import replace
+
+    torch.manual_seed(0)
+    plain = build_encoder(TINY_ENCODER).eval()
+    averaged = build_encoder(replace(TINY_ENCODER, flip_average=True)).eval()
+    averaged.load_state_dict(plain.state_dict())
+    mirrored = uint8_images.flip(-1)
+    with torch.no_grad():
+        h = averaged(uint8_images)
+        assert torch.allclose(h, averaged(mirrored), atol=1e-5)
+        assert torch.allclose(h, (plain(uint8_images) + plain(mirrored)) / 2, atol=1e-5)
+        assert not torch.allclose(plain(uint8_images), plain(mirrored), atol=1e-3)
+        averaged.train()
+        assert not torch.allclose(averaged(uint8_images), averaged(mirrored), atol=1e-3)
