@@ -53,6 +53,7 @@ from simclr_core.label_propagation import (
 from simclr_core.linear_probe import fit_linear_probe
 from simclr_core.near_duplicates import find_near_duplicate_pairs
 from simclr_core.projection_2d import project_to_2d
+from simclr_core.self_training import fit_self_trained_probe
 
 ROOT = Path(__file__).resolve().parents[1]
 STAND_IN_CACHE = ROOT / "var" / "cifar10_pixel_pca.npz"
@@ -170,6 +171,19 @@ class LabelPropagation:
         return train, test
 
 
+def fit_self_training(
+    train_h: np.ndarray,
+    labeled: np.ndarray,
+    labels: np.ndarray,
+    test_h: np.ndarray,
+    class_count: int,
+    graph: Any,
+) -> tuple[np.ndarray, np.ndarray]:
+    """simclr_core's self-training over the pool (the app's first candidate), uncalibrated."""
+    probe = fit_self_trained_probe(train_h, labeled, labels, class_count, graph)
+    return probe.predict_probabilities(train_h), probe.predict_probabilities(test_h)
+
+
 def fit_linear(
     train_h: np.ndarray,
     labeled: np.ndarray,
@@ -189,7 +203,7 @@ def fit_linear(
 
 STRATEGIES = ("random", "least_confidence", "margin", "entropy", "typical", "core_set", "default")
 ORACLE = "oracle"  # a reference line, not a strategy: it peeks at the true labels
-CLASSIFIERS = ("propagation", "linear")
+CLASSIFIERS = ("propagation", "linear", "self_training")
 METRICS = (*CLASSIFIERS, *(f"{name}_worst" for name in CLASSIFIERS))
 
 
@@ -262,6 +276,10 @@ def fit_selection_probabilities(
     labels, class_count = data["train_y"][labeled], int(data["train_y"].max()) + 1
     if name == "propagation":
         return label_propagation_probabilities(propagation.graph, labeled, labels, class_count)
+    if name == "self_training":
+        return fit_self_training(
+            data["train_h"], labeled, labels, data["train_h"], class_count, propagation.graph
+        )[0]
     probe = fit_linear_probe(data["train_h"][labeled], labels, class_count, data["train_h"])
     return probe.predict_probabilities(data["train_h"])
 
@@ -306,6 +324,9 @@ def simulate(
         fitted = {
             "propagation": propagation.fit_predict(labeled, labels, class_count),
             "linear": fit_linear(data["train_h"], labeled, labels, data["test_h"], class_count),
+            "self_training": fit_self_training(
+                data["train_h"], labeled, labels, data["test_h"], class_count, propagation.graph
+            ),
         }
         for name, (_, test_probabilities) in fitted.items():
             accuracy, worst = score_predictions(test_probabilities, data["test_y"], shares)
@@ -329,6 +350,7 @@ def measure_full_label_accuracy(
             data["train_h"], everything, data["train_y"], data["test_h"], class_count
         ),
     }
+    fitted["self_training"] = fitted["linear"]  # every image labeled: nothing to guess
     return {
         name: score_predictions(test, data["test_y"], shares)[0]
         for name, (_, test) in fitted.items()
@@ -507,7 +529,7 @@ def parse_arguments() -> argparse.Namespace:
         default=",".join((*STRATEGIES, ORACLE)),
         help=f"'{ORACLE}' is a reference line that peeks at the true labels, not a strategy",
     )
-    parser.add_argument("--selection-model", choices=CLASSIFIERS, default="propagation")
+    parser.add_argument("--selection-model", choices=CLASSIFIERS, default="self_training")
     parser.add_argument("--scale", action="store_true", help="only time picking 100 of 100,000")
     parser.add_argument("--tag", default="", help="suffix for the output file names")
     return parser.parse_args()
