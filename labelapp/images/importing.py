@@ -17,11 +17,12 @@ from django.conf import settings
 from labelapp.images.archives import ArchiveLimits, ArchiveRejected, is_zip, read_members
 from labelapp.images.decoding import ImageRejected, decode_image
 from labelapp.images.models import Image, UploadBatch
+from labelapp.images.remote_sources import batch_sources
 from labelapp.images.sources import (
     RefusedFile,
     SourceFile,
+    SourceUnavailable,
     delete_staged_files,
-    staged_sources,
 )
 from labelapp.images.storing import AlreadyStored, store_image
 
@@ -90,7 +91,7 @@ def import_staged_batch(batch: UploadBatch, progress: Progress = ignore_progress
     The staged files stay when an error (not a refusal) stops the import, so the job can be
     retried; a JobCancelled raised by ``progress`` also leaves them (see the handler).
     """
-    report = import_sources(batch, staged_sources(batch), progress)
+    report = import_sources(batch, batch_sources(batch), progress)
     delete_staged_files(batch)
     return report
 
@@ -110,7 +111,10 @@ def import_sources(
             if isinstance(item, RefusedFile):
                 run.report.add(item.name, REJECTED, item.message)
             else:
-                run.import_source(item)
+                try:
+                    run.import_source(item)
+                except SourceUnavailable as refusal:
+                    run.report.add(item.name, REJECTED, str(refusal))
                 run.advance(item.size, force=True)
     finally:
         run.report.save_to(batch)

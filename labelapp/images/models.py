@@ -30,6 +30,22 @@ class UploadBatch(models.Model):
         return f"Upload #{self.pk}"
 
 
+class BucketSource(models.Model):
+    """Where a bucket import reads from. The secret is wiped with the rest of the staging
+    once the import has finished (labelapp/images/sources.py); it is never shown."""
+
+    batch = models.OneToOneField(UploadBatch, on_delete=models.CASCADE, related_name="bucket")
+    endpoint_url = models.CharField(max_length=500, blank=True)  # blank: Amazon S3
+    region = models.CharField(max_length=50, blank=True)
+    bucket = models.CharField(max_length=255)
+    prefix = models.CharField(max_length=1024, blank=True)
+    access_key_id = models.CharField(max_length=128, blank=True)  # blank: anonymous
+    secret_access_key = models.CharField(max_length=256, blank=True)
+
+    def __str__(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}"
+
+
 class Image(models.Model):
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="images")
     batch = models.ForeignKey(
