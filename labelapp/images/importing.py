@@ -16,6 +16,7 @@ from django.conf import settings
 
 from labelapp.images.archives import ArchiveLimits, ArchiveRejected, is_zip, read_members
 from labelapp.images.decoding import ImageRejected, decode_image
+from labelapp.images.folder_labels import label_from_folders
 from labelapp.images.models import Image, UploadBatch
 from labelapp.images.remote_sources import batch_sources
 from labelapp.images.sources import (
@@ -68,6 +69,7 @@ class ImportReport:
 
     entries: list[dict[str, str]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=lambda: {ADDED: 0, DUPLICATE: 0, REJECTED: 0})
+    labeled: int | None = None  # images labeled by their folder, when that was asked
 
     def add(self, name: str, status: str, message: str = "") -> None:
         self.entries.append({"name": name, "status": status, "message": message})
@@ -82,7 +84,8 @@ class ImportReport:
 
     def as_result(self) -> dict[str, Any]:
         """The counts, as a job result: {"added": 3, "duplicate": 1, "rejected": 0}."""
-        return dict(self.counts)
+        labeled = {} if self.labeled is None else {"labeled_from_folders": self.labeled}
+        return {**self.counts, **labeled}
 
 
 def import_staged_batch(batch: UploadBatch, progress: Progress = ignore_progress) -> ImportReport:
@@ -92,6 +95,8 @@ def import_staged_batch(batch: UploadBatch, progress: Progress = ignore_progress
     retried; a JobCancelled raised by ``progress`` also leaves them (see the handler).
     """
     report = import_sources(batch, batch_sources(batch), progress)
+    if batch.labels_from_folders:
+        report.labeled = label_from_folders(batch).applied
     delete_staged_files(batch)
     return report
 

@@ -25,6 +25,8 @@ class UploadBatch(models.Model):
     # What was received, in upload order: {"name": "a.jpg", "path": "uploads/7/0-a.jpg"} for a
     # staged file, {"name": "b.exe", "message": "..."} for one refused at upload time.
     staged_files = models.JSONField(default=list, blank=True)
+    # Label each added image with the class its folder names (labelapp/images/folder_labels.py).
+    labels_from_folders = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"Upload #{self.pk}"

@@ -35,7 +35,7 @@ def load_representations(version: ModelVersion) -> tuple[np.ndarray, np.ndarray]
 def create_version(
     project: Project,
     kind: str,
-    job_id: int,
+    job_id: int | None,
     config: dict[str, Any],
     metrics: dict[str, Any],
     files: dict[str, tuple[str, File[Any] | ContentFile[bytes]]],
