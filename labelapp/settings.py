@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "labelapp.insights",
     "labelapp.security_login",
     "labelapp.backup",
+    "labelapp.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -231,6 +232,9 @@ JOB_TIME_LIMIT_SECONDS = env_int("JOB_TIME_LIMIT_SECONDS", 6 * 3600, minimum=60)
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3, minimum=1)
 # A running job whose heartbeat is older than this is taken to be lost with its worker.
 JOB_HEARTBEAT_TIMEOUT_SECONDS = env_int("JOB_HEARTBEAT_TIMEOUT_SECONDS", 120, minimum=5)
+# Webhook deliveries (labelapp/webhooks): a failed one is retried after 1, 2, 4… times this.
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30, minimum=1)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 6, minimum=1)
 
 
 def _broker_transport_options() -> dict[str, object]:

@@ -20,6 +20,7 @@ from django.db.models import F
 
 from labelapp.images.models import Image, Label, LabelSource
 from labelapp.projects.models import LabelClass, Project
+from labelapp.webhooks import events as webhook_events
 
 MAX_CSV_BYTES = 50 * 1024 * 1024
 MAX_PROBLEMS_LISTED = 500
@@ -150,6 +151,8 @@ def _apply(
             )
         Label.objects.bulk_create(new_labels, batch_size=1000)
         report.applied = len(new_labels)
+        changed = [label.image_id for label in new_labels]
+        webhook_events.labels_changed(project.pk, changed, LabelSource.IMPORT)
 
 
 class _ImageFinder:

@@ -10,6 +10,7 @@ from labelapp.projects import (
     upload_views,
     views,
 )
+from labelapp.webhooks import views as webhook_views
 
 project = "projects/<id:project_id>/"
 
@@ -42,6 +43,12 @@ urlpatterns = [
     path(project + "jobs/<id:job_id>/retry/", job_views.job_retry, name="project-job-retry"),
     path(project + "upload/", upload_views.upload_page, name="project-upload"),
     path(project + "import/", remote_import_views.remote_import_page, name="project-remote-import"),
+    path(project + "webhooks/", webhook_views.webhooks_page, name="project-webhooks"),
+    path(
+        project + "webhooks/<id:webhook_id>/delete/",
+        webhook_views.webhook_delete,
+        name="project-webhook-delete",
+    ),
     path(project + "labels/import/", upload_views.label_import_page, name="project-label-import"),
     path(project + "images/", labeling_views.labeling_page, name="project-labeling"),
     path(project + "queue/", labeling_views.queue_page, name="project-queue"),
