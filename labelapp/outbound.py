@@ -12,12 +12,14 @@ import ipaddress
 import re
 import socket
 import ssl
+import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from django.conf import settings
 
 MAX_REDIRECTS = 5
+TOTAL_TIME_FACTOR = 4  # a whole download may take four times the per-read timeout
 READ_CHUNK = 64 * 1024
 REDIRECTS = (301, 302, 303, 307, 308)
 USER_AGENT = "labelapp"
@@ -96,8 +98,10 @@ def fetch(url: str, max_bytes: int, timeout: float = 30.0) -> bytes:
     """GET ``url``, following at most MAX_REDIRECTS redirects, each hop checked.
 
     Raises OutboundRefused for a refused address, an answer other than 200, a body over
-    ``max_bytes`` (the download stops there) or a server that cannot be reached.
+    ``max_bytes`` (the download stops there), a server that cannot be reached, or one that
+    sends so slowly that the whole download takes over ``TOTAL_TIME_FACTOR * timeout``.
     """
+    deadline = time.monotonic() + TOTAL_TIME_FACTOR * timeout
     for _ in range(MAX_REDIRECTS + 1):
         target = check_target(url)
         connection = _connect(target, timeout)
@@ -108,7 +112,7 @@ def fetch(url: str, max_bytes: int, timeout: float = 30.0) -> bytes:
                 continue
             if response.status != 200:
                 raise OutboundRefused(f"The server answered {response.status} {response.reason}.")
-            return _read_capped(response, max_bytes)
+            return _read_capped(response, max_bytes, deadline)
         except (OSError, http.client.HTTPException) as error:
             raise OutboundRefused(_unreachable(target, error)) from None
         finally:
@@ -176,7 +180,7 @@ def _send(
     return connection.getresponse()
 
 
-def _read_capped(response: http.client.HTTPResponse, max_bytes: int) -> bytes:
+def _read_capped(response: http.client.HTTPResponse, max_bytes: int, deadline: float) -> bytes:
     declared = response.getheader("Content-Length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         raise OutboundRefused(_too_large(int(declared), max_bytes))
@@ -190,6 +194,8 @@ def _read_capped(response: http.client.HTTPResponse, max_bytes: int) -> bytes:
                 "the download was stopped."
             )
         chunks.append(chunk)
+        if time.monotonic() > deadline:
+            raise OutboundRefused("The server sends too slowly; the download was stopped.")
     return b"".join(chunks)
 
 
