@@ -88,7 +88,7 @@ def import_labels(project: Project, user: Any, csv_file: IO[bytes]) -> LabelImpo
 
 def import_label_rows(project: Project, user: Any, rows: Iterable[LabelRow]) -> LabelImportReport:
     """Apply every valid row (source "import", one transaction); report the others."""
-    finders: dict[str, _ImageFinder] = {}
+    finders: dict[str, ImageFinder] = {}
     classes = {c.name: c for c in LabelClass.objects.filter(project=project)}
     by_folded_name = {name.casefold(): c for name, c in classes.items()}
     report = LabelImportReport()
@@ -102,7 +102,7 @@ def import_label_rows(project: Project, user: Any, rows: Iterable[LabelRow]) -> 
             report.problem(row.row, f"There is no class named {row.label!r}.")
             continue
         if row.kind not in finders:
-            finders[row.kind] = _ImageFinder(project, row.kind)
+            finders[row.kind] = ImageFinder(project, row.kind)
         image_id, problem = finders[row.kind].find(row.key)
         if image_id is None:
             report.problem(row.row, problem)
@@ -155,7 +155,7 @@ def _apply(
         webhook_events.labels_changed(project.pk, changed, LabelSource.IMPORT)
 
 
-class _ImageFinder:
+class ImageFinder:
     """Looks an image up by id, content hash or original name, loaded once per import."""
 
     def __init__(self, project: Project, kind: str) -> None:

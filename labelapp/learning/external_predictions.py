@@ -17,7 +17,7 @@ import numpy as np
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from labelapp.images.label_import import _ImageFinder
+from labelapp.images.label_import import ImageFinder
 from labelapp.learning.models import ModelKind, ModelVersion, Prediction
 from labelapp.learning.predicting import _write_chunk
 from labelapp.learning.versions import create_version
@@ -57,11 +57,12 @@ def store_external_predictions(
     classes = list(project.classes.order_by("position", "id"))
     column_of = {label_class.name.casefold(): index for index, label_class in enumerate(classes)}
     report = PredictionReport()
-    finders: dict[str, _ImageFinder] = {}
+    finders: dict[str, ImageFinder] = {}
     chosen: dict[int, np.ndarray] = {}
     for row in rows:
-        finder = finders.setdefault(row.kind, _ImageFinder(project, row.kind))
-        image_id, problem = finder.find(row.key)
+        if row.kind not in finders:
+            finders[row.kind] = ImageFinder(project, row.kind)  # one scan of the images
+        image_id, problem = finders[row.kind].find(row.key)
         vector = _vector(row.probabilities, column_of)
         if image_id is None:
             report.problem(row.row, problem)
