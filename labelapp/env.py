@@ -4,6 +4,7 @@ Each helper raises ``ImproperlyConfigured`` with the variable's name when a valu
 cannot be parsed, so a typo fails at start-up instead of silently using a default.
 """
 
+import ipaddress
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -53,3 +54,14 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_networks(name: str) -> list[str]:
+    """A comma-separated list of networks in CIDR notation ("10.0.0.0/8,::1/128")."""
+    networks = env_list(name, [])
+    for network in networks:
+        try:
+            ipaddress.ip_network(network)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {network!r} is not a network.") from None
+    return networks

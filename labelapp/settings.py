@@ -11,7 +11,7 @@ import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
-from labelapp.env import env_bool, env_int, env_list, env_str
+from labelapp.env import env_bool, env_int, env_list, env_networks, env_str
 
 django_stubs_ext.monkeypatch()  # lets admin classes take type arguments at run time
 
@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "labelapp.insights",
     "labelapp.security_login",
     "labelapp.backup",
+    "labelapp.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -187,6 +188,9 @@ IMPORT_MAX_ARCHIVE_MEMBERS = env_int("IMPORT_MAX_ARCHIVE_MEMBERS", 100_000, mini
 IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_BYTES", 16 * 1024**3, minimum=1)
 IMPORT_MAX_COMPRESSION_RATIO = env_int("IMPORT_MAX_COMPRESSION_RATIO", 100, minimum=1)
 THUMBNAIL_PIXELS = env_int("THUMBNAIL_PIXELS", 128, minimum=16)
+# URL and bucket imports and webhooks refuse private, loopback and link-local addresses
+# (labelapp/outbound.py) except in these networks, e.g. "10.0.0.0/8,127.0.0.1/32".
+OUTBOUND_ALLOWED_NETWORKS = env_networks("OUTBOUND_ALLOWED_NETWORKS")
 
 # Security. Cookies are marked secure whenever the site is served over HTTPS.
 HTTPS = env_bool("HTTPS", False)
@@ -228,6 +232,9 @@ JOB_TIME_LIMIT_SECONDS = env_int("JOB_TIME_LIMIT_SECONDS", 6 * 3600, minimum=60)
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3, minimum=1)
 # A running job whose heartbeat is older than this is taken to be lost with its worker.
 JOB_HEARTBEAT_TIMEOUT_SECONDS = env_int("JOB_HEARTBEAT_TIMEOUT_SECONDS", 120, minimum=5)
+# Webhook deliveries (labelapp/webhooks): a failed one is retried after 1, 2, 4… times this.
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30, minimum=1)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 6, minimum=1)
 
 
 def _broker_transport_options() -> dict[str, object]:

@@ -25,7 +25,7 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.WHITENOISE_AUTOREFRESH = True
 
 
-pytest_plugins = ["tests.fixtures.workers", "tests.fixtures.cifar"]
+pytest_plugins = ["tests.fixtures.workers", "tests.fixtures.cifar", "tests.fixtures.http_server"]
 
 
 @pytest.fixture(scope="session", autouse=True)

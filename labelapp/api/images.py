@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import File, Query, Router, Status, UploadedFile
+from ninja import File, Form, Query, Router, Status, UploadedFile
 from ninja.errors import HttpError
 
 from labelapp.api.access import api_role, project_access
@@ -65,10 +65,16 @@ def _upload_out(batch: UploadBatch) -> dict[str, Any]:
 )
 @api_role("labeler")
 def upload_images(
-    request: HttpRequest, project_id: DatabaseId, files: File[list[UploadedFile]]
+    request: HttpRequest,
+    project_id: DatabaseId,
+    files: File[list[UploadedFile]],
+    labels_from_folders: Form[bool] = False,
 ) -> Status[dict[str, Any]]:
+    """With labels_from_folders, images in a class folder of a zip (cat/1.jpg) are labeled
+    with that class, created if the project lacks it."""
     try:
-        batch = receive_upload(project_access(request).project, request.user, files)
+        project = project_access(request).project
+        batch = receive_upload(project, request.user, files, labels_from_folders)
     except UploadRejected as error:
         raise HttpError(422, str(error)) from None
     return Status(201, _upload_out(batch))

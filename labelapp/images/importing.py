@@ -16,12 +16,14 @@ from django.conf import settings
 
 from labelapp.images.archives import ArchiveLimits, ArchiveRejected, is_zip, read_members
 from labelapp.images.decoding import ImageRejected, decode_image
+from labelapp.images.folder_labels import label_from_folders
 from labelapp.images.models import Image, UploadBatch
+from labelapp.images.remote_sources import batch_sources
 from labelapp.images.sources import (
     RefusedFile,
     SourceFile,
+    SourceUnavailable,
     delete_staged_files,
-    staged_sources,
 )
 from labelapp.images.storing import AlreadyStored, store_image
 
@@ -67,6 +69,7 @@ class ImportReport:
 
     entries: list[dict[str, str]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=lambda: {ADDED: 0, DUPLICATE: 0, REJECTED: 0})
+    labeled: int | None = None  # images labeled by their folder, when that was asked
 
     def add(self, name: str, status: str, message: str = "") -> None:
         self.entries.append({"name": name, "status": status, "message": message})
@@ -81,7 +84,8 @@ class ImportReport:
 
     def as_result(self) -> dict[str, Any]:
         """The counts, as a job result: {"added": 3, "duplicate": 1, "rejected": 0}."""
-        return dict(self.counts)
+        labeled = {} if self.labeled is None else {"labeled_from_folders": self.labeled}
+        return {**self.counts, **labeled}
 
 
 def import_staged_batch(batch: UploadBatch, progress: Progress = ignore_progress) -> ImportReport:
@@ -90,7 +94,9 @@ def import_staged_batch(batch: UploadBatch, progress: Progress = ignore_progress
     The staged files stay when an error (not a refusal) stops the import, so the job can be
     retried; a JobCancelled raised by ``progress`` also leaves them (see the handler).
     """
-    report = import_sources(batch, staged_sources(batch), progress)
+    report = import_sources(batch, batch_sources(batch), progress)
+    if batch.labels_from_folders:
+        report.labeled = label_from_folders(batch).applied
     delete_staged_files(batch)
     return report
 
@@ -110,7 +116,10 @@ def import_sources(
             if isinstance(item, RefusedFile):
                 run.report.add(item.name, REJECTED, item.message)
             else:
-                run.import_source(item)
+                try:
+                    run.import_source(item)
+                except SourceUnavailable as refusal:
+                    run.report.add(item.name, REJECTED, str(refusal))
                 run.advance(item.size, force=True)
     finally:
         run.report.save_to(batch)

@@ -11,6 +11,7 @@ current label adds nothing to the history.
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -19,6 +20,7 @@ from django.db.models import F
 
 from labelapp.images.models import Image, Label, LabelSource
 from labelapp.projects.models import LabelClass, Project
+from labelapp.webhooks import events as webhook_events
 
 MAX_CSV_BYTES = 50 * 1024 * 1024
 MAX_PROBLEMS_LISTED = 500
@@ -46,6 +48,16 @@ class LabelImportReport:
             self.problems.append({"row": row, "message": message})
 
 
+@dataclass(frozen=True)
+class LabelRow:
+    """One label to apply: the image by ``kind`` ("id", "hash" or "name") and ``key``."""
+
+    row: int  # as reported back: the CSV line, or the index in an API request
+    kind: str
+    key: str
+    label: str
+
+
 def import_labels(project: Project, user: Any, csv_file: IO[bytes]) -> LabelImportReport:
     """Apply the labels in ``csv_file`` (bytes, UTF-8) to the project's images.
 
@@ -63,35 +75,50 @@ def import_labels(project: Project, user: Any, csv_file: IO[bytes]) -> LabelImpo
             "The first row must name a label column (label) and an image column "
             "(image_id, content_hash or original_name)."
         )
-    finder = _ImageFinder(project, key_column.strip().lower())
+    kind = key_kind(key_column.strip().lower())
+    rows = (
+        LabelRow(number, kind, _cell(row.get(key_column)), _cell(row.get(label_column)))
+        for number, row in enumerate(reader, start=2)
+    )
+    try:
+        return import_label_rows(project, user, rows)
+    except csv.Error as error:
+        raise LabelFileRejected(f"The CSV file cannot be read: {error}.") from None
+
+
+def import_label_rows(project: Project, user: Any, rows: Iterable[LabelRow]) -> LabelImportReport:
+    """Apply every valid row (source "import", one transaction); report the others."""
+    finders: dict[str, ImageFinder] = {}
     classes = {c.name: c for c in LabelClass.objects.filter(project=project)}
     by_folded_name = {name.casefold(): c for name, c in classes.items()}
     report = LabelImportReport()
     chosen: dict[int, tuple[int, LabelClass]] = {}  # image id -> (row, class)
-    try:
-        for row_number, row in enumerate(reader, start=2):
-            key = _cell(row.get(key_column))
-            label_name = _cell(row.get(label_column))
-            if not label_name:
-                report.skipped += 1
-                continue
-            label_class = classes.get(label_name) or by_folded_name.get(label_name.casefold())
-            if label_class is None:
-                report.problem(row_number, f"There is no class named {label_name!r}.")
-                continue
-            image_id, problem = finder.find(key)
-            if image_id is None:
-                report.problem(row_number, problem)
-                continue
-            if image_id in chosen:
-                earlier = chosen[image_id][0]
-                report.problem(row_number, f"Image already labeled on row {earlier}; ignored.")
-                continue
-            chosen[image_id] = (row_number, label_class)
-    except csv.Error as error:
-        raise LabelFileRejected(f"The CSV file cannot be read: {error}.") from None
+    for row in rows:
+        if not row.label:
+            report.skipped += 1
+            continue
+        label_class = classes.get(row.label) or by_folded_name.get(row.label.casefold())
+        if label_class is None:
+            report.problem(row.row, f"There is no class named {row.label!r}.")
+            continue
+        if row.kind not in finders:
+            finders[row.kind] = ImageFinder(project, row.kind)
+        image_id, problem = finders[row.kind].find(row.key)
+        if image_id is None:
+            report.problem(row.row, problem)
+            continue
+        if image_id in chosen:
+            earlier = chosen[image_id][0]
+            report.problem(row.row, f"Image already labeled on row {earlier}; ignored.")
+            continue
+        chosen[image_id] = (row.row, label_class)
     _apply(project, user, {image: choice[1] for image, choice in chosen.items()}, report)
     return report
+
+
+def key_kind(column: str) -> str:
+    """ "id", "hash" or "name": how a column (or API field) names an image."""
+    return "id" if column in ID_COLUMNS else "hash" if column in HASH_COLUMNS else "name"
 
 
 def _apply(
@@ -124,14 +151,16 @@ def _apply(
             )
         Label.objects.bulk_create(new_labels, batch_size=1000)
         report.applied = len(new_labels)
+        changed = [label.image_id for label in new_labels]
+        webhook_events.labels_changed(project.pk, changed, LabelSource.IMPORT)
 
 
-class _ImageFinder:
+class ImageFinder:
     """Looks an image up by id, content hash or original name, loaded once per import."""
 
-    def __init__(self, project: Project, column: str) -> None:
+    def __init__(self, project: Project, kind: str) -> None:
         images = Image.objects.filter(project=project)
-        self.kind = "id" if column in ID_COLUMNS else "hash" if column in HASH_COLUMNS else "name"
+        self.kind = kind
         self.ids: dict[str, int] = {}
         self.ambiguous: set[str] = set()
         field_name = {"id": "id", "hash": "content_hash", "name": "original_name"}[self.kind]

@@ -1,7 +1,10 @@
 """Who gave an image its current label: a person, or a model (an accepted prediction).
 
 Estimates are scored only on labels a person gave; accepted predictions may train a model
-but are never taken as truth.
+but are never taken as truth. Imported labels (a labels CSV, the bulk labels API, class
+folders on import) count as a person's: someone made them and vouches for them. Another
+model's output is sent as predictions instead (labelapp/learning/external_predictions.py),
+which become labels only when a person accepts them.
 """
 
 from django.db.models import OuterRef, QuerySet, Subquery

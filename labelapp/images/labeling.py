@@ -14,6 +14,7 @@ from django.db.models import Count, F, Max, Q, QuerySet
 from labelapp.images.models import Image, Label, LabelSource
 from labelapp.learning.models import ModelVersion, Prediction
 from labelapp.projects.models import LabelClass, Project
+from labelapp.webhooks import events as webhook_events
 
 
 class LabelConflict(Exception):
@@ -49,6 +50,7 @@ def set_label(
             source=source,
             model_version=model_version,
         )
+        webhook_events.labels_changed(image.project_id, [image.pk], source)
     image.current_label = label_class
     image.label_version = expected_version + 1
     return image
@@ -132,4 +134,5 @@ def accept_predictions(project: Project, user: Any, minimum_confidence: float) -
             for class_id, ids in by_class.items()
             for image_id in ids
         )
+        webhook_events.labels_changed(project.pk, image_ids, LabelSource.PREDICTION)
     return len(image_ids)

@@ -25,9 +25,27 @@ class UploadBatch(models.Model):
     # What was received, in upload order: {"name": "a.jpg", "path": "uploads/7/0-a.jpg"} for a
     # staged file, {"name": "b.exe", "message": "..."} for one refused at upload time.
     staged_files = models.JSONField(default=list, blank=True)
+    # Label each added image with the class its folder names (labelapp/images/folder_labels.py).
+    labels_from_folders = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"Upload #{self.pk}"
+
+
+class BucketSource(models.Model):
+    """Where a bucket import reads from. The secret is wiped with the rest of the staging
+    once the import has finished (labelapp/images/sources.py); it is never shown."""
+
+    batch = models.OneToOneField(UploadBatch, on_delete=models.CASCADE, related_name="bucket")
+    endpoint_url = models.CharField(max_length=500, blank=True)  # blank: Amazon S3
+    region = models.CharField(max_length=50, blank=True)
+    bucket = models.CharField(max_length=255)
+    prefix = models.CharField(max_length=1024, blank=True)
+    access_key_id = models.CharField(max_length=128, blank=True)  # blank: anonymous
+    secret_access_key = models.CharField(max_length=256, blank=True)
+
+    def __str__(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}"
 
 
 class Image(models.Model):

@@ -13,7 +13,7 @@ from typing import IO, Any, cast
 
 from django.core.files.storage import default_storage
 
-from labelapp.images.models import UploadBatch
+from labelapp.images.models import BucketSource, UploadBatch
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,10 @@ class SourceFile:
     name: str  # as the person knows it: "holiday.zip", "cats/1.jpg"
     size: int
     open: Callable[[], AbstractContextManager[IO[bytes]]]
+
+
+class SourceUnavailable(Exception):
+    """One source cannot be read (a 404, an unreachable host); ``str(error)`` says why."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,8 @@ def staged_sources(batch: UploadBatch) -> Iterator[SourceFile | RefusedFile]:
     for entry in batch.staged_files:
         name = str(entry.get("name", ""))
         path = entry.get("path")
+        if entry.get("url"):
+            continue  # read by labelapp/images/remote_sources.py
         if not path:
             yield RefusedFile(name, str(entry.get("message", "Refused at upload.")))
         elif not default_storage.exists(path):
@@ -47,6 +53,8 @@ def staged_sources(batch: UploadBatch) -> Iterator[SourceFile | RefusedFile]:
 
 
 def delete_staged_files(batch: UploadBatch) -> None:
+    """Remove the staged files, and forget a bucket import's secret."""
+    BucketSource.objects.filter(batch=batch).update(secret_access_key="")
     for entry in batch.staged_files:
         path = entry.get("path")
         if path:

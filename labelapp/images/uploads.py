@@ -33,7 +33,10 @@ class UploadRejected(Exception):
 
 
 def receive_upload(
-    project: Project, user: Any, files: Iterable[UploadedFile[bytes]]
+    project: Project,
+    user: Any,
+    files: Iterable[UploadedFile[bytes]],
+    labels_from_folders: bool = False,
 ) -> UploadBatch:
     """Stage the files under ``uploads/<batch id>/`` and enqueue the batch's import job.
 
@@ -48,7 +51,9 @@ def receive_upload(
     staged_paths: list[str] = []
     try:
         with transaction.atomic():
-            batch = UploadBatch.objects.create(project=project, created_by=user)
+            batch = UploadBatch.objects.create(
+                project=project, created_by=user, labels_from_folders=labels_from_folders
+            )
             entries = [_stage(batch, index, file, staged_paths) for index, file in enumerate(files)]
             if not staged_paths:
                 raise UploadRejected(_nothing_accepted(entries))

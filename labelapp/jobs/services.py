@@ -16,6 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from labelapp.jobs.models import Job, JobKind, JobStatus
+from labelapp.webhooks import events as webhook_events
 
 logger = logging.getLogger(__name__)
 
@@ -116,11 +117,14 @@ def is_cancel_requested(job_id: int) -> bool:
 
 @survive_lost_connection
 def _finish(job_id: int, status: str, **fields: Any) -> bool:
-    return bool(
+    finished = bool(
         Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
             status=status, finished_at=timezone.now(), eta_seconds=None, **fields
         )
     )
+    if finished:
+        webhook_events.job_finished(job_id)
+    return finished
 
 
 def succeed_job(job_id: int, result: dict[str, Any]) -> bool:

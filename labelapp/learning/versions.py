@@ -12,6 +12,7 @@ from django.db.models import Max
 
 from labelapp.learning.models import ModelKind, ModelVersion
 from labelapp.projects.models import Project
+from labelapp.webhooks import events as webhook_events
 
 
 def next_version_number(project: Project, kind: str) -> int:
@@ -35,7 +36,7 @@ def load_representations(version: ModelVersion) -> tuple[np.ndarray, np.ndarray]
 def create_version(
     project: Project,
     kind: str,
-    job_id: int,
+    job_id: int | None,
     config: dict[str, Any],
     metrics: dict[str, Any],
     files: dict[str, tuple[str, File[Any] | ContentFile[bytes]]],
@@ -57,6 +58,7 @@ def create_version(
             version.save()
             if after_create is not None:
                 after_create(version)
+            webhook_events.model_version_created(version)
     except BaseException:
         for field_name in saved:
             getattr(version, field_name).delete(save=False)

@@ -6,9 +6,11 @@ from labelapp.projects import (
     job_views,
     labeling_views,
     member_views,
+    remote_import_views,
     upload_views,
     views,
 )
+from labelapp.webhooks import views as webhook_views
 
 project = "projects/<id:project_id>/"
 
@@ -40,6 +42,13 @@ urlpatterns = [
     path(project + "jobs/<id:job_id>/cancel/", job_views.job_cancel, name="project-job-cancel"),
     path(project + "jobs/<id:job_id>/retry/", job_views.job_retry, name="project-job-retry"),
     path(project + "upload/", upload_views.upload_page, name="project-upload"),
+    path(project + "import/", remote_import_views.remote_import_page, name="project-remote-import"),
+    path(project + "webhooks/", webhook_views.webhooks_page, name="project-webhooks"),
+    path(
+        project + "webhooks/<id:webhook_id>/delete/",
+        webhook_views.webhook_delete,
+        name="project-webhook-delete",
+    ),
     path(project + "labels/import/", upload_views.label_import_page, name="project-label-import"),
     path(project + "images/", labeling_views.labeling_page, name="project-labeling"),
     path(project + "queue/", labeling_views.queue_page, name="project-queue"),

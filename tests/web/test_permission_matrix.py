@@ -21,6 +21,7 @@ from labelapp.images.models import UploadBatch
 from labelapp.jobs.models import Job
 from labelapp.projects.models import Membership
 from labelapp.projects.permissions import ROLE_RANK, AccessRule
+from labelapp.webhooks.models import Webhook
 from tests.web.people import Team, make_images, make_team
 
 USERS = ["anonymous", "stranger", "viewer", "labeler", "owner"]
@@ -89,6 +90,7 @@ def sample_arguments(team: Team, parameters: tuple[str, ...]) -> dict[str, Any]:
     job = Job.objects.create(project=team.project, kind="train", status="failed")
     batch = UploadBatch.objects.create(project=team.project, created_by=team.owner)
     token, _ = create_token(team.owner, "script")
+    webhook = Webhook.objects.create(project=team.project, url="https://example.org/", secret="s")
     values = {
         "project_id": team.project.pk,
         "image_id": image.pk,
@@ -98,6 +100,7 @@ def sample_arguments(team: Team, parameters: tuple[str, ...]) -> dict[str, Any]:
         "membership_id": Membership.objects.get(project=team.project, user=team.viewer).pk,
         "token_id": token.pk,
         "class_id": team.classes[0].pk,
+        "webhook_id": webhook.pk,
         "app_label": "projects",
         "object_id": "1",
         "id": "1",

@@ -79,6 +79,7 @@
     for (let start = 0; start < files.length; start += size) {
       const data = new FormData();
       files.slice(start, start + size).forEach((f) => data.append("files", f, f.webkitRelativePath || f.name));
+      if (document.getElementById("labels-from-folders").checked) data.append("labels_from_folders", "true");
       statusLine.textContent = "Sending files " + (start + 1) + "–" + Math.min(start + size, files.length) + " of " + files.length + "…";
       const response = await fetch(config.upload_url, {
         method: "POST", body: data, credentials: "same-origin",

@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from labelapp.images.folder_labels import label_from_folders
 from labelapp.images.importing import import_sources
 from labelapp.images.models import UploadBatch
 from labelapp.images.sources import folder_sources
@@ -25,6 +26,9 @@ class Command(BaseCommand):
         parser.add_argument("folder", type=Path)
         parser.add_argument("--user", help="username recorded as the uploader")
         parser.add_argument("--quiet-added", action="store_true", help="list only problems")
+        parser.add_argument(
+            "--labels-from-folders", action="store_true", help="label images by their folder"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         project = Project.objects.filter(pk=options["project_id"]).first()
@@ -38,8 +42,13 @@ class Command(BaseCommand):
             user = get_user_model().objects.filter(username=options["user"]).first()
             if user is None:
                 raise CommandError(f"There is no user named {options['user']!r}.")
-        batch = UploadBatch.objects.create(project=project, created_by=user)
+        batch = UploadBatch.objects.create(
+            project=project, created_by=user, labels_from_folders=options["labels_from_folders"]
+        )
         report = import_sources(batch, folder_sources(folder.resolve()), self._progress)
+        if batch.labels_from_folders:
+            labels = label_from_folders(batch)
+            self.stdout.write(f"{labels.applied} images labeled by their folder.")
         for entry in report.entries:
             if entry["status"] != "added" or not options["quiet_added"]:
                 message = f"  {entry['message']}" if entry["message"] else ""

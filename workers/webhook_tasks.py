@@ -1,0 +1,14 @@
+"""The Celery task that delivers webhook calls (labelapp/webhooks/delivery.py)."""
+
+from celery import Task
+
+from labelapp.webhooks.delivery import attempt_delivery
+from workers.celery_app import app
+
+
+@app.task(name="labelapp.deliver_webhook", bind=True, max_retries=None)
+def deliver_webhook(self: Task, delivery_id: int) -> None:
+    """Attempt the delivery; a failure is retried with exponential backoff."""
+    delay = attempt_delivery(delivery_id)
+    if delay is not None:
+        raise self.retry(countdown=delay)
