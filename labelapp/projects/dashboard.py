@@ -9,7 +9,7 @@ from django.db.models import Count
 
 from labelapp.images.label_sources import HUMAN_SOURCES, current_labels
 from labelapp.images.models import Image, Label
-from labelapp.jobs.models import Job, JobStatus
+from labelapp.jobs.models import Job, JobKind, JobStatus
 from labelapp.learning.job_options import METHOD_NAMES
 from labelapp.learning.models import ModelVersion
 from labelapp.projects.models import EncoderStart, LabelClass, Project
@@ -128,7 +128,11 @@ def project_state(project: Project, images: int) -> ProjectState:
         # Projects that start from ImageNet features only need an Embed job.
         needs_pretraining=project.encoder_start != EncoderStart.IMAGENET,
         running_jobs=tuple(running.values_list("kind", flat=True)),
-        pretrained=bool(encoder and "pretrain" in (encoder.config or {})),
+        # The ImageNet backbone as it came (source "imagenet") is not pretrained on these images.
+        pretrained=bool(encoder and (encoder.config or {}).get("source") != "imagenet"),
+        pretrain_tried=Job.objects.filter(
+            project=project, kind=JobKind.PRETRAIN, status=JobStatus.SUCCEEDED
+        ).exists(),
     )
 
 

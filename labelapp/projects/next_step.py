@@ -14,9 +14,12 @@ LEARNING_JOBS = {
     "retrain": "Training",
     "predict": "Predicting",
 }
+# benchmarks/real_photos.py, sign-language digit photos, one CPU epoch, 3 seeds: self-training
+# on the adapted encoder 64.7% -> 71.5% at 2 labels per class and 75.2% -> 80.3% at 5.
+PRETRAIN_GAIN = "on real photos it added 5 to 7 points of accuracy at 2 to 5 labels per class"
 OPTIONAL_PRETRAIN = (
-    "Optional: Pretrain continues self-supervised (SimCLR) training on your own images. "
-    "It can help when they look unlike everyday photos, and takes a while."
+    "Optional: Pretrain adapts the encoder to your own images with self-supervised (SimCLR) "
+    f"training; {PRETRAIN_GAIN}. It takes a while, and its result says what it changed."
 )
 
 
@@ -32,6 +35,7 @@ class ProjectState:
     needs_pretraining: bool = False  # the encoder starts from random weights, not ImageNet
     running_jobs: tuple[str, ...] = ()  # kinds of the queued and running jobs
     pretrained: bool = False  # the current encoder was pretrained on this project's images
+    pretrain_tried: bool = False  # a Pretrain job of this project has finished
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,14 @@ def next_step(state: ProjectState) -> NextStep:
             f"Train: {_plural(state.labels_since_model, 'new label')} since the last model.",
             job_kind="retrain",
             notes=notes,
+        )
+    if not (state.pretrained or state.pretrain_tried):
+        return NextStep(
+            "Pretrain",
+            "Adapt the encoder to your photos (self-supervised SimCLR training): "
+            f"{PRETRAIN_GAIN}. Keep labeling meanwhile; the new encoder is kept only if it "
+            "does not score worse on your labels.",
+            job_kind="pretrain",
         )
     return NextStep(
         "Label next",

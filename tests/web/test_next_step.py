@@ -78,8 +78,16 @@ def test_enough_new_labels_ask_for_training(since: int, in_model: int, train: bo
         assert step.reason == f"Train: {since} new labels since the last model."
 
 
-def test_an_up_to_date_model_sends_you_to_label_next() -> None:
-    assert next_step(READY).link == "queue"
+def test_an_up_to_date_model_offers_pretraining_once() -> None:
+    step = next_step(READY)
+
+    assert (step.title, step.job_kind) == ("Pretrain", "pretrain")
+    assert "5 to 7 points" in step.reason
+    assert next_step(replace(READY, pretrain_tried=True)).link == "queue"
+
+
+def test_an_up_to_date_model_on_a_pretrained_encoder_sends_you_to_label_next() -> None:
+    assert next_step(replace(READY, pretrained=True)).link == "queue"
     assert next_step(replace(READY, pretrained=True)).notes == []
 
 
