@@ -2,8 +2,8 @@
 
 It imports simclr_core and numpy only (no Django, no Celery), reads a JSON spec of file
 paths and settings, and reports progress as one JSON object per line on stdout, which the
-worker's supervisor turns into Job updates. Run as
-``python -m workers.training_process <command> <spec.json>``.
+worker's supervisor (supervisor.py, via child_jobs.py) turns into Job updates. Run as
+``python -m labelapp.learning.training_process <command> <spec.json>``.
 """
 
 import argparse
@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from labelapp.learning.supervisor import die_with_parent
 from simclr_core.checkpoint import load_training_state
 from simclr_core.classifier_selection import (
     METHODS,
@@ -37,7 +38,6 @@ from simclr_core.pretrain_config import (
 )
 from simclr_core.progress import TrainingProgress
 from simclr_core.time_budget import fit_to_time_budget
-from workers.supervisor import die_with_parent
 
 Spec = dict[str, Any]
 # A pretraining job on an accelerator without chosen epochs trains for about this long (at
