@@ -34,10 +34,7 @@ def _projection_of(version: ModelVersion) -> dict[str, np.ndarray]:
 
 
 def map_classes(project: Project) -> list[dict[str, Any]]:
-    return [
-        {"id": c.pk, "name": c.name, "color": c.color, "key": c.key}
-        for c in project.classes.order_by("position", "id")
-    ]
+    return [label_class.as_dict() for label_class in project.classes.order_by("position", "id")]
 
 
 def _class_indices(

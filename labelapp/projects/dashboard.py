@@ -9,7 +9,7 @@ from django.db.models import Count
 
 from labelapp.images.label_sources import HUMAN_SOURCES, current_labels
 from labelapp.images.models import Image, Label
-from labelapp.jobs.models import Job, JobStatus
+from labelapp.jobs.models import Job, JobKind, JobStatus
 from labelapp.learning.job_options import METHOD_NAMES
 from labelapp.learning.models import ModelVersion
 from labelapp.projects.models import EncoderStart, LabelClass, Project
@@ -17,12 +17,12 @@ from labelapp.projects.next_step import NextStep, ProjectState, next_step
 
 # What each job button does, in the words the button's help gives.
 JOB_BUTTONS = [
-    ("retrain", "Train and predict",
+    (JobKind.RETRAIN, "Train and predict",
      "Train a classifier on the labels, predict every image, refresh Label next"),
-    ("train", "Train only",
+    (JobKind.TRAIN, "Train only",
      "Train and measure a classifier; predictions stay from the previous one"),
-    ("predict", "Predict again", "Predict every image with the current classifier"),
-    ("pretrain", "Pretrain (optional)",
+    (JobKind.PREDICT, "Predict again", "Predict every image with the current classifier"),
+    (JobKind.PRETRAIN, "Pretrain (optional)",
      "Continue self-supervised SimCLR training on these images; slow"),
 ]  # fmt: skip
 # The pretraining presets' epochs (simclr_core.pretrain_config; a test keeps them equal). On
@@ -101,7 +101,7 @@ def job_buttons(state: ProjectState) -> list[JobButton]:
     buttons = [JobButton(*button) for button in JOB_BUTTONS]
     if state.needs_pretraining and not state.has_representations:
         needed = "Learn an encoder from these images (SimCLR): needed first, from nothing"
-        buttons[-1] = JobButton("pretrain", "Pretrain", needed)
+        buttons[-1] = JobButton(JobKind.PRETRAIN, "Pretrain", needed)
     return buttons
 
 
