@@ -1,6 +1,7 @@
 """SimCLR in pure PyTorch: augmentation, encoder, projection head, NT-Xent loss, training.
 
-No Django or Celery here; the workers call these entry points:
+No Django or Celery here; the training child (labelapp/learning/training_process.py),
+benchmarks and notebooks call these entry points:
 
 * ``pretrain(config, dataset, checkpoint_dir, progress, should_cancel, device)``
   -> :class:`PretrainResult` (trained encoder f + metrics). ``dataset`` is a uint8
