@@ -33,10 +33,10 @@ from simclr_core.encoder import Encoder
 from simclr_core.fine_tune import FineTuneConfig, fine_tune
 from simclr_core.label_propagation import build_knn_graph, label_propagation_probabilities
 from simclr_core.linear_probe import fit_linear_probe
+from simclr_core.methods import ALL_METHODS, DEFAULT_METHODS
 from simclr_core.progress import CancelCheck, never_cancel
 
-METHODS = ("linear_probe", "label_propagation")  # cheap: the default candidates
-ALL_METHODS = (*METHODS, "fine_tune")
+METHODS = DEFAULT_METHODS  # the default candidates
 # Fits on (training positions into the labeled arrays) and returns the probabilities of the
 # images at (positions into the features), or of every image when that is None.
 Fitter = Callable[[np.ndarray, np.ndarray | None], np.ndarray]

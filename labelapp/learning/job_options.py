@@ -3,10 +3,11 @@
 from typing import Any
 
 from labelapp.jobs.models import JobKind
+from simclr_core.methods import ALL_METHODS
 
 MAX_EPOCHS = 10_000
 # "auto" cross-validates the candidates on the labels and keeps the best.
-METHODS = ("auto", "linear_probe", "label_propagation", "fine_tune")
+METHODS = ("auto", *ALL_METHODS)
 METHOD_NAMES = {
     "auto": "Best by cross-validation",
     "linear_probe": "Linear probe",

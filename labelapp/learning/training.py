@@ -21,6 +21,7 @@ from labelapp.learning.job_options import METHODS
 from labelapp.learning.models import ModelKind, ModelVersion
 from labelapp.learning.versions import create_version
 from labelapp.projects.models import LabelClass
+from simclr_core.methods import ALL_METHODS, DEFAULT_METHODS
 
 
 def candidate_methods(requested: str, device: str) -> list[str]:
@@ -28,8 +29,7 @@ def candidate_methods(requested: str, device: str) -> list[str]:
     includes it only on an accelerator; on the CPU a user can still ask for it."""
     if requested != "auto":
         return [requested]
-    cheap = ["linear_probe", "label_propagation"]
-    return cheap if device == "cpu" else [*cheap, "fine_tune"]
+    return list(DEFAULT_METHODS if device == "cpu" else ALL_METHODS)
 
 
 def labeled_positions(
