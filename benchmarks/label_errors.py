@@ -21,8 +21,12 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.photo_features import DEFAULT_FOLDER, load_features
-from simclr_core.classifier_selection import train_best_classifier
-from simclr_core.label_errors import assess_model, assign_confident_classes, find_label_issues
+from simclr_core.curation.label_errors import (
+    assess_model,
+    assign_confident_classes,
+    find_label_issues,
+)
+from simclr_core.fewlabel.classifier_selection import train_best_classifier
 
 # (name, data set, encoder, labeled images; None = all of them)
 SCENARIOS = (

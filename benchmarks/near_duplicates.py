@@ -23,7 +23,11 @@ import numpy as np
 from PIL import Image
 
 from benchmarks import photo_features
-from simclr_core.near_duplicates import DUPLICATE_THRESHOLD, find_similar_pairs, group_pairs
+from simclr_core.curation.near_duplicates import (
+    DUPLICATE_THRESHOLD,
+    find_similar_pairs,
+    group_pairs,
+)
 
 THRESHOLDS = (0.85, 0.90, 0.92, 0.94, 0.95, 0.97, 0.99, 1.0)
 PIXEL_THRESHOLDS = (0.90, 0.95, 0.98)

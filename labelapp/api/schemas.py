@@ -226,7 +226,7 @@ class QueueIn(Schema):
     @field_validator("strategy")
     @classmethod
     def known_strategy(cls, value: str) -> str:
-        from simclr_core.selection import STRATEGY_NAMES  # loads torch: only when asked
+        from simclr_core.curation.selection import STRATEGY_NAMES  # loads torch: only when asked
 
         if value not in STRATEGY_NAMES:
             raise ValueError(f"unknown strategy; use one of {', '.join(STRATEGY_NAMES)}")

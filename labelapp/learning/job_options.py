@@ -3,7 +3,7 @@
 from typing import Any
 
 from labelapp.jobs.models import JobKind
-from simclr_core.methods import ALL_METHODS
+from simclr_core.fewlabel.methods import ALL_METHODS
 
 MAX_EPOCHS = 10_000
 # "auto" cross-validates the candidates on the labels and keeps the best.

@@ -37,7 +37,9 @@ def refresh_queue(
 
     Images a person queued by hand stay at the front while they are unlabeled.
     """
-    from simclr_core.selection import select_batch  # loads torch (k-means): not at start-up
+    from simclr_core.curation.selection import (
+        select_batch,  # loads torch (k-means): not at start-up
+    )
 
     classes = list(project.classes.order_by("position", "id"))
     labeled, labels = labeled_positions(image_ids, classes, project.pk)

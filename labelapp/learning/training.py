@@ -21,7 +21,7 @@ from labelapp.learning.job_options import METHODS
 from labelapp.learning.models import ModelKind, ModelVersion
 from labelapp.learning.versions import create_version
 from labelapp.projects.models import LabelClass
-from simclr_core.methods import ALL_METHODS, DEFAULT_METHODS
+from simclr_core.fewlabel.methods import ALL_METHODS, DEFAULT_METHODS
 
 
 def candidate_methods(requested: str, device: str) -> list[str]:

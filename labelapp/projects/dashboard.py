@@ -25,7 +25,7 @@ JOB_BUTTONS = [
     (JobKind.PRETRAIN, "Pretrain (optional)",
      "Continue self-supervised SimCLR training on these images; slow"),
 ]  # fmt: skip
-# The pretraining presets' epochs (simclr_core.pretrain_config; a test keeps them equal). On
+# The pretraining presets' epochs (simclr_core.ssl.pretrain_config; a test keeps them equal). On
 # an accelerator, a job without chosen epochs trains about 10 minutes, at most the preset.
 PRESET_EPOCHS = {"cpu": 60, "accelerator": 500}
 # SimCLR continued from ImageNet: one epoch per 3,000 photos on a CPU, 30 on an accelerator.

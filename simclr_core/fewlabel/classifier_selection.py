@@ -23,18 +23,18 @@ import numpy as np
 import torch
 from sklearn.model_selection import KFold, StratifiedKFold
 
-from simclr_core.calibration import (
+from simclr_core.fewlabel.calibration import (
     apply_temperature,
     expected_calibration_error,
     fit_temperature,
     probabilities_to_logits,
 )
-from simclr_core.encoder import Encoder
-from simclr_core.fine_tune import FineTuneConfig, fine_tune
-from simclr_core.label_propagation import build_knn_graph, label_propagation_probabilities
-from simclr_core.linear_probe import fit_linear_probe
-from simclr_core.methods import ALL_METHODS, DEFAULT_METHODS
+from simclr_core.fewlabel.fine_tune import FineTuneConfig, fine_tune
+from simclr_core.fewlabel.label_propagation import build_knn_graph, label_propagation_probabilities
+from simclr_core.fewlabel.linear_probe import fit_linear_probe
+from simclr_core.fewlabel.methods import ALL_METHODS, DEFAULT_METHODS
 from simclr_core.progress import CancelCheck, never_cancel
+from simclr_core.ssl.encoder import Encoder
 
 METHODS = DEFAULT_METHODS  # the default candidates
 # Fits on (training positions into the labeled arrays) and returns the probabilities of the

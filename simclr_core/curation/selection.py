@@ -25,8 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from simclr_core.kmeans import cluster_representations
-from simclr_core.normalize import normalize_rows
+from simclr_core.curation.kmeans import cluster_representations
+from simclr_core.curation.normalize import normalize_rows
 
 UNCERTAINTY_MEASURES = ("least_confidence", "margin", "entropy")
 STRATEGY_NAMES = ("random", *UNCERTAINTY_MEASURES, "typical", "core_set", "default")

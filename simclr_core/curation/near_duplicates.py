@@ -28,7 +28,7 @@ import scipy.sparse
 from numpy.typing import ArrayLike, NDArray
 from scipy.sparse.csgraph import connected_components
 
-from simclr_core.normalize import normalize_rows
+from simclr_core.curation.normalize import normalize_rows
 
 DEFAULT_THRESHOLD = 0.95
 DUPLICATE_THRESHOLD = 0.95  # calibrated for the ImageNet-pretrained Lite0 (see above)
