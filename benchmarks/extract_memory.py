@@ -41,10 +41,10 @@ def run_child(count: int, batch_size: int, run_dir: Path | None) -> dict[str, fl
     from torch.utils.data import IterableDataset
 
     from simclr_core.data import TarImageDataset
-    from simclr_core.encoder import build_encoder
-    from simclr_core.extract import extract_representations
-    from simclr_core.pretrain import load_pretrained_encoder
-    from simclr_core.pretrain_config import cpu_preset
+    from simclr_core.ssl.encoder import build_encoder
+    from simclr_core.ssl.extract import extract_representations
+    from simclr_core.ssl.pretrain import load_pretrained_encoder
+    from simclr_core.ssl.pretrain_config import cpu_preset
 
     if run_dir is not None and (run_dir / "encoder.pt").exists():
         encoder = load_pretrained_encoder(run_dir)

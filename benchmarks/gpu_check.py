@@ -101,11 +101,11 @@ def run_simclr(arguments: argparse.Namespace) -> int:
     import torch
 
     from benchmarks.simclr_cifar import load_cifar10
-    from simclr_core.extract import extract_representations
-    from simclr_core.knn import knn_accuracy
-    from simclr_core.pretrain import pretrain
-    from simclr_core.pretrain_config import cpu_preset, gpu_preset
-    from simclr_core.time_budget import epochs_for_budget, measure_steady_speed
+    from simclr_core.ssl.extract import extract_representations
+    from simclr_core.ssl.knn import knn_accuracy
+    from simclr_core.ssl.pretrain import pretrain
+    from simclr_core.ssl.pretrain_config import cpu_preset, gpu_preset
+    from simclr_core.ssl.time_budget import epochs_for_budget, measure_steady_speed
 
     device = torch.device(arguments.device)
     report: dict[str, Any] = {"device": str(device), "quick": arguments.quick, "errors": {}}

@@ -41,20 +41,20 @@ from benchmarks.simclr_report import (
     mean_and_spread,
     write_json,
 )
-from simclr_core.calibration import expected_calibration_error
-from simclr_core.encoder import build_encoder
-from simclr_core.extract import extract_representations
-from simclr_core.fine_tune import FineTuneConfig, fine_tune
-from simclr_core.knn import knn_accuracy
-from simclr_core.label_propagation import (
+from simclr_core.fewlabel.calibration import expected_calibration_error
+from simclr_core.fewlabel.fine_tune import FineTuneConfig, fine_tune
+from simclr_core.fewlabel.label_propagation import (
     build_knn_graph,
     label_propagation_probabilities,
 )
-from simclr_core.linear_probe import fit_linear_probe
-from simclr_core.pretrain import load_pretrained_encoder, pretrain
-from simclr_core.pretrain_config import PretrainConfig, cpu_preset, gpu_preset
+from simclr_core.fewlabel.linear_probe import fit_linear_probe
 from simclr_core.progress import TrainingProgress
-from simclr_core.time_budget import epochs_for_budget, measure_steady_speed
+from simclr_core.ssl.encoder import build_encoder
+from simclr_core.ssl.extract import extract_representations
+from simclr_core.ssl.knn import knn_accuracy
+from simclr_core.ssl.pretrain import load_pretrained_encoder, pretrain
+from simclr_core.ssl.pretrain_config import PretrainConfig, cpu_preset, gpu_preset
+from simclr_core.ssl.time_budget import epochs_for_budget, measure_steady_speed
 
 METHODS = [
     "simclr_linear_probe",

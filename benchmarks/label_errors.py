@@ -3,7 +3,7 @@
 For each representation set, a random labeled subset gets 5% or 20% of its labels flipped to
 another class; the app's own classifier selection (linear probe and label propagation,
 cross-validated, as on a CPU worker) gives the out-of-fold probabilities, and
-``simclr_core.label_errors`` flags suspects and decides whether the model is good enough to
+``simclr_core.curation.label_errors`` flags suspects and decides whether the model is good enough to
 show them. Strong: ImageNet-pretrained EfficientNet-Lite0 features with many labels. Weak: a
 randomly initialised encoder, or only 10 labels per class. Prints one table; "shown" is what
 a person would see (a warning instead of a list when the model is not good enough), and the
@@ -21,8 +21,12 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.photo_features import DEFAULT_FOLDER, load_features
-from simclr_core.classifier_selection import train_best_classifier
-from simclr_core.label_errors import assess_model, assign_confident_classes, find_label_issues
+from simclr_core.curation.label_errors import (
+    assess_model,
+    assign_confident_classes,
+    find_label_issues,
+)
+from simclr_core.fewlabel.classifier_selection import train_best_classifier
 
 # (name, data set, encoder, labeled images; None = all of them)
 SCENARIOS = (

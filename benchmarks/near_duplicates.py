@@ -7,7 +7,7 @@ as in the clothing collection that chained 447 photos at the old default), each 
 injected near copies (100 each re-encoded as JPEG, resized, cropped 0-10% per border,
 recoloured), and 5,000 CIFAR-10 test images with none. For each encoder (the
 ImageNet-pretrained EfficientNet-Lite0 and a randomly initialised one) and threshold, the
-centred cosine pairs of ``simclr_core.near_duplicates`` are scored: precision (pairs that
+centred cosine pairs of ``simclr_core.curation.near_duplicates`` are scored: precision (pairs that
 are a planted copy and its original), recall (planted copies found), the largest group
 (distinct images chained together), and recall per kind of copy. For comparison, the same
 for a pixel-level check (Pearson correlation of 32x32 grey thumbnails).
@@ -23,7 +23,11 @@ import numpy as np
 from PIL import Image
 
 from benchmarks import photo_features
-from simclr_core.near_duplicates import DUPLICATE_THRESHOLD, find_similar_pairs, group_pairs
+from simclr_core.curation.near_duplicates import (
+    DUPLICATE_THRESHOLD,
+    find_similar_pairs,
+    group_pairs,
+)
 
 THRESHOLDS = (0.85, 0.90, 0.92, 0.94, 0.95, 0.97, 0.99, 1.0)
 PIXEL_THRESHOLDS = (0.90, 0.95, 0.98)

@@ -116,9 +116,9 @@ def encode(images: np.ndarray, encoder_name: str, device: str) -> np.ndarray:
     """h ``(N, dim)`` float32 of uint8 images ``(N, 3, H, W)``."""
     import torch
 
-    from simclr_core.encoder import build_encoder, pretrained_encoder_config
-    from simclr_core.extract import iterate_representations
-    from simclr_core.pretrain_config import cpu_preset
+    from simclr_core.ssl.encoder import build_encoder, pretrained_encoder_config
+    from simclr_core.ssl.extract import iterate_representations
+    from simclr_core.ssl.pretrain_config import cpu_preset
 
     torch.manual_seed(0)
     if encoder_name == "efficientnet":

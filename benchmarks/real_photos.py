@@ -36,23 +36,23 @@ from PIL import Image, ImageOps
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.datasets import datasets_directory
-from simclr_core.classifier_selection import train_best_classifier
-from simclr_core.encoder import (
+from simclr_core.curation.selection import select_batch
+from simclr_core.fewlabel.classifier_selection import train_best_classifier
+from simclr_core.fewlabel.label_propagation import (
+    build_knn_graph,
+    label_propagation_probabilities,
+)
+from simclr_core.fewlabel.linear_probe import fit_linear_probe
+from simclr_core.fewlabel.self_training import fit_self_trained_probe
+from simclr_core.ssl.encoder import (
     EncoderConfig,
     build_encoder,
     native_resolution,
     pretrained_encoder_config,
 )
-from simclr_core.extract import extract_representations
-from simclr_core.label_propagation import (
-    build_knn_graph,
-    label_propagation_probabilities,
-)
-from simclr_core.linear_probe import fit_linear_probe
-from simclr_core.pretrain import pretrain
-from simclr_core.pretrain_config import cpu_preset, pretrained_continuation_preset
-from simclr_core.selection import select_batch
-from simclr_core.self_training import fit_self_trained_probe
+from simclr_core.ssl.extract import extract_representations
+from simclr_core.ssl.pretrain import pretrain
+from simclr_core.ssl.pretrain_config import cpu_preset, pretrained_continuation_preset
 
 ARCHIVES = {"sign_digits": "sign-digits-jpeg.tar.gz", "cifar10": "cifar10-jpeg.tar.gz"}
 CACHE = Path("var/real_photos")

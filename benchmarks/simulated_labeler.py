@@ -43,17 +43,17 @@ from PIL import Image, ImageDraw
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.simclr_cifar import load_cifar10
-from simclr_core import selection
-from simclr_core.knn import find_nearest_neighbors
-from simclr_core.label_propagation import (
+from simclr_core.curation import selection
+from simclr_core.curation.near_duplicates import find_near_duplicate_pairs
+from simclr_core.curation.projection_2d import project_to_2d
+from simclr_core.fewlabel.label_propagation import (
     build_knn_graph,
     label_propagation_probabilities,
     propagate_labels,
 )
-from simclr_core.linear_probe import fit_linear_probe
-from simclr_core.near_duplicates import find_near_duplicate_pairs
-from simclr_core.projection_2d import project_to_2d
-from simclr_core.self_training import fit_self_trained_probe
+from simclr_core.fewlabel.linear_probe import fit_linear_probe
+from simclr_core.fewlabel.self_training import fit_self_trained_probe
+from simclr_core.ssl.knn import find_nearest_neighbors
 
 ROOT = Path(__file__).resolve().parents[1]
 STAND_IN_CACHE = ROOT / "var" / "cifar10_pixel_pca.npz"

@@ -32,12 +32,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.simclr_cifar import RESULTS_DIR, load_cifar10
 from benchmarks.simclr_report import format_table, machine_description, write_json
-from simclr_core.augment import AugmentationConfig, make_views
-from simclr_core.extract import extract_representations
-from simclr_core.loss import nt_xent_loss
-from simclr_core.optimizers import build_optimizer
-from simclr_core.pretrain import SimCLRModel, build_model, place_images
-from simclr_core.pretrain_config import PretrainConfig, cpu_preset, gpu_preset
+from simclr_core.ssl.augment import AugmentationConfig, make_views
+from simclr_core.ssl.extract import extract_representations
+from simclr_core.ssl.loss import nt_xent_loss
+from simclr_core.ssl.optimizers import build_optimizer
+from simclr_core.ssl.pretrain import SimCLRModel, build_model, place_images
+from simclr_core.ssl.pretrain_config import PretrainConfig, cpu_preset, gpu_preset
 
 
 def reference_transform(config: AugmentationConfig, size: int) -> v2.Compose:

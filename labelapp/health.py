@@ -22,7 +22,7 @@ def _database_ok() -> bool:
 
 
 def _broker_ok() -> bool:
-    from workers.celery_app import app
+    from labelapp.celery_app import app
 
     try:
         with app.connection_for_write() as broker:
@@ -34,7 +34,7 @@ def _broker_ok() -> bool:
 
 
 def _workers_answering() -> list[str]:
-    from workers.celery_app import app
+    from labelapp.celery_app import app
 
     try:
         replies = app.control.ping(timeout=WORKER_PING_SECONDS) or []

@@ -1,6 +1,7 @@
 """SimCLR in pure PyTorch: augmentation, encoder, projection head, NT-Xent loss, training.
 
-No Django or Celery here; the workers call these entry points:
+No Django or Celery here; the training child (labelapp/learning/training_process.py),
+benchmarks and notebooks call these entry points:
 
 * ``pretrain(config, dataset, checkpoint_dir, progress, should_cancel, device)``
   -> :class:`PretrainResult` (trained encoder f + metrics). ``dataset`` is a uint8
@@ -26,22 +27,26 @@ import importlib
 from typing import Any
 
 # Public names and the module that defines each. They are imported on first use, so that
-# importing one light module (say simclr_core.label_errors) does not load torch.
+# importing one light module (say simclr_core.curation.label_errors) does not load torch.
 _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
-    "augment": ("AugmentationConfig", "augment_images", "make_views"),
-    "calibration": ("expected_calibration_error", "fit_temperature"),
+    "ssl.augment": ("AugmentationConfig", "augment_images", "make_views"),
+    "fewlabel.calibration": ("expected_calibration_error", "fit_temperature"),
     "data": ("ImageFolderDataset", "TarImageDataset", "load_labeled_images", "open_image_source"),
-    "encoder": ("Encoder", "EncoderConfig", "build_encoder"),
-    "extract": ("extract_representations", "iterate_representations"),
-    "fine_tune": ("FineTuneConfig", "FineTunedClassifier", "fine_tune"),
-    "head": ("ProjectionHead",),
+    "ssl.encoder": ("Encoder", "EncoderConfig", "build_encoder"),
+    "ssl.extract": ("extract_representations", "iterate_representations"),
+    "fewlabel.fine_tune": ("FineTuneConfig", "FineTunedClassifier", "fine_tune"),
+    "ssl.head": ("ProjectionHead",),
     "hyperparameters": ("load_config", "save_config"),
-    "knn": ("knn_accuracy", "knn_predict_probabilities"),
-    "label_propagation": ("build_knn_graph", "label_propagation_probabilities", "propagate_labels"),
-    "linear_probe": ("LinearProbe", "fit_linear_probe"),
-    "loss": ("nt_xent_loss",),
-    "pretrain": ("KnnMonitorData", "PretrainResult", "load_pretrained_encoder", "pretrain"),
-    "pretrain_config": ("PretrainConfig", "cpu_preset", "gpu_preset"),
+    "ssl.knn": ("knn_accuracy", "knn_predict_probabilities"),
+    "fewlabel.label_propagation": (
+        "build_knn_graph",
+        "label_propagation_probabilities",
+        "propagate_labels",
+    ),
+    "fewlabel.linear_probe": ("LinearProbe", "fit_linear_probe"),
+    "ssl.loss": ("nt_xent_loss",),
+    "ssl.pretrain": ("KnnMonitorData", "PretrainResult", "load_pretrained_encoder", "pretrain"),
+    "ssl.pretrain_config": ("PretrainConfig", "cpu_preset", "gpu_preset"),
     "progress": ("TrainingCancelled", "TrainingProgress"),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS_BY_MODULE.items() for name in names}

@@ -16,13 +16,13 @@ import numpy as np
 import torch
 
 from simclr_core.data import load_labeled_images, open_image_source
-from simclr_core.extract import extract_representations
+from simclr_core.fewlabel.linear_probe import fit_linear_probe
 from simclr_core.hyperparameters import load_config
-from simclr_core.knn import knn_accuracy
-from simclr_core.linear_probe import fit_linear_probe
-from simclr_core.pretrain import load_pretrained_encoder, pretrain
-from simclr_core.pretrain_config import PretrainConfig, cpu_preset, gpu_preset
 from simclr_core.progress import TrainingProgress
+from simclr_core.ssl.extract import extract_representations
+from simclr_core.ssl.knn import knn_accuracy
+from simclr_core.ssl.pretrain import load_pretrained_encoder, pretrain
+from simclr_core.ssl.pretrain_config import PretrainConfig, cpu_preset, gpu_preset
 
 
 def main(arguments: Sequence[str] | None = None) -> int:

@@ -14,7 +14,7 @@ SETUP = "import sys, django\ndjango.setup()\n"
 REPORT = '\nprint("torch" in sys.modules and "loaded" or "absent")\n'
 PROGRAMS = {
     "web process": "import labelapp.urls, labelapp.wsgi",
-    "import worker": "import workers.tasks\nfrom workers.handlers import handler_for\n"
+    "import worker": "import workers.tasks\nfrom labelapp.jobs.handlers import handler_for\n"
     'handler_for("import")',
 }
 

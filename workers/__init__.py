@@ -1,1 +1,2 @@
-"""Celery workers: thin tasks that load rows, call simclr_core, and write rows."""
+"""The Celery worker: the task that runs a job's handler (from labelapp), its heartbeat, and
+the accelerator it trains on. labelapp never imports this package."""

@@ -1,4 +1,4 @@
-"""Celery tasks. One task runs every kind of job; the kind picks a handler."""
+"""The Celery task. One task runs every kind of job; the kind picks a handler in labelapp."""
 
 import logging
 import socket
@@ -7,19 +7,19 @@ from typing import Any
 from celery import signals
 from django.conf import settings
 
+from labelapp.celery_app import RUN_JOB_TASK, app
 from labelapp.jobs import services
+from labelapp.jobs.context import JobCancelled, JobContext
+from labelapp.jobs.handlers import handler_for
 from labelapp.jobs.models import Job
-from workers.celery_app import app
 from workers.device import describe_device, detect_device
-from workers.handlers import JobCancelled, JobContext, handler_for
 from workers.heartbeat import run_periodically
-from workers.supervisor import ChildCancelled
 
 logger = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 5.0
 
 
-@app.task(name="labelapp.run_job")
+@app.task(name=RUN_JOB_TASK)
 def run_job(job_id: int) -> None:
     """Claim the job (at most once), run its handler, and record how it ended."""
     # Only learning jobs need to know the accelerator (and so load torch).
@@ -32,7 +32,7 @@ def run_job(job_id: int) -> None:
     beating = run_periodically(HEARTBEAT_SECONDS, lambda: services.report_progress(job_id))
     try:
         result = _run_handler(job, device)
-    except (JobCancelled, ChildCancelled):
+    except JobCancelled:
         services.mark_cancelled(job_id)
     except Exception as error:
         logger.exception("job %s failed", job_id)

@@ -2,11 +2,11 @@
 
 from celery import Task
 
+from labelapp.celery_app import DELIVER_WEBHOOK_TASK, app
 from labelapp.webhooks.delivery import attempt_delivery
-from workers.celery_app import app
 
 
-@app.task(name="labelapp.deliver_webhook", bind=True, max_retries=None)
+@app.task(name=DELIVER_WEBHOOK_TASK, bind=True, max_retries=None)
 def deliver_webhook(self: Task, delivery_id: int) -> None:
     """Attempt the delivery; a failure is retried with exponential backoff."""
     delay = attempt_delivery(delivery_id)

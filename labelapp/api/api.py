@@ -6,13 +6,30 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
-from labelapp.api import exports, images, jobs, label_imports, labels, projects, remote_imports
+from labelapp.api import (
+    exports,
+    images,
+    insights,
+    jobs,
+    label_imports,
+    labels,
+    projects,
+    remote_imports,
+)
 from labelapp.api.auth import API_AUTH
 from labelapp.projects.permissions import public
 
 # Every router of the API; the permission matrix test walks their operations.
-ROUTERS = [projects.router, images.router, labels.router, jobs.router, exports.router]
-ROUTERS += [remote_imports.router, label_imports.router]
+ROUTERS = [
+    projects.router,
+    images.router,
+    labels.router,
+    jobs.router,
+    exports.router,
+    insights.router,
+    remote_imports.router,
+    label_imports.router,
+]
 
 # Answers any operation may give besides its own: the shape is {"detail": "...", "errors"?}.
 ERROR_STATUSES = {

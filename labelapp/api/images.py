@@ -1,7 +1,5 @@
 """Images: upload, list with the labeling page's filters, one image, predictions, queue."""
 
-from typing import Any
-
 from django.conf import settings
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -9,52 +7,25 @@ from ninja import File, Form, Query, Router, Status, UploadedFile
 from ninja.errors import HttpError
 
 from labelapp.api.access import api_role, project_access
-from labelapp.api.schemas import ImageDetailOut, Page, UploadOut, paged
+from labelapp.api.schemas import (
+    ImageDetailOut,
+    ImagePage,
+    Page,
+    Paged,
+    PredictionPage,
+    QueueIn,
+    QueuePage,
+    UploadOut,
+)
 from labelapp.ids import DatabaseId
 from labelapp.images.models import Image, UploadBatch
 from labelapp.images.uploads import UploadRejected, receive_upload
+from labelapp.learning.label_queue import QUEUE_SIZE, NothingToPickFrom, refresh_stored_queue
 from labelapp.learning.models import Prediction, QueueItem
 from labelapp.projects.image_filters import FilterError, filter_images, parse_filter
+from labelapp.projects.models import Project
 
 router = Router(tags=["images"])
-
-
-def _image_out(image: Image) -> dict[str, Any]:
-    return {
-        "id": image.pk,
-        "original_name": image.original_name,
-        "width": image.width,
-        "height": image.height,
-        "format": image.format,
-        "label_class": image.current_label_id,
-        "label_version": image.label_version,
-        "created_at": image.created_at,
-    }
-
-
-def _prediction_out(prediction: Prediction) -> dict[str, Any]:
-    return {
-        "image": prediction.image_id,
-        "model_version": prediction.model_version_id,
-        "model_version_number": prediction.model_version.number,
-        "predicted_class": prediction.predicted_class_id,
-        "confidence": prediction.confidence,
-        "margin": prediction.margin,
-        "entropy": prediction.entropy,
-        "probabilities": prediction.probabilities,
-    }
-
-
-def _upload_out(batch: UploadBatch) -> dict[str, Any]:
-    return {
-        "id": batch.pk,
-        "job": batch.job_id,
-        "files": len(batch.staged_files),
-        "report": batch.report,
-        "added": batch.added,
-        "duplicates": batch.duplicates,
-        "rejected": batch.rejected,
-    }
 
 
 @router.post(
@@ -69,7 +40,7 @@ def upload_images(
     project_id: DatabaseId,
     files: File[list[UploadedFile]],
     labels_from_folders: Form[bool] = False,
-) -> Status[dict[str, Any]]:
+) -> Status[UploadBatch]:
     """With labels_from_folders, images in a class folder of a zip (cat/1.jpg) are labeled
     with that class, created if the project lacks it."""
     try:
@@ -77,7 +48,7 @@ def upload_images(
         batch = receive_upload(project, request.user, files, labels_from_folders)
     except UploadRejected as error:
         raise HttpError(422, str(error)) from None
-    return Status(201, _upload_out(batch))
+    return Status(201, batch)
 
 
 @router.get(
@@ -86,14 +57,14 @@ def upload_images(
 @api_role("labeler")
 def upload_status(
     request: HttpRequest, project_id: DatabaseId, batch_id: DatabaseId
-) -> dict[str, Any]:
+) -> UploadBatch:
     batch = get_object_or_404(UploadBatch, pk=batch_id, project=project_access(request).project)
-    return _upload_out(batch)
+    return batch
 
 
-@router.get("/projects/{project_id}/images", response=dict[str, Any], operation_id="list_images")
+@router.get("/projects/{project_id}/images", response=ImagePage, operation_id="list_images")
 @api_role("viewer")
-def list_images(request: HttpRequest, project_id: DatabaseId, page: Query[Page]) -> dict[str, Any]:
+def list_images(request: HttpRequest, project_id: DatabaseId, page: Query[Page]) -> Paged[Image]:
     """Filters: status=labeled|unlabeled, label, predicted, min_confidence, max_confidence,
     disagree=1 (the same as the labeling page)."""
     try:
@@ -102,31 +73,24 @@ def list_images(request: HttpRequest, project_id: DatabaseId, page: Query[Page])
         raise HttpError(422, str(error)) from None
     images = filter_images(project_access(request).project, image_filter).order_by("id")
     rows = images[page.offset : page.offset + page.limit]
-    return paged([_image_out(image) for image in rows], images.count())
+    return Paged(images.count(), list(rows))
 
 
 @router.get(
     "/projects/{project_id}/images/{image_id}", response=ImageDetailOut, operation_id="get_image"
 )
 @api_role("viewer")
-def get_image(request: HttpRequest, project_id: DatabaseId, image_id: DatabaseId) -> dict[str, Any]:
-    project = project_access(request).project
-    image = get_object_or_404(Image, pk=image_id, project=project)
-    prediction = (
-        Prediction.objects.filter(image=image, model_version_id=project.current_classifier_id)
-        .select_related("model_version")
-        .first()
-    )
-    return {**_image_out(image), "prediction": prediction and _prediction_out(prediction)}
+def get_image(request: HttpRequest, project_id: DatabaseId, image_id: DatabaseId) -> Image:
+    return get_object_or_404(Image, pk=image_id, project=project_access(request).project)
 
 
 @router.get(
-    "/projects/{project_id}/predictions", response=dict[str, Any], operation_id="list_predictions"
+    "/projects/{project_id}/predictions", response=PredictionPage, operation_id="list_predictions"
 )
 @api_role("viewer")
 def list_predictions(
     request: HttpRequest, project_id: DatabaseId, page: Query[Page]
-) -> dict[str, Any]:
+) -> Paged[Prediction]:
     """The current classifier's predictions, most confident first."""
     project = project_access(request).project
     predictions = (
@@ -137,25 +101,35 @@ def list_predictions(
         .order_by("-confidence", "image_id")
     )
     rows = predictions[page.offset : page.offset + page.limit]
-    return paged([_prediction_out(p) for p in rows], predictions.count())
+    return Paged(predictions.count(), list(rows))
 
 
-@router.get("/projects/{project_id}/queue", response=dict[str, Any], operation_id="label_queue")
+@router.get("/projects/{project_id}/queue", response=QueuePage, operation_id="label_queue")
 @api_role("viewer")
-def label_queue(request: HttpRequest, project_id: DatabaseId, page: Query[Page]) -> dict[str, Any]:
+def label_queue(
+    request: HttpRequest, project_id: DatabaseId, page: Query[Page]
+) -> Paged[QueueItem]:
     """The images to label next, best first, with the reason each was picked."""
-    items = QueueItem.objects.filter(
-        project=project_access(request).project, image__current_label__isnull=True
-    ).order_by("rank")
-    rows = items[page.offset : page.offset + page.limit]
-    out = [
-        {
-            "image": i.image_id,
-            "rank": i.rank,
-            "strategy": i.strategy,
-            "score": i.score,
-            "reason": i.reason,
-        }
-        for i in rows
-    ]
-    return paged(out, items.count())
+    return _queue_page(project_access(request).project, page)
+
+
+@router.post("/projects/{project_id}/queue", response=QueuePage, operation_id="refresh_label_queue")
+@api_role("labeler")
+def refresh_label_queue(
+    request: HttpRequest, project_id: DatabaseId, body: QueueIn
+) -> Paged[QueueItem]:
+    """Pick the images to label next again, with the strategy of your choice, from the
+    representations stored by the last Embed or Pretrain (images added since are left out
+    until the next one). Images a person queued by hand stay at the front."""
+    project = project_access(request).project
+    try:
+        refresh_stored_queue(project, body.strategy)
+    except NothingToPickFrom as error:
+        raise HttpError(409, str(error)) from None
+    return _queue_page(project, Page(limit=QUEUE_SIZE, offset=0))
+
+
+def _queue_page(project: Project, page: Page) -> Paged[QueueItem]:
+    items = QueueItem.objects.filter(project=project, image__current_label__isnull=True)
+    rows = items.order_by("rank")[page.offset : page.offset + page.limit]
+    return Paged(items.count(), list(rows))

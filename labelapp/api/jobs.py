@@ -1,18 +1,16 @@
 """Starting, watching, cancelling and retrying a project's jobs."""
 
-from typing import Any
-
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
 from ninja.errors import HttpError
 
 from labelapp.api.access import api_role, project_access
-from labelapp.api.schemas import JobIn, Page, paged
+from labelapp.api.schemas import JobIn, JobPage, Page
 from labelapp.ids import DatabaseId
 from labelapp.jobs import services
 from labelapp.jobs.models import Job
-from labelapp.jobs.views import job_as_dict
+from labelapp.jobs.schemas import JobOut
 from labelapp.learning.job_options import job_options
 
 router = Router(tags=["jobs"])
@@ -22,19 +20,17 @@ def _job(request: HttpRequest, job_id: DatabaseId) -> Job:
     return get_object_or_404(Job, pk=job_id, project=project_access(request).project)
 
 
-@router.get("/projects/{project_id}/jobs", response=dict[str, Any], operation_id="list_jobs")
+@router.get("/projects/{project_id}/jobs", response=JobPage, operation_id="list_jobs")
 @api_role("viewer")
-def list_jobs(request: HttpRequest, project_id: DatabaseId, page: Query[Page]) -> dict[str, Any]:
+def list_jobs(request: HttpRequest, project_id: DatabaseId, page: Query[Page]) -> JobPage:
     jobs = Job.objects.filter(project=project_access(request).project)
     rows = jobs[page.offset : page.offset + page.limit]
-    return paged([job_as_dict(job) for job in rows], jobs.count())
+    return JobPage(count=jobs.count(), items=[JobOut.from_orm(job) for job in rows])
 
 
-@router.post(
-    "/projects/{project_id}/jobs", response={202: dict[str, Any]}, operation_id="start_job"
-)
+@router.post("/projects/{project_id}/jobs", response={202: JobOut}, operation_id="start_job")
 @api_role("labeler")
-def start_job(request: HttpRequest, project_id: DatabaseId, body: JobIn) -> Status[dict[str, Any]]:
+def start_job(request: HttpRequest, project_id: DatabaseId, body: JobIn) -> Status[JobOut]:
     """Queue a job. Jobs of one project run side by side, two pretrainings too: each makes its
     own encoder version, and the one that finishes last becomes the current encoder."""
     try:
@@ -42,39 +38,35 @@ def start_job(request: HttpRequest, project_id: DatabaseId, body: JobIn) -> Stat
     except ValueError as error:
         raise HttpError(422, str(error)) from error
     job = services.enqueue_job(body.kind, project_access(request).project, request.user, **params)
-    return Status(202, job_as_dict(job))
+    return Status(202, JobOut.from_orm(job))
 
 
-@router.get(
-    "/projects/{project_id}/jobs/{job_id}", response=dict[str, Any], operation_id="job_status"
-)
+@router.get("/projects/{project_id}/jobs/{job_id}", response=JobOut, operation_id="job_status")
 @api_role("viewer")
-def job_status(request: HttpRequest, project_id: DatabaseId, job_id: DatabaseId) -> dict[str, Any]:
-    return job_as_dict(_job(request, job_id))
+def job_status(request: HttpRequest, project_id: DatabaseId, job_id: DatabaseId) -> JobOut:
+    return JobOut.from_orm(_job(request, job_id))
 
 
 @router.post(
     "/projects/{project_id}/jobs/{job_id}/cancel",
-    response=dict[str, Any],
+    response=JobOut,
     operation_id="cancel_job",
 )
 @api_role("labeler")
-def cancel_job(request: HttpRequest, project_id: DatabaseId, job_id: DatabaseId) -> dict[str, Any]:
+def cancel_job(request: HttpRequest, project_id: DatabaseId, job_id: DatabaseId) -> JobOut:
     job = _job(request, job_id)
     services.cancel_job(job)
-    return job_as_dict(job)
+    return JobOut.from_orm(job)
 
 
 @router.post(
     "/projects/{project_id}/jobs/{job_id}/retry",
-    response={202: dict[str, Any]},
+    response={202: JobOut},
     operation_id="retry_job",
 )
 @api_role("labeler")
-def retry_job(
-    request: HttpRequest, project_id: DatabaseId, job_id: DatabaseId
-) -> Status[dict[str, Any]]:
+def retry_job(request: HttpRequest, project_id: DatabaseId, job_id: DatabaseId) -> Status[JobOut]:
     job = _job(request, job_id)
     if not services.retry_job(job):
         raise HttpError(409, "Only a failed or cancelled job can be retried.")
-    return Status(202, job_as_dict(job))
+    return Status(202, JobOut.from_orm(job))

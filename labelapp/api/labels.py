@@ -1,7 +1,5 @@
 """Setting labels (with conflict detection) and reading an image's label history."""
 
-from typing import Any
-
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Status
@@ -27,21 +25,19 @@ def _label_class(project: Project, class_id: int | None) -> LabelClass | None:
     return label_class
 
 
-def _result(image: Image, ok: bool, message: str = "") -> dict[str, Any]:
+def _result(image: Image, ok: bool, message: str = "") -> LabelResult:
     label = image.current_label
-    return {
-        "id": image.pk,
-        "ok": ok,
-        "label_class": label.pk if label else None,
-        "label_name": label.name if label else "",
-        "label_version": image.label_version,
-        "message": message,
-    }
+    return LabelResult(
+        id=image.pk,
+        ok=ok,
+        label_class=label.pk if label else None,
+        label_name=label.name if label else "",
+        label_version=image.label_version,
+        message=message,
+    )
 
 
-def _label_images(
-    request: HttpRequest, access: ProjectAccess, body: LabelsIn
-) -> Status[dict[str, Any]]:
+def _label_images(request: HttpRequest, access: ProjectAccess, body: LabelsIn) -> Status[LabelsOut]:
     label_class = _label_class(access.project, body.label_class)
     source = LabelSource.PREDICTION if body.source == "prediction" else LabelSource.PERSON
     model_version = access.project.current_classifier if source == LabelSource.PREDICTION else None
@@ -59,19 +55,19 @@ def _label_images(
             results.append(_result(image, ok=True))
         except LabelConflict as conflict:
             results.append(_result(conflict.image, ok=False, message=str(conflict)))
-    status = 200 if all(r["ok"] for r in results) else 409
-    return Status(status, {"results": results})
+    status = 200 if all(result.ok for result in results) else 409
+    return Status(status, LabelsOut(results=results))
 
 
-def _missing(image_id: DatabaseId) -> dict[str, Any]:
-    return {
-        "id": image_id,
-        "ok": False,
-        "label_class": None,
-        "label_name": "",
-        "label_version": 0,
-        "message": "No such image in this project.",
-    }
+def _missing(image_id: DatabaseId) -> LabelResult:
+    return LabelResult(
+        id=image_id,
+        ok=False,
+        label_class=None,
+        label_name="",
+        label_version=0,
+        message="No such image in this project.",
+    )
 
 
 @router.post(
@@ -80,9 +76,7 @@ def _missing(image_id: DatabaseId) -> dict[str, Any]:
     operation_id="set_labels",
 )
 @api_role("labeler")
-def set_labels(
-    request: HttpRequest, project_id: DatabaseId, body: LabelsIn
-) -> Status[dict[str, Any]]:
+def set_labels(request: HttpRequest, project_id: DatabaseId, body: LabelsIn) -> Status[LabelsOut]:
     """Give one class (null clears) to several images. Each image carries the
     label_version the caller saw; a changed image is left alone and answered with ok=false
     and its current label (status 409 when any image conflicted)."""
@@ -97,7 +91,7 @@ def set_labels(
 @api_role("labeler")
 def set_one_label(
     request: HttpRequest, project_id: DatabaseId, image_id: DatabaseId, body: LabelIn
-) -> Status[dict[str, Any]]:
+) -> Status[LabelResult]:
     access = project_access(request)
     image = get_object_or_404(Image, pk=image_id, project=access.project)
     label_class = _label_class(access.project, body.label_class)
@@ -116,16 +110,16 @@ def set_one_label(
 @api_role("viewer")
 def label_history(
     request: HttpRequest, project_id: DatabaseId, image_id: DatabaseId
-) -> list[dict[str, Any]]:
+) -> list[HistoryOut]:
     """Every label the image has had, newest first."""
     image = get_object_or_404(Image, pk=image_id, project=project_access(request).project)
     return [
-        {
-            "label_class": label.label_class_id,
-            "label_name": label.label_class.name if label.label_class else "",
-            "user": label.user.get_username() if label.user else "",
-            "source": label.source,
-            "created_at": label.created_at,
-        }
+        HistoryOut(
+            label_class=label.label_class_id,
+            label_name=label.label_class.name if label.label_class else "",
+            user=label.user.get_username() if label.user else "",
+            source=label.source,
+            created_at=label.created_at,
+        )
         for label in image.labels.select_related("label_class", "user")
     ]

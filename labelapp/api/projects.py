@@ -1,14 +1,19 @@
 """Projects and their classes."""
 
-from typing import Any
-
 from django.db.models import Count, Q
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.errors import HttpError
 
 from labelapp.api.access import api_role, api_signed_in, project_access
-from labelapp.api.schemas import LabelClassOut, Page, ProjectDetailOut, ProjectIn, paged
+from labelapp.api.schemas import (
+    LabelClassOut,
+    Page,
+    ProjectDetailOut,
+    ProjectIn,
+    ProjectOut,
+    ProjectPage,
+)
 from labelapp.ids import DatabaseId
 from labelapp.projects import services
 from labelapp.projects.class_lines import ClassLinesError, build_class_specs
@@ -17,29 +22,29 @@ from labelapp.projects.models import Membership, Project
 router = Router(tags=["projects"])
 
 
-def _project_out(project: Project, role: str) -> dict[str, Any]:
-    return {
-        "id": project.pk,
-        "name": project.name,
-        "description": project.description,
-        "role": role,
-        "created_at": project.created_at,
-    }
+def _project_out(project: Project, role: str) -> ProjectOut:
+    return ProjectOut(
+        id=project.pk,
+        name=project.name,
+        description=project.description,
+        role=role,
+        created_at=project.created_at,
+    )
 
 
-@router.get("/projects", response=dict[str, Any], operation_id="list_projects")
+@router.get("/projects", response=ProjectPage, operation_id="list_projects")
 @api_signed_in
-def list_projects(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
+def list_projects(request: HttpRequest, page: Query[Page]) -> ProjectPage:
     assert request.user.is_authenticated  # the API's authentication guarantees it
     memberships = Membership.objects.filter(user=request.user).select_related("project")
     rows = memberships.order_by("project__name", "project_id")
     items = [_project_out(m.project, m.role) for m in rows[page.offset : page.offset + page.limit]]
-    return paged(items, memberships.count())
+    return ProjectPage(count=memberships.count(), items=items)
 
 
 @router.post("/projects", response={201: ProjectDetailOut}, operation_id="create_project")
 @api_signed_in
-def create_project(request: HttpRequest, body: ProjectIn) -> Status[dict[str, Any]]:
+def create_project(request: HttpRequest, body: ProjectIn) -> Status[ProjectDetailOut]:
     try:
         classes = build_class_specs([(c.name, c.color, c.key) for c in body.classes])
     except ClassLinesError as error:
@@ -51,19 +56,17 @@ def create_project(request: HttpRequest, body: ProjectIn) -> Status[dict[str, An
     return Status(201, _project_detail(project, "owner"))
 
 
-def _project_detail(project: Project, role: str) -> dict[str, Any]:
+def _project_detail(project: Project, role: str) -> ProjectDetailOut:
     counts = project.images.aggregate(
         images=Count("id"), labeled=Count("id", filter=Q(current_label__isnull=False))
     )
-    classes = [
-        {"id": c.pk, "name": c.name, "color": c.color, "key": c.key} for c in project.classes.all()
-    ]
-    return {**_project_out(project, role), **counts, "classes": classes}
+    classes = [LabelClassOut.from_orm(c) for c in project.classes.all()]
+    return ProjectDetailOut(**_project_out(project, role).model_dump(), **counts, classes=classes)
 
 
 @router.get("/projects/{project_id}", response=ProjectDetailOut, operation_id="get_project")
 @api_role("viewer")
-def get_project(request: HttpRequest, project_id: DatabaseId) -> dict[str, Any]:
+def get_project(request: HttpRequest, project_id: DatabaseId) -> ProjectDetailOut:
     access = project_access(request)
     return _project_detail(access.project, access.role)
 
@@ -79,5 +82,5 @@ def delete_project(request: HttpRequest, project_id: DatabaseId) -> Status[None]
     "/projects/{project_id}/classes", response=list[LabelClassOut], operation_id="list_classes"
 )
 @api_role("viewer")
-def list_classes(request: HttpRequest, project_id: DatabaseId) -> list[Any]:
-    return list(project_access(request).project.classes.all())
+def list_classes(request: HttpRequest, project_id: DatabaseId) -> list[LabelClassOut]:
+    return [LabelClassOut.from_orm(c) for c in project_access(request).project.classes.all()]

@@ -1,15 +1,13 @@
 """Imports from where photos live: a list of URLs, or an S3-compatible bucket and prefix."""
 
-from typing import Any
-
 from django.http import HttpRequest
 from ninja import Field, File, Router, Status, UploadedFile
 from ninja.errors import HttpError
 
 from labelapp.api.access import api_role, project_access
-from labelapp.api.images import _upload_out
 from labelapp.api.schemas import TextInput, UploadOut
 from labelapp.ids import DatabaseId
+from labelapp.images.models import UploadBatch
 from labelapp.images.remote_import import BucketSpec, receive_bucket_import, receive_url_list
 from labelapp.images.uploads import UploadRejected
 
@@ -37,14 +35,14 @@ class BucketImportIn(TextInput):
 @api_role("labeler")
 def import_urls(
     request: HttpRequest, project_id: DatabaseId, file: File[UploadedFile]
-) -> Status[dict[str, Any]]:
+) -> Status[UploadBatch]:
     """Import the images at the addresses in a text file (one a line) or a CSV file (a
     `url` column). Watch the returned job; the report lists each address's outcome."""
     try:
         batch = receive_url_list(project_access(request).project, request.user, file)
     except UploadRejected as error:
         raise HttpError(422, str(error)) from None
-    return Status(201, _upload_out(batch))
+    return Status(201, batch)
 
 
 @router.post(
@@ -55,7 +53,7 @@ def import_urls(
 @api_role("labeler")
 def import_bucket(
     request: HttpRequest, project_id: DatabaseId, body: BucketImportIn
-) -> Status[dict[str, Any]]:
+) -> Status[UploadBatch]:
     """Copy every image under the prefix into the project (copies, so the project keeps
     working whatever later happens to the bucket or its keys)."""
     spec = BucketSpec(**body.dict())
@@ -63,4 +61,4 @@ def import_bucket(
         batch = receive_bucket_import(project_access(request).project, request.user, spec)
     except UploadRejected as error:
         raise HttpError(422, str(error)) from None
-    return Status(201, _upload_out(batch))
+    return Status(201, batch)

@@ -1,16 +1,31 @@
 """Request and response shapes of the API (they also make the OpenAPI schema)."""
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from ninja import Field, Schema
 from pydantic import field_validator
 
 from labelapp.ids import MAX_ID, DatabaseId
-from labelapp.learning.job_options import MAX_EPOCHS, METHODS
+from labelapp.images.models import Image, UploadBatch
+from labelapp.jobs.schemas import JobOut
+from labelapp.learning.job_options import MAX_EPOCHS, METHODS, USER_JOB_KINDS
+from labelapp.learning.models import Prediction, QueueItem
 
 MAX_PAGE = 500
 MAX_OFFSET = 2**53  # beyond any real collection, and inside every database's integers
+Row = TypeVar("Row")
+
+
+@dataclass(frozen=True)
+class Paged(Generic[Row]):
+    """One page of rows (model objects) and the count of all: an endpoint returns it, and
+    its ``*Page`` schema turns each row into the row's schema (the ``resolve_`` methods run
+    on the model object, once)."""
+
+    count: int
+    items: list[Row]
 
 
 class Page(Schema):
@@ -63,7 +78,14 @@ class ProjectIn(TextInput):
     classes: list[ClassIn] = Field(..., min_length=1, max_length=50)
 
 
+class ProjectPage(Schema):
+    count: int
+    items: list[ProjectOut]
+
+
 class ImageOut(Schema):
+    """Built from an Image row."""
+
     id: int
     original_name: str
     width: int
@@ -72,6 +94,15 @@ class ImageOut(Schema):
     label_class: int | None
     label_version: int
     created_at: datetime
+
+    @staticmethod
+    def resolve_label_class(image: Image) -> int | None:
+        return image.current_label_id
+
+
+class ImagePage(Schema):
+    count: int
+    items: list[ImageOut]
 
 
 class PredictionOut(Schema):
@@ -86,9 +117,42 @@ class PredictionOut(Schema):
     entropy: float
     probabilities: dict[str, float]
 
+    @staticmethod
+    def resolve_image(prediction: Prediction) -> int:
+        return prediction.image_id
+
+    @staticmethod
+    def resolve_model_version(prediction: Prediction) -> int:
+        return prediction.model_version_id
+
+    @staticmethod
+    def resolve_model_version_number(prediction: Prediction) -> int:
+        return prediction.model_version.number
+
+    @staticmethod
+    def resolve_predicted_class(prediction: Prediction) -> int:
+        return prediction.predicted_class_id
+
+
+class PredictionPage(Schema):
+    count: int
+    items: list[PredictionOut]
+
 
 class ImageDetailOut(ImageOut):
+    """Built from an Image row; the prediction is the current classifier's."""
+
     prediction: PredictionOut | None
+
+    @staticmethod
+    def resolve_prediction(image: Image) -> Prediction | None:
+        return (
+            Prediction.objects.filter(
+                image=image, model_version_id=image.project.current_classifier_id
+            )
+            .select_related("model_version")
+            .first()
+        )
 
 
 class LabelIn(TextInput):
@@ -131,15 +195,46 @@ class HistoryOut(Schema):
 
 
 class QueueItemOut(Schema):
+    """Built from a QueueItem row."""
+
     image: int
     rank: int
     strategy: str
     score: float
     reason: str
 
+    @staticmethod
+    def resolve_image(item: QueueItem) -> int:
+        return item.image_id
+
+
+class QueuePage(Schema):
+    count: int
+    items: list[QueueItemOut]
+
+
+class QueueIn(Schema):
+    strategy: str = Field(
+        "default",
+        max_length=40,
+        description="how to pick: 'default' (typical and diverse, then uncertain once a "
+        "classifier predicts), 'typical', 'core_set', 'random', or an uncertainty measure "
+        "(least_confidence, margin, entropy: these need the current classifier's predictions "
+        "of every image, else 'default' is used)",
+    )
+
+    @field_validator("strategy")
+    @classmethod
+    def known_strategy(cls, value: str) -> str:
+        from simclr_core.curation.selection import STRATEGY_NAMES  # loads torch: only when asked
+
+        if value not in STRATEGY_NAMES:
+            raise ValueError(f"unknown strategy; use one of {', '.join(STRATEGY_NAMES)}")
+        return value
+
 
 class JobIn(TextInput):
-    kind: str = Field(..., pattern="^(pretrain|train|predict|retrain|embed)$")
+    kind: str = Field(..., pattern="^(" + "|".join(USER_JOB_KINDS) + ")$")
     epochs: int | None = Field(
         None, ge=1, le=MAX_EPOCHS, description="pretraining epochs; the preset when left out"
     )
@@ -151,19 +246,32 @@ class JobIn(TextInput):
     )
 
 
+class UploadReportEntry(Schema):
+    name: str
+    status: str = Field(..., description="added, duplicate or rejected")
+    message: str
+
+
 class UploadOut(Schema):
+    """Built from an UploadBatch row."""
+
     id: int
     job: int | None
     files: int
-    report: list[dict[str, Any]]
+    report: list[UploadReportEntry]
     added: int
     duplicates: int
     rejected: int
 
+    @staticmethod
+    def resolve_job(batch: UploadBatch) -> int | None:
+        return batch.job_id
 
-class Message(Schema):
-    detail: str
+    @staticmethod
+    def resolve_files(batch: UploadBatch) -> int:
+        return len(batch.staged_files)
 
 
-def paged(items: list[Any], count: int) -> dict[str, Any]:
-    return {"count": count, "items": items}
+class JobPage(Schema):
+    count: int
+    items: list[JobOut]

@@ -1,6 +1,6 @@
 """Turn received files into Image rows: validate, deduplicate, store, and report per file.
 
-The import job (workers/handlers/import_images.py) calls ``import_staged_batch``; the
+The import job (import_job.py) calls ``import_staged_batch``; the
 ``import_folder`` command calls ``import_sources`` with a folder's files. Each picture is
 stored with its files and row together (see storing.py), so a job that dies part-way can
 simply be run again: pictures already imported are recognised by their content hash.
@@ -8,7 +8,7 @@ simply be run again: pictures already imported are recognised by their content h
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -26,17 +26,13 @@ from labelapp.images.sources import (
     delete_staged_files,
 )
 from labelapp.images.storing import AlreadyStored, store_image
+from labelapp.jobs.context import Progress, ignore_progress
 
-Progress = Callable[[float, str], None]
 ADDED, DUPLICATE, REJECTED = "added", "duplicate", "rejected"
 PROGRESS_INTERVAL_SECONDS = 1.0
 PRELOAD_HASH_LIMIT = 200_000  # about 35 MB of hashes held during an import
 # The whole report is rewritten each time, so it is saved less often than the counts.
 REPORT_INTERVAL_SECONDS = 10.0
-
-
-def ignore_progress(fraction: float, message: str) -> None:
-    """The default progress callback, for callers that do not show progress."""
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Pictures, thumbnails and exports; see media.py and views.py for the URL names."""
+"""Pictures, thumbnails and exports; see media_views.py and views.py for the URL names."""
 
 from django.urls import URLPattern, path
 

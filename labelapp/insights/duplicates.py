@@ -31,7 +31,11 @@ from labelapp.learning.models import ModelVersion
 from labelapp.learning.versions import load_representations
 from labelapp.projects.models import Project
 from labelapp.projects.tiles import url_template
-from simclr_core.near_duplicates import DUPLICATE_THRESHOLD, find_similar_pairs, group_pairs
+from simclr_core.curation.near_duplicates import (
+    DUPLICATE_THRESHOLD,
+    find_similar_pairs,
+    group_pairs,
+)
 
 MAX_IMAGES = 20_000
 PAIRS = "duplicates"  # the stored pairs' folder under the insights cache

@@ -1,6 +1,6 @@
 """The embedding map's data: every embedded image as a point on a 2-D projection.
 
-The projection (PCA, simclr_core.projection_2d) is computed once per representations file
+The projection (PCA, simclr_core.curation.projection_2d) is computed once per representations file
 and cached. The points are sent as parallel arrays (ids, x, y, label index, predicted
 index, label version) so 100,000 points stay a few megabytes of JSON.
 """
@@ -28,16 +28,13 @@ COORDINATE_DECIMALS = 4
 
 def _projection_of(version: ModelVersion) -> dict[str, np.ndarray]:
     image_ids, representations = load_representations(version)
-    from simclr_core.projection_2d import project_to_2d  # loads torch: only when drawn
+    from simclr_core.curation.projection_2d import project_to_2d  # loads torch: only when drawn
 
     return {"image_ids": image_ids.astype(np.int64), "points": project_to_2d(representations)}
 
 
 def map_classes(project: Project) -> list[dict[str, Any]]:
-    return [
-        {"id": c.pk, "name": c.name, "color": c.color, "key": c.key}
-        for c in project.classes.order_by("position", "id")
-    ]
+    return [label_class.as_dict() for label_class in project.classes.order_by("position", "id")]
 
 
 def _class_indices(

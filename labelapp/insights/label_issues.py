@@ -1,6 +1,6 @@
 """Labels the current classifier confidently disagrees with, and what a person does about them.
 
-The suspects come from confident learning (simclr_core.label_errors) on the classifier's
+The suspects come from confident learning (simclr_core.curation.label_errors) on the classifier's
 out-of-fold probabilities, so no image is judged by a model that saw its label. Only labels a
 person gave are checked: an accepted prediction is an earlier model's own answer, and a model
 trained on the same images mostly agrees with it, so its agreement proves nothing (and its
@@ -23,7 +23,7 @@ from labelapp.learning.models import ModelVersion
 from labelapp.learning.training import load_classifier_output
 from labelapp.projects.models import LabelClass, Project
 from labelapp.projects.tiles import url_template
-from simclr_core.label_errors import (
+from simclr_core.curation.label_errors import (
     LabelIssue,
     ModelAssessment,
     assess_model,

@@ -15,7 +15,7 @@ from labelapp.insights.forms import RelabelForm, ReviewForm, first_error
 from labelapp.insights.learning_curve import draw_learning_curve
 from labelapp.insights.quality import describe_classifiers
 from labelapp.projects.permissions import ProjectAccess, project_role
-from simclr_core.near_duplicates import DUPLICATE_THRESHOLD
+from simclr_core.curation.near_duplicates import DUPLICATE_THRESHOLD
 
 
 def page_context(access: ProjectAccess, tab: str) -> dict[str, Any]:

@@ -55,11 +55,13 @@ def queue_for_id(job_id: int) -> str:
 
 
 def send_job(job: Job) -> None:
-    """Hand the job to the broker once the transaction that created it has committed."""
-    from workers.tasks import run_job
+    """Hand the job to the broker once the transaction that created it has committed.
+
+    By task name: the web process never imports the worker's task (nor its handlers)."""
+    from labelapp.celery_app import RUN_JOB_TASK, app
 
     job_id, queue = job.pk, queue_for(job.kind)
-    transaction.on_commit(lambda: run_job.apply_async((job_id,), queue=queue))
+    transaction.on_commit(lambda: app.send_task(RUN_JOB_TASK, (job_id,), queue=queue))
 
 
 def enqueue_job(kind: str, project: Any = None, user: Any = None, **params: Any) -> Job:

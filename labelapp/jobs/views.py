@@ -7,26 +7,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from labelapp.jobs import services
 from labelapp.jobs.models import Job, JobKind
-
-
-def job_as_dict(job: Job) -> dict[str, object]:
-    return {
-        "id": job.pk,
-        "kind": job.kind,
-        "status": job.status,
-        "progress": job.progress,
-        "message": job.message,
-        "eta_seconds": job.eta_seconds,
-        "metrics": job.metrics,
-        "result": job.result,
-        "error": job.error,
-        "attempts": job.attempts,
-        "worker": job.worker,
-        "device": job.device,
-        "created_at": job.created_at.isoformat(),
-        "started_at": job.started_at.isoformat() if job.started_at else None,
-        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
-    }
+from labelapp.jobs.schemas import job_as_dict
 
 
 @staff_member_required

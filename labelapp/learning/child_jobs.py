@@ -1,19 +1,17 @@
-"""Run a workers.training_process command for a job, turning its events into progress."""
+"""Run a training_process command for a job, turning its events into progress."""
 
 import json
 import os
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 
+from labelapp.jobs.context import JobCancelled, JobContext, within
 from labelapp.jobs.models import Job
-from workers.supervisor import ChildGaveNoResult, Event, run_child
-
-Progress = Callable[..., None]  # progress(fraction, message, eta_seconds=..., metrics=...)
+from labelapp.learning.supervisor import ChildCancelled, ChildGaveNoResult, Event, run_child
 
 
 def work_directory(job: Job) -> Path:
@@ -24,21 +22,20 @@ def work_directory(job: Job) -> Path:
 
 
 def run_training_command(
-    job: Job,
+    context: JobContext,
     command: str,
     spec: dict[str, Any],
-    progress: Progress,
-    should_cancel: Callable[[], bool],
-    log: Callable[[str], None],
     fraction_range: tuple[float, float] = (0.0, 1.0),
 ) -> Event:
     """Run the child to the end and return its final ``done`` event.
 
     Progress fractions from the child (0..1) are mapped into ``fraction_range`` of the job.
+    Raises JobCancelled when the user cancelled the job (the child is gone then).
     """
+    job = context.job
     spec_path = work_directory(job) / f"{command}-spec.json"
     spec_path.write_text(json.dumps(spec))
-    low, high = fraction_range
+    progress = within(context.progress, *fraction_range)
     elapsed = time.time() - (job.started_at.timestamp() if job.started_at else time.time())
     done: Event = {}
 
@@ -46,7 +43,7 @@ def run_training_command(
         nonlocal done
         if event.get("event") == "progress":
             progress(
-                low + (high - low) * float(event.get("fraction", 0.0)),
+                float(event.get("fraction", 0.0)),
                 event.get("message"),
                 eta_seconds=event.get("eta_seconds"),
                 metrics=event.get("metrics"),
@@ -58,18 +55,21 @@ def run_training_command(
 
     # Passive OpenMP waits: spinning threads slow training 3-4x on shared or busy cores.
     environment = {"OMP_WAIT_POLICY": "PASSIVE", **os.environ}
-    run = run_child(
-        child_command(command, spec_path),
-        env=environment,
-        on_event=on_event,
-        on_log=log,
-        should_cancel=should_cancel,
-        time_limit_seconds=max(60.0, settings.JOB_TIME_LIMIT_SECONDS - elapsed),
-    )
+    try:
+        run = run_child(
+            child_command(command, spec_path),
+            env=environment,
+            on_event=on_event,
+            on_log=context.log,
+            should_cancel=context.cancel_requested,
+            time_limit_seconds=max(60.0, settings.JOB_TIME_LIMIT_SECONDS - elapsed),
+        )
+    except ChildCancelled:
+        raise JobCancelled() from None
     if not done:
         raise ChildGaveNoResult(f"the {command} process ended without a result: {run.describe()}")
     return done
 
 
 def child_command(command: str, spec_path: Path) -> list[str]:
-    return [sys.executable, "-m", "workers.training_process", command, str(spec_path)]
+    return [sys.executable, "-m", "labelapp.learning.training_process", command, str(spec_path)]

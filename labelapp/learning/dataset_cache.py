@@ -22,7 +22,7 @@ import hashlib
 import os
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -36,9 +36,9 @@ from PIL import Image as PILImage
 from PIL import ImageOps
 
 from labelapp.images.models import Image
+from labelapp.jobs.context import Progress, ignore_progress
 from labelapp.jobs.models import Job, JobStatus
 
-ProgressCallback = Callable[[float], None]
 CLOCK_MARGIN = timedelta(minutes=1)  # between file times and jobs' start times
 
 
@@ -68,7 +68,7 @@ def decode_square(file_name: str, size: int) -> np.ndarray:
 
 
 def build_image_cache(
-    project_id: int, size: int, progress: ProgressCallback | None = None
+    project_id: int, size: int, progress: Progress = ignore_progress
 ) -> ImageCache:
     directory = cache_directory(project_id)
     rows = list(
@@ -93,8 +93,8 @@ def build_image_cache(
             array[row] = previous_images[reusable[image_id, content_hash]]
         else:
             array[row] = decode_square(file_name, size)
-        if progress is not None and row % 200 == 0:
-            progress(row / max(1, len(rows)))
+        if row % 200 == 0:
+            progress(row / max(1, len(rows)), "Decoding images")
     array.flush()
     del array
     np.save(temporary["ids"], ids)

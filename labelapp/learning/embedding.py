@@ -6,16 +6,16 @@ so that the label-next queue and the first classifier need no Pretrain run.
 """
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from django.db import transaction
 
+from labelapp.jobs.context import JobContext, within
 from labelapp.jobs.models import Job, JobKind, JobStatus
 from labelapp.jobs.services import enqueue_job
-from labelapp.learning.child_jobs import Progress, run_training_command, work_directory
+from labelapp.learning.child_jobs import run_training_command, work_directory
 from labelapp.learning.dataset_cache import build_image_cache
 from labelapp.learning.models import ModelKind, ModelVersion
 from labelapp.learning.versions import (
@@ -27,7 +27,7 @@ from labelapp.learning.versions import (
 from labelapp.projects.models import EncoderStart, Project
 
 Representations = tuple[np.ndarray, np.ndarray]  # image ids (N,), h (N, dim)
-# The default backbone and the side it was trained at (simclr_core.encoder.native_resolution;
+# The default backbone and the side it was trained at (simclr_core.ssl.encoder.native_resolution;
 # not imported here, so that the web process never loads torch).
 BACKBONE = "efficientnet_lite0"
 BACKBONE_RESOLUTION = 224
@@ -59,19 +59,14 @@ def schedule_embedding(project: Project, user: Any = None) -> Job | None:
         return enqueue_job(JobKind.EMBED, project, user, reason="new images")
 
 
-def project_representations(
-    job: Job,
-    device: str,
-    progress: Progress,
-    should_cancel: Callable[[], bool],
-    log: Callable[[str], None],
-) -> Representations:
+def project_representations(context: JobContext) -> Representations:
     """h for every image in the project, embedding images added since pretraining."""
+    job = context.job
     project = job.project
     assert project is not None
     project.refresh_from_db(fields=["current_encoder"])
     if project.current_encoder is None and project.encoder_start == EncoderStart.IMAGENET:
-        return embed_with_backbone(job, device, progress, should_cancel, log)
+        return embed_with_backbone(context)
     encoder = current_encoder(project)
     image_ids, representations = load_representations(encoder)
     wanted = np.array(sorted(project.images.values_list("id", flat=True)), dtype=np.int64)
@@ -79,7 +74,7 @@ def project_representations(
         keep = np.isin(image_ids, wanted)
         order = np.argsort(image_ids[keep])
         return image_ids[keep][order], representations[keep][order]
-    progress(None, "Computing representations of new images")
+    context.progress(None, "Computing representations of new images")
     image_size = int(encoder.config.get("image_size", 32))
     cache = build_image_cache(project.pk, image_size)
     encoder_dir = materialize_encoder(job, encoder)
@@ -88,30 +83,21 @@ def project_representations(
         "images": str(cache.images_path),
         "encoder_dir": str(encoder_dir),
         "representations": str(output),
-        "device": device,
+        "device": context.device,
     }
-    run_training_command(job, "embed", spec, progress, should_cancel, log, (0.05, 0.9))
+    run_training_command(context, "embed", spec, (0.05, 0.9))
     image_ids, representations = np.load(cache.ids_path), np.load(output)
     replace_representations(encoder, image_ids, representations)
     return image_ids, representations
 
 
-def embed_with_backbone(
-    job: Job,
-    device: str,
-    progress: Progress,
-    should_cancel: Callable[[], bool],
-    log: Callable[[str], None],
-) -> Representations:
+def embed_with_backbone(context: JobContext) -> Representations:
     """The project's first encoder: the ImageNet-pretrained backbone, and h of every image."""
+    job, progress = context.job, context.progress
     project = job.project
     assert project is not None
     progress(0.0, "Decoding images")
-    cache = build_image_cache(
-        project.pk,
-        BACKBONE_RESOLUTION,
-        progress=lambda fraction: progress(0.3 * fraction, "Decoding images"),
-    )
+    cache = build_image_cache(project.pk, BACKBONE_RESOLUTION, progress=within(progress, 0.0, 0.3))
     if cache.count == 0:
         raise ValueError("This project has no images yet: upload some first.")
     work_dir = work_directory(job)
@@ -121,9 +107,9 @@ def embed_with_backbone(
         "config": config,
         "weights_out": str(work_dir / "encoder.pt"),
         "representations": str(work_dir / "representations.npy"),
-        "device": device,
+        "device": context.device,
     }
-    run_training_command(job, "embed", spec, progress, should_cancel, log, (0.3, 0.95))
+    run_training_command(context, "embed", spec, (0.3, 0.95))
     image_ids, representations = np.load(cache.ids_path), np.load(work_dir / "representations.npy")
 
     def make_current(version: ModelVersion) -> None:
@@ -170,7 +156,7 @@ def backbone_config() -> dict[str, Any]:
 
 
 def materialize_encoder(job: Job, encoder: ModelVersion) -> Path:
-    """The layout simclr_core.pretrain.load_pretrained_encoder reads: config + weights."""
+    """The layout simclr_core.ssl.pretrain.load_pretrained_encoder reads: config + weights."""
     directory = work_directory(job) / f"encoder-{encoder.pk}"
     directory.mkdir(exist_ok=True)
     (directory / "config.json").write_text(json.dumps(encoder.config["pretrain"]))

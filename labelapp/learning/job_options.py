@@ -2,9 +2,12 @@
 
 from typing import Any
 
+from labelapp.jobs.models import JobKind
+from simclr_core.fewlabel.methods import ALL_METHODS
+
 MAX_EPOCHS = 10_000
 # "auto" cross-validates the candidates on the labels and keeps the best.
-METHODS = ("auto", "self_training", "linear_probe", "label_propagation", "fine_tune")
+METHODS = ("auto", *ALL_METHODS)
 METHOD_NAMES = {
     "auto": "Best by cross-validation",
     "self_training": "Self-training (linear probe + its surest guesses)",
@@ -12,7 +15,9 @@ METHOD_NAMES = {
     "label_propagation": "Label propagation (semi-supervised)",
     "fine_tune": "Fine-tuning the encoder",
 }
-TRAINING_KINDS = ("train", "retrain")
+TRAINING_KINDS = (JobKind.TRAIN, JobKind.RETRAIN)
+# The kinds a person starts (imports start themselves; the self-check is the admin's).
+USER_JOB_KINDS = (JobKind.PRETRAIN, *TRAINING_KINDS, JobKind.PREDICT, JobKind.EMBED)
 
 
 def job_options(kind: str, epochs: str | int | None, method: str | None) -> dict[str, Any]:
@@ -25,7 +30,7 @@ def job_options(kind: str, epochs: str | int | None, method: str | None) -> dict
         ValueError: with a message for the person who typed it.
     """
     options: dict[str, Any] = {}
-    if kind == "pretrain" and epochs not in (None, ""):
+    if kind == JobKind.PRETRAIN and epochs not in (None, ""):
         text = str(epochs).strip()
         if not text.isdigit() or not 1 <= int(text) <= MAX_EPOCHS:
             raise ValueError(f"Epochs must be a whole number from 1 to {MAX_EPOCHS}.")

@@ -5,10 +5,25 @@ from django.db import transaction
 
 from labelapp.learning.models import QueueItem
 from labelapp.learning.training import labeled_positions, load_classifier_output
+from labelapp.learning.versions import load_representations
 from labelapp.projects.models import Project
-from simclr_core.selection import select_batch
 
 QUEUE_SIZE = 50
+
+
+class NothingToPickFrom(ValueError):
+    """The project has no stored representations to pick images from yet."""
+
+
+def refresh_stored_queue(project: Project, strategy: str) -> int:
+    """``refresh_queue`` from the current encoder's stored representations, without a job:
+    images added since they were computed wait for the next Embed."""
+    encoder = project.current_encoder
+    if encoder is None or not encoder.representations:
+        raise NothingToPickFrom("No representations yet: run Embed (or Pretrain) first.")
+    image_ids, representations = load_representations(encoder)
+    keep = np.isin(image_ids, list(project.images.values_list("id", flat=True)))
+    return refresh_queue(project, image_ids[keep], representations[keep], strategy)
 
 
 def refresh_queue(
@@ -22,6 +37,10 @@ def refresh_queue(
 
     Images a person queued by hand stay at the front while they are unlabeled.
     """
+    from simclr_core.curation.selection import (
+        select_batch,  # loads torch (k-means): not at start-up
+    )
+
     classes = list(project.classes.order_by("position", "id"))
     labeled, labels = labeled_positions(image_ids, classes, project.pk)
     probabilities = _aligned_probabilities(project, image_ids)

@@ -5,11 +5,11 @@ version only after the last chunk; a failure deletes the new rows, so the pages 
 showing the previous version's predictions, never a mix.
 """
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from labelapp.jobs.context import Progress
 from labelapp.jobs.models import Job
 from labelapp.learning.models import ModelKind, ModelVersion, Prediction
 from labelapp.learning.training import load_classifier_output
@@ -43,7 +43,7 @@ def classifier_to_predict(job: Job) -> ModelVersion:
 
 
 def predict_project(
-    job: Job, progress: Callable[..., None], version: ModelVersion | None = None
+    job: Job, progress: Progress, version: ModelVersion | None = None
 ) -> dict[str, Any]:
     project = job.project
     assert project is not None

@@ -1,13 +1,12 @@
 """Pretrain a project's SimCLR encoder on every image and keep the representations."""
 
 import shutil
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from labelapp.jobs.models import Job
-from labelapp.learning.child_jobs import Progress, run_training_command, work_directory
+from labelapp.jobs.context import JobContext, within
+from labelapp.learning.child_jobs import run_training_command, work_directory
 from labelapp.learning.dataset_cache import build_image_cache
 from labelapp.learning.embedding import BACKBONE, BACKBONE_RESOLUTION
 from labelapp.learning.encoder_comparison import Comparison, compare_encoders
@@ -30,13 +29,8 @@ def default_image_size(device: str) -> int:
     return 32 if device == "cpu" else 64
 
 
-def pretrain_project(
-    job: Job,
-    device: str,
-    progress: Progress,
-    should_cancel: Callable[[], bool],
-    log: Callable[[str], None],
-) -> dict[str, Any]:
+def pretrain_project(context: JobContext) -> dict[str, Any]:
+    job, device, progress = context.job, context.device, context.progress
     project = job.project
     assert project is not None
     from_imagenet = project.encoder_start == EncoderStart.IMAGENET
@@ -45,9 +39,7 @@ def pretrain_project(
     else:
         image_size = int(job.params.get("image_size") or default_image_size(device))
     progress(0.0, "Decoding images")
-    cache = build_image_cache(
-        project.pk, image_size, progress=lambda f: progress(0.05 * f, "Decoding images")
-    )
+    cache = build_image_cache(project.pk, image_size, progress=within(progress, 0.0, 0.05))
     if cache.count < MINIMUM_IMAGES:
         raise ValueError(
             f"Pretraining needs at least {MINIMUM_IMAGES} images; this project has {cache.count}."
@@ -66,9 +58,7 @@ def pretrain_project(
             job.params.get("checkpoint_every_steps") or CHECKPOINT_EVERY_STEPS[device]
         ),
     }
-    done = run_training_command(
-        job, "pretrain", spec, progress, should_cancel, log, fraction_range=(0.05, 0.98)
-    )
+    done = run_training_command(context, "pretrain", spec, fraction_range=(0.05, 0.98))
     progress(0.98, "Saving the encoder")
     image_ids = np.load(cache.ids_path)
     representations = np.load(work_dir / "representations.npy")

@@ -1,7 +1,6 @@
 """Train a classifier on the current labels, from the current encoder's representations."""
 
 import io
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -9,8 +8,9 @@ from django.core.files.base import ContentFile
 
 from labelapp.images.label_sources import current_labels
 from labelapp.images.models import Image
+from labelapp.jobs.context import JobContext
 from labelapp.jobs.models import Job
-from labelapp.learning.child_jobs import Progress, run_training_command, work_directory
+from labelapp.learning.child_jobs import run_training_command, work_directory
 from labelapp.learning.dataset_cache import build_image_cache
 from labelapp.learning.embedding import (
     current_encoder,
@@ -21,6 +21,7 @@ from labelapp.learning.job_options import METHODS
 from labelapp.learning.models import ModelKind, ModelVersion
 from labelapp.learning.versions import create_version
 from labelapp.projects.models import LabelClass
+from simclr_core.fewlabel.methods import ALL_METHODS, DEFAULT_METHODS
 
 
 def candidate_methods(requested: str, device: str) -> list[str]:
@@ -28,8 +29,7 @@ def candidate_methods(requested: str, device: str) -> list[str]:
     includes it only on an accelerator; on the CPU a user can still ask for it."""
     if requested != "auto":
         return [requested]
-    cheap = ["self_training", "linear_probe", "label_propagation"]
-    return cheap if device == "cpu" else [*cheap, "fine_tune"]
+    return list(DEFAULT_METHODS if device == "cpu" else ALL_METHODS)
 
 
 def labeled_positions(
@@ -61,19 +61,14 @@ def labeled_by_whom(
     return np.array(positions, np.int64), np.array(labels, np.int64), np.array(by_person, bool)
 
 
-def train_classifier(
-    job: Job,
-    device: str,
-    progress: Progress,
-    should_cancel: Callable[[], bool],
-    log: Callable[[str], None],
-) -> dict[str, Any]:
+def train_classifier(context: JobContext) -> dict[str, Any]:
+    job, device = context.job, context.device
     project = job.project
     assert project is not None
     classes = list(project.classes.order_by("position", "id"))
     if len(classes) < 2:
         raise ValueError("A classifier needs at least two classes; add classes first.")
-    image_ids, representations = project_representations(job, device, progress, should_cancel, log)
+    image_ids, representations = project_representations(context)
     encoder = current_encoder(project)  # the first one may have been made just now
     positions, labels, scored = labeled_by_whom(image_ids, classes, project.pk)
     if len(np.unique(labels)) < 2:
@@ -99,7 +94,7 @@ def train_classifier(
     }
     if "fine_tune" in methods:
         spec.update(_fine_tune_spec(job, encoder, image_ids))
-    done = run_training_command(job, "train", spec, progress, should_cancel, log, (0.3, 0.95))
+    done = run_training_command(context, "train", spec, (0.3, 0.95))
     result = np.load(work_dir / "classifier.npz")
     version = create_version(
         project,

@@ -17,15 +17,15 @@ from labelapp.projects.next_step import NextStep, ProjectState, next_step
 
 # What each job button does, in the words the button's help gives.
 JOB_BUTTONS = [
-    ("retrain", "Train and predict",
+    (JobKind.RETRAIN, "Train and predict",
      "Train a classifier on the labels, predict every image, refresh Label next"),
-    ("train", "Train only",
+    (JobKind.TRAIN, "Train only",
      "Train and measure a classifier; predictions stay from the previous one"),
-    ("predict", "Predict again", "Predict every image with the current classifier"),
-    ("pretrain", "Pretrain (optional)",
+    (JobKind.PREDICT, "Predict again", "Predict every image with the current classifier"),
+    (JobKind.PRETRAIN, "Pretrain (optional)",
      "Continue self-supervised SimCLR training on these images; slow"),
 ]  # fmt: skip
-# The pretraining presets' epochs (simclr_core.pretrain_config; a test keeps them equal). On
+# The pretraining presets' epochs (simclr_core.ssl.pretrain_config; a test keeps them equal). On
 # an accelerator, a job without chosen epochs trains about 10 minutes, at most the preset.
 PRESET_EPOCHS = {"cpu": 60, "accelerator": 500}
 # SimCLR continued from ImageNet: one epoch per 3,000 photos on a CPU, 30 on an accelerator.
@@ -101,7 +101,7 @@ def job_buttons(state: ProjectState) -> list[JobButton]:
     buttons = [JobButton(*button) for button in JOB_BUTTONS]
     if state.needs_pretraining and not state.has_representations:
         needed = "Learn an encoder from these images (SimCLR): needed first, from nothing"
-        buttons[-1] = JobButton("pretrain", "Pretrain", needed)
+        buttons[-1] = JobButton(JobKind.PRETRAIN, "Pretrain", needed)
     return buttons
 
 

@@ -7,7 +7,7 @@ from django.views.decorators.cache import never_cache
 
 from labelapp.jobs import services
 from labelapp.jobs.models import Job, JobKind, JobStatus
-from labelapp.jobs.views import job_as_dict
+from labelapp.jobs.schemas import job_as_dict
 from labelapp.learning.job_options import job_options
 from labelapp.projects.permissions import ProjectAccess, project_role
 

@@ -24,10 +24,7 @@ PAGE_SIZE = 200
 
 
 def _classes_for_script(access: ProjectAccess) -> list[dict[str, Any]]:
-    return [
-        {"id": c.pk, "name": c.name, "color": c.color, "key": c.key}
-        for c in access.project.classes.all()
-    ]
+    return [label_class.as_dict() for label_class in access.project.classes.all()]
 
 
 def _grid_context(access: ProjectAccess) -> dict[str, Any]:

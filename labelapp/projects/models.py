@@ -1,5 +1,7 @@
 """Projects and who may do what in them."""
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -78,3 +80,7 @@ class LabelClass(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def as_dict(self) -> dict[str, Any]:
+        """The class as the pages' scripts read it (the API's LabelClassOut has these fields)."""
+        return {"id": self.pk, "name": self.name, "color": self.color, "key": self.key}

@@ -6,13 +6,15 @@ that applies wins. To add a step, add a field to :class:`ProjectState` and a rul
 
 from dataclasses import dataclass, field
 
+from labelapp.jobs.models import JobKind
+
 LABELS_PER_CLASS = 2  # cross-validation needs two labels a person gave in each class
-LEARNING_JOBS = {
-    "pretrain": "Pretraining",
-    "embed": "Computing representations",
-    "train": "Training",
-    "retrain": "Training",
-    "predict": "Predicting",
+LEARNING_JOBS: dict[str, str] = {
+    JobKind.PRETRAIN: "Pretraining",
+    JobKind.EMBED: "Computing representations",
+    JobKind.TRAIN: "Training",
+    JobKind.RETRAIN: "Training",
+    JobKind.PREDICT: "Predicting",
 }
 # benchmarks/real_photos.py, sign-language digit photos, one CPU epoch, 3 seeds: self-training
 # on the adapted encoder 64.7% -> 71.5% at 2 labels per class and 75.2% -> 80.3% at 5.
@@ -60,7 +62,7 @@ def next_step(state: ProjectState) -> NextStep:
     """The primary action for ``state`` (see the module docstring)."""
     if state.images == 0:
         return NextStep("Upload images", "A project starts with its pictures.", link="upload")
-    if "import" in state.running_jobs:
+    if JobKind.IMPORT in state.running_jobs:
         return NextStep(
             "Wait for the import", "Images are being imported: see Jobs below.", link="label"
         )
@@ -78,12 +80,12 @@ def next_step(state: ProjectState) -> NextStep:
                 "Pretrain",
                 "The encoder starts from nothing: it must first learn "
                 f"from your {_plural(state.images, 'image')}.",
-                job_kind="pretrain",
+                job_kind=JobKind.PRETRAIN,
             )
         return NextStep(
             "Compute representations",
             "The encoder has not described your images yet (this runs by itself after an import).",
-            job_kind="embed",
+            job_kind=JobKind.EMBED,
         )
     notes = [] if state.pretrained else [OPTIONAL_PRETRAIN]
     missing = {
@@ -105,21 +107,21 @@ def next_step(state: ProjectState) -> NextStep:
         return NextStep(
             "Train",
             f"Every class has labels ({_plural(total, 'label')}): train the first classifier.",
-            job_kind="retrain",
+            job_kind=JobKind.RETRAIN,
             notes=notes,
         )
     if not state.classifier_on_current_encoder:
         return NextStep(
             "Retrain",
             "The encoder changed: retrain, so the classifier uses the new representations.",
-            job_kind="retrain",
+            job_kind=JobKind.RETRAIN,
             notes=notes,
         )
     if worth_retraining(state.labels_since_model, state.labels_in_model):
         return NextStep(
             "Train",
             f"Train: {_plural(state.labels_since_model, 'new label')} since the last model.",
-            job_kind="retrain",
+            job_kind=JobKind.RETRAIN,
             notes=notes,
         )
     if not (state.pretrained or state.pretrain_tried):

@@ -66,10 +66,10 @@ def model_version_created(version: Any) -> None:
 
 def send_delivery(delivery_id: int) -> None:
     """Hand the delivery to the broker; a broker that is down leaves it pending, logged."""
-    from workers.webhook_tasks import deliver_webhook
+    from labelapp.celery_app import DELIVER_WEBHOOK_TASK, app
 
     try:
-        deliver_webhook.apply_async((delivery_id,), queue="default")
+        app.send_task(DELIVER_WEBHOOK_TASK, (delivery_id,), queue="default")
     except Exception:
         logger.warning("webhook delivery %s could not be queued", delivery_id, exc_info=True)
 

@@ -4,10 +4,11 @@ import pytest
 from django.core.files.storage import default_storage
 
 from labelapp.images.uploads import receive_upload
+from labelapp.jobs.context import JobCancelled, JobContext
+from labelapp.jobs.handlers import handler_for
 from labelapp.jobs.models import Job
 from labelapp.jobs.services import claim_job
 from tests.images.conftest import picture_bytes, uploaded
-from workers.handlers import JobCancelled, JobContext, handler_for
 
 
 def running_import(project, owner):

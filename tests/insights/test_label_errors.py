@@ -16,7 +16,7 @@ from tests.insights.conftest import client_for
 from tests.web.people import Team, make_images
 
 CONFIDENT = [0.9, 0.05, 0.05]
-PER_CLASS = 5  # simclr_core.label_errors.MIN_LABELS_PER_CLASS
+PER_CLASS = 5  # simclr_core.curation.label_errors.MIN_LABELS_PER_CLASS
 
 
 def labeled_images(team: Team) -> tuple[list[Image], list[int]]:

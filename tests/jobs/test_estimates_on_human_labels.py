@@ -9,11 +9,11 @@ import pytest
 
 from labelapp.images.labeling import accept_predictions
 from labelapp.images.models import Image
+from labelapp.learning import training_process
 from labelapp.learning.training import labeled_by_whom
 from tests.insights.builders import label_images
 from tests.simclr_core.test_scoring_human_labels import hard_people_easy_predictions
 from tests.web.people import Team, make_classifier, make_images, make_team
-from workers import training_process
 
 
 @pytest.fixture

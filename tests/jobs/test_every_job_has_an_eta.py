@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from labelapp.jobs.context import JobContext
 from labelapp.jobs.models import Job, JobStatus
-from workers.handlers.context import JobContext
 
 
 @pytest.mark.django_db

@@ -11,9 +11,9 @@ from labelapp.learning.embedding import backbone_config, schedule_embedding
 from labelapp.learning.models import ModelVersion, Prediction, QueueItem
 from labelapp.learning.versions import load_representations
 from labelapp.projects.models import EncoderStart, Project
-from simclr_core.encoder import pretrained_encoder_config
 from simclr_core.hyperparameters import config_from_dict
-from simclr_core.pretrain_config import PretrainConfig
+from simclr_core.ssl.encoder import pretrained_encoder_config
+from simclr_core.ssl.pretrain_config import PretrainConfig
 from tests.fixtures.cifar import add_classes
 from tests.jobs.helpers import wait_for
 

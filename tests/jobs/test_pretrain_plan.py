@@ -2,9 +2,9 @@
 
 import torch
 
+from labelapp.learning import training_process
 from simclr_core.hyperparameters import save_config
-from simclr_core.pretrain_config import gpu_preset
-from workers import training_process
+from simclr_core.ssl.pretrain_config import gpu_preset
 
 
 def test_accelerator_job_without_epochs_is_fitted_to_the_budget(tmp_path, monkeypatch):

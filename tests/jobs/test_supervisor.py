@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from labelapp.jobs.context import JobContext
 from labelapp.jobs.models import Job, JobKind
 from labelapp.learning import child_jobs
-from workers.supervisor import ChildGaveNoResult, run_child
+from labelapp.learning.supervisor import ChildGaveNoResult, run_child
 
 CHILD = 'print("epoch 1 of 1"); print("{\\"event\\": \\"done\\", \\"value\\": 7}")'
 # The child writes its result, leaves a process holding its stdout, and exits.
@@ -85,9 +86,7 @@ def test_the_job_error_says_what_is_known(monkeypatch: pytest.MonkeyPatch) -> No
     job = Job.objects.create(kind=JobKind.PRETRAIN)
 
     with pytest.raises(ChildGaveNoResult) as raised:
-        child_jobs.run_training_command(
-            job, "pretrain", {}, lambda *_, **__: None, lambda: False, lambda line: None
-        )
+        child_jobs.run_training_command(JobContext(job=job, device="cpu"), "pretrain", {})
 
     assert str(raised.value).startswith("the pretrain process ended without a result: exit code 0")
     assert "last lines of output: loading | nothing to do" in str(raised.value)

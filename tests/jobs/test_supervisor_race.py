@@ -4,7 +4,7 @@ import sys
 import threading
 from pathlib import Path
 
-from workers.supervisor import Event, run_child
+from labelapp.learning.supervisor import Event, run_child
 
 # The child reports progress, waits until the worker is recording that progress (the "go"
 # file), then writes its result and exits.

@@ -10,9 +10,9 @@ import pytest
 import torch
 from PIL import Image
 
-from simclr_core.augment import AugmentationConfig
-from simclr_core.encoder import EncoderConfig
-from simclr_core.pretrain_config import PretrainConfig
+from simclr_core.ssl.augment import AugmentationConfig
+from simclr_core.ssl.encoder import EncoderConfig
+from simclr_core.ssl.pretrain_config import PretrainConfig
 
 # Tiny tensors run faster on one thread, and far faster when other jobs share the cores
 # (OpenMP threads spin waiting for a descheduled partner).

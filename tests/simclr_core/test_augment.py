@@ -2,8 +2,13 @@
 
 import torch
 
-from simclr_core.augment import AugmentationConfig, augment_images, make_views, sample_crop_boxes
-from simclr_core.augment_color import adjust_colors, blur_images, rotate_hue
+from simclr_core.ssl.augment import (
+    AugmentationConfig,
+    augment_images,
+    make_views,
+    sample_crop_boxes,
+)
+from simclr_core.ssl.augment_color import adjust_colors, blur_images, rotate_hue
 
 IDENTITY = AugmentationConfig(
     crop_scale_min=1.0,

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from simclr_core.calibration import (
+from simclr_core.fewlabel.calibration import (
     apply_temperature,
     expected_calibration_error,
     fit_temperature,

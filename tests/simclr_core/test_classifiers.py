@@ -5,14 +5,14 @@ import pytest
 import scipy.sparse
 import scipy.sparse.linalg
 
-from simclr_core.calibration import expected_calibration_error
-from simclr_core.label_propagation import (
+from simclr_core.fewlabel.calibration import expected_calibration_error
+from simclr_core.fewlabel.label_propagation import (
     build_knn_graph,
     label_propagation_probabilities,
     propagate_labels,
     solve_conjugate_gradient,
 )
-from simclr_core.linear_probe import fit_linear_probe
+from simclr_core.fewlabel.linear_probe import fit_linear_probe
 
 
 def two_moons_like_clusters(seed=0, per_class=60):

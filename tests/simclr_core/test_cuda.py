@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 import torch
 
-from simclr_core.augment import AugmentationConfig, make_views
-from simclr_core.encoder import build_encoder
-from simclr_core.extract import extract_representations, iterate_representations
-from simclr_core.fine_tune import FineTuneConfig, fine_tune
-from simclr_core.pretrain import pretrain
+from simclr_core.fewlabel.fine_tune import FineTuneConfig, fine_tune
+from simclr_core.ssl.augment import AugmentationConfig, make_views
+from simclr_core.ssl.encoder import build_encoder
+from simclr_core.ssl.extract import extract_representations, iterate_representations
+from simclr_core.ssl.pretrain import pretrain
 
 from .conftest import TINY_ENCODER, with_changes
 

@@ -11,8 +11,8 @@ from PIL import Image
 from torch.nn import functional
 
 from benchmarks.datasets import CIFAR10_ARCHIVE
-from simclr_core.efficientnet_lite import SameConv2d, build_efficientnet_lite
-from simclr_core.encoder import (
+from simclr_core.ssl.efficientnet_lite import SameConv2d, build_efficientnet_lite
+from simclr_core.ssl.encoder import (
     EncoderConfig,
     build_encoder,
     native_resolution,

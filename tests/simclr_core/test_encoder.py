@@ -4,8 +4,8 @@ import pytest
 import torch
 import torchvision
 
-from simclr_core.encoder import EncoderConfig, build_encoder
-from simclr_core.head import ProjectionHead
+from simclr_core.ssl.encoder import EncoderConfig, build_encoder
+from simclr_core.ssl.head import ProjectionHead
 
 from .conftest import TINY_ENCODER
 

@@ -5,8 +5,8 @@ import pytest
 import torch
 from torch.utils.data import IterableDataset, TensorDataset
 
-from simclr_core.encoder import build_encoder
-from simclr_core.extract import extract_representations, iterate_representations
+from simclr_core.ssl.encoder import build_encoder
+from simclr_core.ssl.extract import extract_representations, iterate_representations
 
 from .conftest import TINY_ENCODER
 

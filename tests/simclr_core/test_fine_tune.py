@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from simclr_core.encoder import build_encoder
-from simclr_core.fine_tune import FineTuneConfig, fine_tune
+from simclr_core.fewlabel.fine_tune import FineTuneConfig, fine_tune
 from simclr_core.progress import TrainingCancelled
+from simclr_core.ssl.encoder import build_encoder
 
 from .conftest import TINY_ENCODER
 

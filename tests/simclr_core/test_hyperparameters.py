@@ -2,9 +2,9 @@
 
 import pytest
 
-from simclr_core.fine_tune import FineTuneConfig
+from simclr_core.fewlabel.fine_tune import FineTuneConfig
 from simclr_core.hyperparameters import config_from_dict, load_config, save_config
-from simclr_core.pretrain_config import PretrainConfig, cpu_preset, gpu_preset
+from simclr_core.ssl.pretrain_config import PretrainConfig, cpu_preset, gpu_preset
 
 
 @pytest.mark.parametrize("config", [PretrainConfig(), cpu_preset(), gpu_preset(), FineTuneConfig()])

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from simclr_core.knn import find_nearest_neighbors, knn_accuracy, knn_predict_probabilities
+from simclr_core.ssl.knn import find_nearest_neighbors, knn_accuracy, knn_predict_probabilities
 
 
 def test_neighbors_match_brute_force_and_can_exclude_self():

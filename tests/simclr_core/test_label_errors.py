@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from simclr_core.label_errors import (
+from simclr_core.curation.label_errors import (
     assess_model,
     assign_confident_classes,
     calibrate_confident_joint,

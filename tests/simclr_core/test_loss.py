@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from simclr_core.loss import nt_xent_loss
+from simclr_core.ssl.loss import nt_xent_loss
 
 
 def naive_nt_xent(projections_a, projections_b, temperature):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from simclr_core.near_duplicates import (
+from simclr_core.curation.near_duplicates import (
     find_near_duplicate_groups,
     find_near_duplicate_pairs,
     group_near_duplicates,

@@ -6,8 +6,8 @@ import math
 import pytest
 import torch
 
-from simclr_core.lars import LARS
-from simclr_core.schedule import warmup_cosine_factor
+from simclr_core.ssl.lars import LARS
+from simclr_core.ssl.schedule import warmup_cosine_factor
 
 
 def train_linear_model(make_optimizer):

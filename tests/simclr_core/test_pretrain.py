@@ -5,11 +5,11 @@ import json
 import pytest
 import torch
 
-import simclr_core.pretrain as pretrain_module
+import simclr_core.ssl.pretrain as pretrain_module
 from simclr_core.hyperparameters import load_config
-from simclr_core.pretrain import KnnMonitorData, load_pretrained_encoder, place_images, pretrain
-from simclr_core.pretrain_config import PretrainConfig
 from simclr_core.progress import TrainingCancelled
+from simclr_core.ssl.pretrain import KnnMonitorData, load_pretrained_encoder, place_images, pretrain
+from simclr_core.ssl.pretrain_config import PretrainConfig
 
 from .conftest import with_changes
 

@@ -3,7 +3,11 @@
 import numpy as np
 import pytest
 
-from simclr_core.projection_2d import is_umap_available, project_to_2d, scale_to_unit_square
+from simclr_core.curation.projection_2d import (
+    is_umap_available,
+    project_to_2d,
+    scale_to_unit_square,
+)
 
 
 def make_points(seed: int = 0) -> np.ndarray:

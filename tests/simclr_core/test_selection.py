@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from simclr_core.selection import (
+from simclr_core.curation.selection import (
     DUPLICATE_COSINE,
     STRATEGY_NAMES,
     estimate_recall,

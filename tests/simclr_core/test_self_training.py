@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from simclr_core.classifier_selection import choose_method, train_best_classifier
-from simclr_core.label_propagation import build_knn_graph
-from simclr_core.linear_probe import fit_linear_probe
-from simclr_core.self_training import choose_pseudo_labels, fit_self_trained_probe
+from simclr_core.fewlabel.classifier_selection import choose_method, train_best_classifier
+from simclr_core.fewlabel.label_propagation import build_knn_graph
+from simclr_core.fewlabel.linear_probe import fit_linear_probe
+from simclr_core.fewlabel.self_training import choose_pseudo_labels, fit_self_trained_probe
 
 
 def three_noisy_classes(seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-import simclr_core.pretrain as pretrain_module
-from simclr_core.pretrain import pretrain
-from simclr_core.time_budget import epochs_for_budget, fit_to_time_budget, measure_steady_speed
+import simclr_core.ssl.pretrain as pretrain_module
+from simclr_core.ssl.pretrain import pretrain
+from simclr_core.ssl.time_budget import epochs_for_budget, fit_to_time_budget, measure_steady_speed
 
 from .conftest import with_changes
 

@@ -17,7 +17,7 @@ from labelapp.projects.dashboard import (
     project_state,
 )
 from labelapp.projects.next_step import OPTIONAL_PRETRAIN, ProjectState, next_step
-from simclr_core.pretrain_config import cpu_preset, gpu_preset, pretrained_continuation_preset
+from simclr_core.ssl.pretrain_config import cpu_preset, gpu_preset, pretrained_continuation_preset
 from tests.insights.builders import label_images
 from tests.web.people import Team, make_classifier, make_images
 

@@ -61,5 +61,6 @@ class Command(BaseCommand):
         if counts["added"] and (embed := schedule_embedding(project, user)) is not None:
             self.stdout.write(f"Queued job {embed.pk} to compute their representations.")
 
-    def _progress(self, fraction: float, message: str) -> None:
-        self.stderr.write(f"{fraction:6.1%}  {message}")
+    def _progress(self, fraction: float | None, message: str | None = None, **_: Any) -> None:
+        if fraction is not None:
+            self.stderr.write(f"{fraction:6.1%}  {message or ''}")

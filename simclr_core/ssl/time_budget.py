@@ -8,8 +8,8 @@ from dataclasses import replace
 
 import torch
 
-from simclr_core.pretrain import WARMUP_STEPS, pretrain
-from simclr_core.pretrain_config import PretrainConfig
+from simclr_core.ssl.pretrain import WARMUP_STEPS, pretrain
+from simclr_core.ssl.pretrain_config import PretrainConfig
 
 # torch.compile takes about 25 s per model on an H200 (torch 2.11). A run planned to take
 # longer than this without it is compiled; shorter runs would spend more time compiling than

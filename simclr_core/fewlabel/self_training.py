@@ -16,7 +16,7 @@ queue, 3 seeds; ``benchmarks/real_photos.py``): 54.5% -> 65.4% with 2 labels per
 71.3% -> 75.3% with 5 and 84.9% -> 86.6% with 20, and the worst class's recall rises with it
 (5.2% -> 16.3% at 2 per class). The output is uncalibrated (temperature 1): callers that
 need calibrated probabilities fit a temperature on held-out labels (see
-:func:`simclr_core.classifier_selection.train_best_classifier`).
+:func:`simclr_core.fewlabel.classifier_selection.train_best_classifier`).
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse
 
-from simclr_core.label_propagation import propagate_labels
-from simclr_core.linear_probe import LinearProbe, fit_linear_probe
+from simclr_core.fewlabel.label_propagation import propagate_labels
+from simclr_core.fewlabel.linear_probe import LinearProbe, fit_linear_probe
 
 DEFAULT_SHARE = 0.4
 DEFAULT_MAX_PER_CLASS = 1000  # bounds the refit: at most classes x 1,000 training rows
@@ -72,7 +72,7 @@ def fit_self_trained_probe(
     """One round of self-training over every image (see the module's docstring).
 
     Shapes: features (N, dim), labeled_indices and labels (L,), graph (N, N) from
-    :func:`simclr_core.label_propagation.build_knn_graph` over the same features.
+    :func:`simclr_core.fewlabel.label_propagation.build_knn_graph` over the same features.
 
     Raises:
         ValueError: if there are no labels or labels fall outside [0, num_classes).

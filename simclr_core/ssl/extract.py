@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, IterableDataset
 
-from simclr_core.encoder import Encoder
+from simclr_core.ssl.encoder import Encoder
 
 ImageSource = torch.Tensor | Dataset[Any] | Iterable[torch.Tensor]
 CPU_BATCH_SIZE = 256

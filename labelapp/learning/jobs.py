@@ -1,23 +1,19 @@
-"""Handlers of the learning jobs: thin wrappers around labelapp.learning services."""
+"""Handlers of the learning jobs: each runs a learning service with the job's context."""
 
 from typing import Any
 
 from labelapp.insights.duplicates import store_duplicate_pairs
+from labelapp.jobs.context import JobContext, ignore_progress
 from labelapp.learning.embedding import project_representations
 from labelapp.learning.label_queue import refresh_queue
 from labelapp.learning.models import ModelVersion
 from labelapp.learning.predicting import predict_project
 from labelapp.learning.pretraining import pretrain_project
 from labelapp.learning.training import train_classifier
-from workers.handlers.context import JobContext
-
-
-def _services(context: JobContext) -> tuple[Any, ...]:
-    return context.device, context.progress, context.cancel_requested, context.log
 
 
 def run_pretrain(context: JobContext) -> dict[str, Any]:
-    result = pretrain_project(context.job, *_services(context))
+    result = pretrain_project(context)
     _refresh_queue(context)
     return result
 
@@ -25,13 +21,13 @@ def run_pretrain(context: JobContext) -> dict[str, Any]:
 def run_embed(context: JobContext) -> dict[str, Any]:
     """Representations of every image (the first time, from the pretrained backbone), then
     the label-next queue from them: typical, diverse images before any training."""
-    image_ids, _ = project_representations(context.job, *_services(context))
+    image_ids, _ = project_representations(context)
     queued = _refresh_queue(context)
     return {"images": len(image_ids), "queued": queued}
 
 
 def run_train(context: JobContext) -> dict[str, Any]:
-    return train_classifier(context.job, *_services(context))
+    return train_classifier(context)
 
 
 def run_predict(context: JobContext) -> dict[str, Any]:
@@ -42,10 +38,10 @@ def run_predict(context: JobContext) -> dict[str, Any]:
 
 def run_retrain(context: JobContext) -> dict[str, Any]:
     """Train, predict every image, and refresh the label-next queue: one click."""
-    trained = train_classifier(context.job, *_services(context))
+    trained = train_classifier(context)
     context.progress(0.95, "Storing predictions")
     version = ModelVersion.objects.get(pk=trained["model_version"])
-    predicted = predict_project(context.job, lambda *_args, **_kw: None, version=version)
+    predicted = predict_project(context.job, ignore_progress, version=version)
     queued = _refresh_queue(context)
     return {**trained, "predictions": predicted["predictions"], "queued": queued}
 
@@ -57,7 +53,7 @@ def _refresh_queue(context: JobContext) -> int:
     if project.current_encoder is None:  # random start: nothing to pick from before Pretrain
         return 0
     context.progress(None, "Picking the images to label next")
-    image_ids, representations = project_representations(context.job, *_services(context))
+    image_ids, representations = project_representations(context)
     queued = refresh_queue(project, image_ids, representations)
     _find_duplicates(context, project.current_encoder)
     return queued

@@ -8,18 +8,19 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-from workers.handlers.context import JobCancelled, JobContext
+from labelapp.jobs.context import JobContext
+from labelapp.jobs.models import JobKind
 
 Handler = Callable[[JobContext], dict[str, Any]]
 
 HANDLER_PATHS: dict[str, str] = {
-    "selfcheck": "workers.handlers.selfcheck:run_selfcheck",
-    "import": "workers.handlers.import_images:run_import",
-    "pretrain": "workers.handlers.learning:run_pretrain",
-    "embed": "workers.handlers.learning:run_embed",
-    "train": "workers.handlers.learning:run_train",
-    "predict": "workers.handlers.learning:run_predict",
-    "retrain": "workers.handlers.learning:run_retrain",
+    JobKind.SELFCHECK: "labelapp.jobs.selfcheck:run_selfcheck",
+    JobKind.IMPORT: "labelapp.images.import_job:run_import",
+    JobKind.PRETRAIN: "labelapp.learning.jobs:run_pretrain",
+    JobKind.EMBED: "labelapp.learning.jobs:run_embed",
+    JobKind.TRAIN: "labelapp.learning.jobs:run_train",
+    JobKind.PREDICT: "labelapp.learning.jobs:run_predict",
+    JobKind.RETRAIN: "labelapp.learning.jobs:run_retrain",
 }
 
 
@@ -30,6 +31,3 @@ def handler_for(kind: str) -> Handler:
     module_name, function_name = HANDLER_PATHS[kind].split(":")
     handler: Handler = getattr(importlib.import_module(module_name), function_name)
     return handler
-
-
-__all__ = ["HANDLER_PATHS", "Handler", "JobCancelled", "JobContext", "handler_for"]

@@ -14,12 +14,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from simclr_core.augment import AugmentationConfig, augment_images
-from simclr_core.calibration import apply_temperature, fit_temperature_by_cross_validation
-from simclr_core.encoder import Encoder
-from simclr_core.extract import iterate_representations
+from simclr_core.fewlabel.calibration import apply_temperature, fit_temperature_by_cross_validation
 from simclr_core.progress import CancelCheck, TrainingCancelled, never_cancel
-from simclr_core.schedule import build_warmup_cosine_schedule
+from simclr_core.ssl.augment import AugmentationConfig, augment_images
+from simclr_core.ssl.encoder import Encoder
+from simclr_core.ssl.extract import iterate_representations
+from simclr_core.ssl.schedule import build_warmup_cosine_schedule
 
 
 def _fine_tune_augmentation() -> AugmentationConfig:

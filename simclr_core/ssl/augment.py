@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from simclr_core.augment_color import adjust_colors, blur_images, convert_to_grayscale
+from simclr_core.ssl.augment_color import adjust_colors, blur_images, convert_to_grayscale
 
 
 @dataclass(frozen=True)

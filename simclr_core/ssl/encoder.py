@@ -11,7 +11,7 @@ import torchvision
 from torch import nn
 from torchvision.models.resnet import BasicBlock
 
-from simclr_core.efficientnet_lite import HEAD_WIDTH, VARIANTS, build_efficientnet_lite
+from simclr_core.ssl.efficientnet_lite import HEAD_WIDTH, VARIANTS, build_efficientnet_lite
 
 Architecture = Literal[
     "resnet18",

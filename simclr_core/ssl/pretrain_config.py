@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from simclr_core.augment import AugmentationConfig
-from simclr_core.encoder import (
+from simclr_core.ssl.augment import AugmentationConfig
+from simclr_core.ssl.encoder import (
     Architecture,
     EncoderConfig,
     native_resolution,

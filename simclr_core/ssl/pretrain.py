@@ -13,22 +13,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from simclr_core.augment import make_views
-from simclr_core.checkpoint import (
-    TrainingState,
-    capture_rng_state,
-    load_training_state,
-    restore_rng_state,
-    save_training_state,
-)
 from simclr_core.data import ImageSet, load_image_tensor
-from simclr_core.encoder import Encoder, build_encoder
-from simclr_core.head import ProjectionHead
 from simclr_core.hyperparameters import config_to_dict, load_config, save_config
-from simclr_core.knn import knn_accuracy
-from simclr_core.loss import nt_xent_loss
-from simclr_core.optimizers import build_optimizer
-from simclr_core.pretrain_config import PretrainConfig
 from simclr_core.progress import (
     CancelCheck,
     ProgressCallback,
@@ -37,7 +23,21 @@ from simclr_core.progress import (
     ignore_progress,
     never_cancel,
 )
-from simclr_core.schedule import build_warmup_cosine_schedule
+from simclr_core.ssl.augment import make_views
+from simclr_core.ssl.checkpoint import (
+    TrainingState,
+    capture_rng_state,
+    load_training_state,
+    restore_rng_state,
+    save_training_state,
+)
+from simclr_core.ssl.encoder import Encoder, build_encoder
+from simclr_core.ssl.head import ProjectionHead
+from simclr_core.ssl.knn import knn_accuracy
+from simclr_core.ssl.loss import nt_xent_loss
+from simclr_core.ssl.optimizers import build_optimizer
+from simclr_core.ssl.pretrain_config import PretrainConfig
+from simclr_core.ssl.schedule import build_warmup_cosine_schedule
 
 CONFIG_FILE = "config.json"
 ENCODER_FILE = "encoder.pt"
@@ -341,7 +341,7 @@ def measure_knn_accuracy(
     encoder: Encoder, monitor: KnnMonitorData, device: torch.device | str = "cpu"
 ) -> float:
     """kNN monitor: weighted cosine kNN accuracy of h on the monitor's labeled queries."""
-    from simclr_core.extract import extract_representations
+    from simclr_core.ssl.extract import extract_representations
 
     was_training = encoder.training
     bank = extract_representations(encoder, monitor.bank_images, device=device)

@@ -7,8 +7,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from simclr_core.lars import LARS
-from simclr_core.pretrain_config import PretrainConfig
+from simclr_core.ssl.lars import LARS
+from simclr_core.ssl.pretrain_config import PretrainConfig
 
 
 def build_optimizer(model: nn.Module, config: PretrainConfig) -> torch.optim.Optimizer:

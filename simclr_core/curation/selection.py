@@ -25,7 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from simclr_core.kmeans import cluster_representations
+from simclr_core.curation.kmeans import cluster_representations
+from simclr_core.curation.normalize import normalize_rows
 
 UNCERTAINTY_MEASURES = ("least_confidence", "margin", "entropy")
 STRATEGY_NAMES = ("random", *UNCERTAINTY_MEASURES, "typical", "core_set", "default")
@@ -44,13 +45,6 @@ class Pick:
     score: float
     reason: str
     strategy: str
-
-
-def normalize_rows(representations: NDArray[np.floating]) -> FloatArray:
-    """L2-normalise ``(images, dim)`` rows to float32; all-zero rows stay zero."""
-    rows = np.asarray(representations, dtype=np.float32)
-    norms = np.linalg.norm(rows, axis=1, keepdims=True)
-    return np.asarray(rows / np.maximum(norms, 1e-12), dtype=np.float32)
 
 
 def find_unlabeled(

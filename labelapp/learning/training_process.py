@@ -2,8 +2,8 @@
 
 It imports simclr_core and numpy only (no Django, no Celery), reads a JSON spec of file
 paths and settings, and reports progress as one JSON object per line on stdout, which the
-worker's supervisor turns into Job updates. Run as
-``python -m workers.training_process <command> <spec.json>``.
+worker's supervisor (supervisor.py, via child_jobs.py) turns into Job updates. Run as
+``python -m labelapp.learning.training_process <command> <spec.json>``.
 """
 
 import argparse
@@ -18,26 +18,26 @@ from typing import Any
 import numpy as np
 import torch
 
-from simclr_core.checkpoint import load_training_state
-from simclr_core.classifier_selection import (
+from labelapp.learning.supervisor import die_with_parent
+from simclr_core.fewlabel.classifier_selection import (
     METHODS,
     FineTuneInputs,
     summarize_quality,
     train_best_classifier,
 )
-from simclr_core.encoder import build_encoder
-from simclr_core.extract import iterate_representations
 from simclr_core.hyperparameters import config_from_dict, config_to_dict, load_config
-from simclr_core.pretrain import CONFIG_FILE, load_pretrained_encoder, pretrain
-from simclr_core.pretrain_config import (
+from simclr_core.progress import TrainingProgress
+from simclr_core.ssl.checkpoint import load_training_state
+from simclr_core.ssl.encoder import build_encoder
+from simclr_core.ssl.extract import iterate_representations
+from simclr_core.ssl.pretrain import CONFIG_FILE, load_pretrained_encoder, pretrain
+from simclr_core.ssl.pretrain_config import (
     PretrainConfig,
     cpu_preset,
     gpu_preset,
     pretrained_continuation_preset,
 )
-from simclr_core.progress import TrainingProgress
-from simclr_core.time_budget import fit_to_time_budget
-from workers.supervisor import die_with_parent
+from simclr_core.ssl.time_budget import fit_to_time_budget
 
 Spec = dict[str, Any]
 # A pretraining job on an accelerator without chosen epochs trains for about this long (at

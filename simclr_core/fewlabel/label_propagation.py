@@ -10,11 +10,11 @@ import numpy as np
 import scipy.sparse
 import torch
 
-from simclr_core.calibration import (
+from simclr_core.fewlabel.calibration import (
     apply_temperature,
     fit_temperature_by_cross_validation,
 )
-from simclr_core.knn import find_nearest_neighbors
+from simclr_core.ssl.knn import find_nearest_neighbors
 
 
 def build_knn_graph(

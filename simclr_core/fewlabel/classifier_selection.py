@@ -1,10 +1,10 @@
 """Choose the few-label classifier that does best on held-out labels, then apply it.
 
 The candidates are self-training (a linear probe refitted with its most confident guesses on
-the unlabeled images, :mod:`simclr_core.self_training`; first, so it wins ties), the paper's
-linear probe on h, label propagation over the kNN graph of h (which lets the unlabeled images
-help), and fine-tuning the encoder on the labels (the
-paper's semi-supervised protocol; it needs the images and the encoder, see
+the unlabeled images, :mod:`simclr_core.fewlabel.self_training`; first, so it is kept unless
+another is clearly better), the paper's linear probe on h, label propagation over the kNN
+graph of h (which lets the unlabeled images help), and fine-tuning the encoder on the labels
+(the paper's semi-supervised protocol; it needs the images and the encoder, see
 :class:`FineTuneInputs`). Each is scored by k-fold cross-validation on the labeled images
 only; the winner is refitted on every label and gives calibrated probabilities for every
 image. The out-of-fold probabilities are returned too: they are an honest quality estimate
@@ -25,24 +25,21 @@ import numpy as np
 import torch
 from sklearn.model_selection import KFold, StratifiedKFold
 
-from simclr_core.calibration import (
+from simclr_core.fewlabel.calibration import (
     apply_temperature,
     expected_calibration_error,
     fit_temperature,
     probabilities_to_logits,
 )
-from simclr_core.encoder import Encoder
-from simclr_core.fine_tune import FineTuneConfig, fine_tune
-from simclr_core.label_propagation import build_knn_graph, label_propagation_probabilities
-from simclr_core.linear_probe import fit_linear_probe
+from simclr_core.fewlabel.fine_tune import FineTuneConfig, fine_tune
+from simclr_core.fewlabel.label_propagation import build_knn_graph, label_propagation_probabilities
+from simclr_core.fewlabel.linear_probe import fit_linear_probe
+from simclr_core.fewlabel.methods import ALL_METHODS, CALIBRATED_HERE, DEFAULT_METHODS
+from simclr_core.fewlabel.self_training import fit_self_trained_probe
 from simclr_core.progress import CancelCheck, never_cancel
-from simclr_core.self_training import fit_self_trained_probe
+from simclr_core.ssl.encoder import Encoder
 
-METHODS = ("self_training", "linear_probe", "label_propagation")  # cheap: the default candidates
-ALL_METHODS = (*METHODS, "fine_tune")
-# Methods whose probabilities come out uncalibrated: a temperature is fitted on their
-# out-of-fold probabilities of the scored labels (the others calibrate themselves).
-CALIBRATED_HERE = ("self_training", "fine_tune")
+METHODS = DEFAULT_METHODS  # the default candidates
 # Fits on (training positions into the labeled arrays) and returns the probabilities of the
 # images at (positions into the features), or of every image when that is None.
 Fitter = Callable[[np.ndarray, np.ndarray | None], np.ndarray]

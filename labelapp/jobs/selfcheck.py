@@ -7,7 +7,7 @@ import torch
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from workers.handlers.context import JobContext
+from labelapp.jobs.context import JobContext
 
 
 def run_selfcheck(context: JobContext) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from simclr_core.calibration import apply_temperature, fit_temperature_by_cross_validation
+from simclr_core.fewlabel.calibration import apply_temperature, fit_temperature_by_cross_validation
 
 
 @dataclass

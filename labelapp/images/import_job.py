@@ -1,12 +1,12 @@
-"""The "import" job: import the files an upload staged (see labelapp/images/importing.py)."""
+"""The "import" job: import the files an upload staged (see importing.py)."""
 
 from typing import Any
 
 from labelapp.images.importing import ADDED, import_staged_batch
 from labelapp.images.models import UploadBatch
 from labelapp.images.sources import delete_staged_files
+from labelapp.jobs.context import JobCancelled, JobContext
 from labelapp.learning.embedding import schedule_embedding
-from workers.handlers.context import JobCancelled, JobContext
 
 
 def run_import(context: JobContext) -> dict[str, Any]:

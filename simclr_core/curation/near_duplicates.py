@@ -28,6 +28,8 @@ import scipy.sparse
 from numpy.typing import ArrayLike, NDArray
 from scipy.sparse.csgraph import connected_components
 
+from simclr_core.curation.normalize import normalize_rows
+
 DEFAULT_THRESHOLD = 0.95
 DUPLICATE_THRESHOLD = 0.95  # calibrated for the ImageNet-pretrained Lite0 (see above)
 FloatArray = NDArray[np.float32]
@@ -169,15 +171,10 @@ def _normalize(representations: ArrayLike, center: bool) -> FloatArray:
     points = np.asarray(representations, dtype=np.float32)
     if points.ndim != 2:
         raise ValueError(f"representations must be (images, dim), got shape {points.shape}")
-    points = _unit_rows(points)
+    points = normalize_rows(points)
     if not center:
         return points
     centred = points - points.mean(axis=0)
     at_mean = np.linalg.norm(centred, axis=1) < 1e-6
     # one extra coordinate: 0 for every row, 1 for rows at the mean (no direction of their own)
-    return np.hstack([_unit_rows(centred), at_mean[:, None].astype(np.float32)])
-
-
-def _unit_rows(points: FloatArray) -> FloatArray:
-    norms = np.linalg.norm(points, axis=1, keepdims=True)
-    return np.asarray(points / np.maximum(norms, 1e-12), dtype=np.float32)
+    return np.hstack([normalize_rows(centred), at_mean[:, None].astype(np.float32)])
