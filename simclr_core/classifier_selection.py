@@ -30,9 +30,9 @@ from simclr_core.calibration import (
     probabilities_to_logits,
 )
 from simclr_core.encoder import Encoder
-from simclr_core.fine_tune import FineTuneConfig, fine_tune
+from simclr_core.fine_tune import FineTuneConfig, FineTunedClassifier, fine_tune
 from simclr_core.label_propagation import build_knn_graph, label_propagation_probabilities
-from simclr_core.linear_probe import fit_linear_probe
+from simclr_core.linear_probe import LinearProbe, fit_linear_probe
 from simclr_core.progress import CancelCheck, never_cancel
 
 METHODS = ("linear_probe", "label_propagation")  # cheap: the default candidates
@@ -68,6 +68,10 @@ class ClassifierReport:
     scored: np.ndarray  # (num_labeled,) bool: the labels the accuracies were measured on
     cross_validated_accuracy: dict[str, float] = field(default_factory=dict)
     folds: int = 0
+    # The winner refitted on every label (None for label propagation, which is no function
+    # of one image), and the temperature calibrating fine-tuning's outputs, if fitted.
+    model: LinearProbe | FineTunedClassifier | None = None
+    calibration: float | None = None
 
 
 def train_best_classifier(
@@ -106,9 +110,10 @@ def train_best_classifier(
         raise ValueError("scored must have one entry per label")
     methods = list(methods)
     folds = _folds(labels, max_folds, seed)
+    fitted: dict[str, LinearProbe | FineTunedClassifier] = {}  # each method's latest model
     fitters = {
         name: _fitter(name, features, labeled_indices, labels, num_classes, fine_tune_inputs,
-                      _step_counter(name, len(folds) + 1, on_progress))
+                      _step_counter(name, len(folds) + 1, on_progress), fitted)
         for name in methods
     }  # fmt: skip
     out_of_fold: dict[str, np.ndarray] = {}
@@ -129,6 +134,7 @@ def train_best_classifier(
     best = max(methods, key=lambda name: (accuracy.get(name, 0.0), -methods.index(name)))
     probabilities = fitters[best](np.arange(len(labels)), None)
     held_out = out_of_fold[best]
+    temperature = None
     if best == "fine_tune" and scored.any():  # the network is overconfident: calibrate
         temperature = fit_temperature(probabilities_to_logits(held_out[scored]), labels[scored])
         probabilities = apply_temperature(probabilities_to_logits(probabilities), temperature)
@@ -140,6 +146,8 @@ def train_best_classifier(
         scored=scored,
         cross_validated_accuracy=accuracy,
         folds=len(folds),
+        model=fitted.get(best),
+        calibration=temperature,
     )
 
 
@@ -188,7 +196,9 @@ def _fitter(
     name: str, features: np.ndarray, labeled_indices: np.ndarray, labels: np.ndarray,
     num_classes: int, fine_tune_inputs: FineTuneInputs | None,
     count_step: Callable[[int], None] = lambda steps_per_fit: None,
+    fitted: dict[str, LinearProbe | FineTunedClassifier] | None = None,
 ) -> Fitter:  # fmt: skip
+    fitted = {} if fitted is None else fitted
     if name == "linear_probe":
 
         def fit_probe(train: np.ndarray, predict: np.ndarray | None) -> np.ndarray:
@@ -196,6 +206,7 @@ def _fitter(
                 features[labeled_indices[train]], labels[train], num_classes,
                 unlabeled_features=features,
             )  # fmt: skip
+            fitted[name] = probe
             return probe.predict_probabilities(features if predict is None else features[predict])
 
         return fit_probe
@@ -213,13 +224,14 @@ def _fitter(
         if fine_tune_inputs is None:
             raise ValueError("fine-tuning needs the images and the encoder (fine_tune_inputs)")
         return _fine_tune_fitter(fine_tune_inputs, len(features), labeled_indices, labels,
-                                 num_classes, count_step)  # fmt: skip
+                                 num_classes, count_step, fitted)  # fmt: skip
     raise ValueError(f"unknown classifier {name!r}; use one of {ALL_METHODS}")
 
 
 def _fine_tune_fitter(
     inputs: FineTuneInputs, count: int, labeled_indices: np.ndarray, labels: np.ndarray,
     num_classes: int, count_step: Callable[[int], None],
+    fitted: dict[str, LinearProbe | FineTunedClassifier],
 ) -> Fitter:  # fmt: skip
     rows = np.arange(count) if inputs.rows is None else np.asarray(inputs.rows)
 
@@ -237,6 +249,7 @@ def _fine_tune_fitter(
             torch.as_tensor(labels[train]), num_classes, inputs.config, inputs.device,
             should_cancel,
         )  # fmt: skip
+        fitted["fine_tune"] = model
         wanted = np.arange(count) if predict is None else predict
         chunks = [
             model.predict_probabilities(images_at(wanted[start : start + 4096]),
