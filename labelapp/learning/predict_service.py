@@ -68,6 +68,11 @@ def predict_images(project: Project, images: list[SentImage]) -> Predictions:
         raise PredictionRefused(
             422, f"At most {MAX_IMAGES} images per request ({len(images)} sent)."
         )
+    for image in images:
+        if len(image.data) > MAX_IMAGE_BYTES:
+            raise PredictionRefused(
+                413, f"{image.name}: the file is over {MAX_IMAGE_BYTES // 1024**2} MB."
+            )
     version = project.current_classifier
     if version is None:
         raise PredictionRefused(
@@ -86,10 +91,7 @@ def predict_images(project: Project, images: list[SentImage]) -> Predictions:
 
 
 def _pixels(image: SentImage, size: int) -> np.ndarray:
-    if len(image.data) > MAX_IMAGE_BYTES:
-        raise PredictionRefused(
-            413, f"{image.name}: the file is over {MAX_IMAGE_BYTES // 1024**2} MB."
-        )
+    """The picture as an import stores it (upright RGB), then as training crops it."""
     try:
         decoded = decode_image(image.data, settings.IMPORT_MAX_PIXELS, thumbnail_pixels=8)
     except ImageRejected as error:
@@ -107,7 +109,12 @@ def _session(version: ModelVersion) -> Any:
         name = export_file(version, "onnx")
     except NoExport as error:
         raise PredictionRefused(409, str(error)) from None
-    session = _load_session(read_export(name))
+    try:
+        session = _load_session(read_export(name))
+    except Exception as error:  # a damaged or unreadable file: say so, do not crash
+        raise PredictionRefused(
+            409, f"The ONNX file of {version} cannot be loaded ({error}); retrain it."
+        ) from None
     with _sessions_lock:
         _sessions[version.pk] = session
         while len(_sessions) > CACHED_SESSIONS:

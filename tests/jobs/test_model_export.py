@@ -110,6 +110,12 @@ def test_random_init_exports_reproduce_stored_predictions(start_worker, add_cifa
         assert np.abs(exported[name] - expected).max() < TOLERANCE, name
         # label propagation cannot be exported: its files hold the same labels' linear probe
         assert np.abs(stand_in[name] - expected).max() < TOLERANCE, name
+    sent = [default_storage.open(image.file.name) for image in pictures[:3]]
+    answer = client.post(f"/api/projects/{project.pk}/predict", {"files": sent})
+    assert answer.status_code == 200, answer.content
+    served = [[p["probabilities"][str(c)] for c in probe.config["classes"]]
+              for p in answer.json()["predictions"]]  # fmt: skip
+    assert np.abs(np.array(served) - expected[:3]).max() < TOLERANCE
     assert propagation.config["method"] == "label_propagation"
     assert stand_in["card"]["stand_in_for"] == "label_propagation"
     assert "cannot be run on one new image" in stand_in["card"]["note"]
