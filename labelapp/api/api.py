@@ -6,13 +6,13 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
-from labelapp.api import exports, images, jobs, labels, models, projects
+from labelapp.api import dataset_exports, exports, images, jobs, labels, models, projects
 from labelapp.api.auth import API_AUTH
 from labelapp.projects.permissions import public
 
 # Every router of the API; the permission matrix test walks their operations.
 ROUTERS = [projects.router, images.router, labels.router, jobs.router, exports.router]
-ROUTERS.append(models.router)  # the current classifier: downloads and predictions
+ROUTERS += [models.router, dataset_exports.router]  # models out, split data sets out
 
 # Answers any operation may give besides its own: the shape is {"detail": "...", "errors"?}.
 ERROR_STATUSES = {
