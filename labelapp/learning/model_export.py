@@ -5,17 +5,20 @@ worker stores them beside the version's other files and describes them in
 ``version.config["export"]``; the web serves them and the predict endpoint runs the ONNX one.
 """
 
+from functools import partial
 from typing import Any
 
 from django.core.files.storage import default_storage
+from django.db import transaction
 
 from labelapp.jobs.models import Job
 from labelapp.learning.child_jobs import work_directory
 from labelapp.learning.embedding import materialize_encoder
-from labelapp.learning.models import ModelVersion
+from labelapp.learning.models import ModelKind, ModelVersion
 from labelapp.learning.versions import open_local
 
 FORMATS = ("torchscript", "onnx")
+PRUNED = {"pruned": True}  # the description left on a version whose files were deleted
 
 
 class NoExport(LookupError):
@@ -53,12 +56,33 @@ def remove_exports(described: dict[str, Any]) -> None:
         default_storage.delete(name)
 
 
+def prune_exports(version: ModelVersion) -> None:
+    """Keep exported files (about 27 MB a version on the default backbone) only for the
+    project's current classifier and the newest one, ``version``: the ones served."""
+    project = version.project
+    project.refresh_from_db(fields=["current_classifier"])
+    older = (
+        ModelVersion.objects.filter(project=project, kind=ModelKind.CLASSIFIER)
+        .exclude(pk__in=[version.pk, project.current_classifier_id or 0])
+        .filter(config__export__files__isnull=False)
+    )
+    for old in older:
+        files = old.config["export"]
+        ModelVersion.objects.filter(pk=old.pk).update(config={**old.config, "export": PRUNED})
+        transaction.on_commit(partial(remove_exports, files))
+
+
 def export_file(version: ModelVersion, format_name: str) -> str:
     """The storage name of one exported file; raises NoExport with the reason."""
     described = version.config.get("export") or {}
     name = (described.get("files") or {}).get(format_name)
     if name:
         return str(name)
+    if described.get("pruned"):
+        raise NoExport(
+            f"The files of {version} were deleted when newer classifiers were trained (only "
+            "the current and the newest keep theirs); retrain to export it again."
+        )
     if described.get("error"):
         raise NoExport(f"Exporting {version} failed ({described['error']}); retrain to try again.")
     raise NoExport(f"{version} was trained before classifiers were exported; retrain it.")

@@ -18,7 +18,12 @@ from labelapp.learning.embedding import (
     project_representations,
 )
 from labelapp.learning.job_options import METHODS
-from labelapp.learning.model_export import export_spec, remove_exports, store_exports
+from labelapp.learning.model_export import (
+    export_spec,
+    prune_exports,
+    remove_exports,
+    store_exports,
+)
 from labelapp.learning.models import ModelKind, ModelVersion
 from labelapp.learning.versions import create_version
 from labelapp.projects.models import LabelClass
@@ -119,6 +124,7 @@ def train_classifier(
     except BaseException:
         remove_exports(export)
         raise
+    prune_exports(version)
     return {"model_version": version.pk, "model_version_number": version.number}
 
 

@@ -9,6 +9,7 @@ from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import reverse
 
+from labelapp.learning.model_export import NoExport, export_file, prune_exports
 from labelapp.learning.models import ModelKind, ModelVersion
 from tests.web.people import Team
 
@@ -116,3 +117,28 @@ def test_without_a_classifier_there_is_nothing_to_download(client, team) -> None
 
     assert response.status_code == 409
     assert "no classifier yet" in response.json()["detail"]
+
+
+def test_only_the_current_and_newest_classifiers_keep_their_files(
+    team: Team, exported, django_capture_on_commit_callbacks
+) -> None:
+    def version_with_files(number: int) -> ModelVersion:
+        name = default_storage.save(f"models/exports/v{number}.onnx", ContentFile(b"x"))
+        export = {**exported.config["export"], "files": {"onnx": name}}
+        return ModelVersion.objects.create(
+            project=team.project, kind=ModelKind.CLASSIFIER, number=number,
+            config={**exported.config, "export": export},
+        )  # fmt: skip
+
+    older, newest = version_with_files(4), version_with_files(5)  # exported (v3) is current
+    older_file = older.config["export"]["files"]["onnx"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        prune_exports(newest)
+
+    older.refresh_from_db()
+    with pytest.raises(NoExport, match="deleted when newer classifiers were trained"):
+        export_file(older, "onnx")
+    assert not default_storage.exists(older_file)
+    assert export_file(newest, "onnx") and export_file(exported, "onnx")
+    default_storage.delete(newest.config["export"]["files"]["onnx"])
