@@ -26,7 +26,10 @@ class NoExport(LookupError):
 
 
 def export_spec(job: Job, encoder: ModelVersion) -> dict[str, str | int]:
-    """What the train child needs to export its classifier (see training_process)."""
+    """What the train child needs to export its classifier (see training_process); nothing
+    for an encoder stored without its network (only representations), which cannot be."""
+    if not encoder.weights or "pretrain" not in encoder.config:
+        return {}
     return {
         "export_dir": str(work_directory(job) / "export"),
         "encoder_dir": str(materialize_encoder(job, encoder)),
@@ -36,6 +39,8 @@ def export_spec(job: Job, encoder: ModelVersion) -> dict[str, str | int]:
 
 def store_exports(job: Job, described: dict[str, Any]) -> dict[str, Any]:
     """Save the child's files into the media storage; the description names them there."""
+    if not described:
+        return {"error": "its encoder was stored without its network"}
     if not described.get("files"):
         return described
     assert job.project is not None
