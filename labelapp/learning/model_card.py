@@ -60,7 +60,7 @@ def model_card(version: ModelVersion) -> dict[str, Any]:
         },
         "training": _training(version, class_names, quality),
         "evaluation": _evaluation(version, class_names, quality, export),
-        "files": {name: stored.rsplit("/", 1)[-1] for name, stored in export["files"].items()},
+        "files": {"onnx": "classifier.onnx", "torchscript": "classifier.torchscript.pt"},
     }
     return card
 
@@ -103,7 +103,7 @@ def model_card_markdown(card: dict[str, Any]) -> str:
         f"# {card['name']}",
         "",
         f"Created {card['created_at']}. Method: `{card['method']}` on the "
-        f"{encoder['architecture']} encoder (v{encoder['version']}, {encoder['source']}).",
+        f"{encoder['architecture']} encoder (v{encoder['version'] or '?'}, {encoder['source']}).",
     ]
     if card["note"]:
         lines += ["", f"> {card['note']}"]
@@ -113,10 +113,10 @@ def model_card_markdown(card: dict[str, Any]) -> str:
         "",
         card["input"]["preprocessing"],
         "",
-        f"- input `images`: uint8, shape {card['input']['shape']}",
+        f"- input `images`: uint8, shape {_shape(card['input']['shape'])}",
         f"- normalization mean {_numbers(card['input']['normalization_mean'])}, "
         f"std {_numbers(card['input']['normalization_std'])} (of pixel / 255)",
-        f"- output `probabilities`: float32, shape {card['output']['shape']}, classes in order: "
+        f"- output `probabilities`: float32, shape {_shape(card['output']['shape'])}, classes: "
         + ", ".join(f"{index}: {name}" for index, name in enumerate(card["classes"])),
         f"- files: {', '.join(f'`{name}`' for name in card['files'].values())}",
         "",
@@ -138,6 +138,10 @@ def model_card_markdown(card: dict[str, Any]) -> str:
         accuracy = evaluation["per_class_accuracy"].get(name)
         lines.append(f"| {_cell(name)} | {counts.get(name, '—')} | {_percent(accuracy)} |")
     return "\n".join(lines) + "\n"
+
+
+def _shape(dimensions: list[object]) -> str:
+    return "(" + ", ".join(str(size) for size in dimensions) + ")"
 
 
 def _numbers(values: list[float]) -> str:
