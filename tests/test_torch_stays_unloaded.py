@@ -16,6 +16,8 @@ PROGRAMS = {
     "web process": "import labelapp.urls, labelapp.wsgi",
     "import worker": "import workers.tasks\nfrom labelapp.jobs.handlers import handler_for\n"
     'handler_for("import")',
+    "web process predicting": "import labelapp.urls, labelapp.learning.predict_service\n"
+    "import onnxruntime",  # what predict_service imports on first use
 }
 
 

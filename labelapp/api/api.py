@@ -7,12 +7,14 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from labelapp.api import (
+    dataset_exports,
     exports,
     images,
     insights,
     jobs,
     label_imports,
     labels,
+    models,
     projects,
     remote_imports,
 )
@@ -29,6 +31,8 @@ ROUTERS = [
     insights.router,
     remote_imports.router,
     label_imports.router,
+    models.router,  # models out
+    dataset_exports.router,  # split data sets out
 ]
 
 # Answers any operation may give besides its own: the shape is {"detail": "...", "errors"?}.

@@ -13,7 +13,7 @@ import csv
 import io
 import json
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,31 +110,43 @@ def imagenet_zip_chunks(project: Project) -> Iterator[bytes]:
 
     Written to a pipe and yielded piece by piece, so no temporary file is needed.
     """
-    pipe = _Pipe()
-    folders = _class_folders(project)
+    pipe = ZipPipe()
+    folders = class_folders(project)
     images = Image.objects.filter(project=project, current_label__isnull=False).order_by("id")
     with zipfile.ZipFile(pipe, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
         for image in images.iterator(chunk_size=CHUNK_IMAGES):
-            if not image.file.name or not default_storage.exists(image.file.name):
-                continue  # a file lost from storage must not break the whole download
-            stem = safe_file_name(image.original_name.rsplit("/", 1)[-1].rsplit(".", 1)[0], "image")
-            extension = image.file.name.rsplit(".", 1)[-1]
-            member = zipfile.ZipInfo(
-                f"{folders[image.current_label_id or 0]}/{image.pk}-{stem}.{extension}",
-                date_time=image.created_at.timetuple()[:6],
-            )
-            member.file_size = default_storage.size(image.file.name)
-            with (
-                default_storage.open(image.file.name, "rb") as source,
-                archive.open(member, "w", force_zip64=member.file_size > 2**31) as target,
-            ):
-                while chunk := source.read(COPY_BYTES):
-                    target.write(chunk)
-                    yield pipe.take()
+            yield from zip_image(archive, pipe, folders[image.current_label_id or 0], image)
     yield pipe.take()
 
 
-def _class_folders(project: Project) -> dict[int, str]:
+def member_name(image: Image) -> str:
+    """``<image id>-<safe original stem>.<stored extension>``: unique within a project."""
+    stem = safe_file_name(image.original_name.rsplit("/", 1)[-1].rsplit(".", 1)[0], "image")
+    return f"{image.pk}-{stem}.{(image.file.name or '').rsplit('.', 1)[-1]}"
+
+
+def zip_image(
+    archive: zipfile.ZipFile, pipe: "ZipPipe", folder: str, image: Image
+) -> Generator[bytes, None, bool]:
+    """Copy a stored picture into ``folder/`` of the archive, yielding the zip's bytes;
+    returns whether the picture was there to copy."""
+    if not image.file.name or not default_storage.exists(image.file.name):
+        return False  # a file lost from storage must not break the whole download
+    member = zipfile.ZipInfo(
+        f"{folder}/{member_name(image)}", date_time=image.created_at.timetuple()[:6]
+    )
+    member.file_size = default_storage.size(image.file.name)
+    with (
+        default_storage.open(image.file.name, "rb") as source,
+        archive.open(member, "w", force_zip64=member.file_size > 2**31) as target,
+    ):
+        while chunk := source.read(COPY_BYTES):
+            target.write(chunk)
+            yield pipe.take()
+    return True
+
+
+def class_folders(project: Project) -> dict[int, str]:
     """A distinct, safe folder name per class ("a?" and "a!" must not share a folder)."""
     folders: dict[int, str] = {}
     for label_class in LabelClass.objects.filter(project=project):
@@ -145,7 +157,7 @@ def _class_folders(project: Project) -> dict[int, str]:
     return folders
 
 
-class _Pipe:
+class ZipPipe:
     """A write-only, unseekable file: zipfile then writes data descriptors and streams."""
 
     def __init__(self) -> None:

@@ -3,8 +3,8 @@
 from django.urls import URLPattern, path
 
 import labelapp.ids  # noqa: F401  (registers the <id:...> path converter used below)
+from labelapp.images import dataset_views, views
 from labelapp.images import media_views as media
-from labelapp.images import views
 
 image = "projects/<id:project_id>/images/<id:image_id>/"
 hashed = image + "<str:content_hash>/"
@@ -18,4 +18,10 @@ urlpatterns: list[URLPattern] = [
     path(project + "export/labels.csv", views.export_csv, name="project-export-csv"),
     path(project + "export/labels.json", views.export_json, name="project-export-json"),
     path(project + "export/imagenet.zip", views.export_imagenet_zip, name="project-export-zip"),
+    path(
+        project + "export/huggingface.zip",
+        dataset_views.export_huggingface,
+        name="project-export-huggingface",
+    ),
+    path(project + "export/yolo.zip", dataset_views.export_yolo, name="project-export-yolo"),
 ]

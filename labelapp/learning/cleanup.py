@@ -10,6 +10,7 @@ from django.db import transaction
 
 from labelapp.insights.stored_arrays import delete_derived_arrays
 from labelapp.learning.dataset_cache import cache_path
+from labelapp.learning.model_export import remove_exports
 from labelapp.learning.models import ModelVersion
 from labelapp.projects.models import Project
 
@@ -17,10 +18,12 @@ from labelapp.projects.models import Project
 def remove_version_files(sender: type[ModelVersion], instance: ModelVersion, **_: Any) -> None:
     names = [name for name in (instance.weights.name, instance.representations.name) if name]
     version_id = instance.pk
+    export = (instance.config or {}).get("export") or {}
 
     def remove() -> None:
         for name in names:
             default_storage.delete(name)
+        remove_exports(export)
         delete_derived_arrays(version_id)
 
     transaction.on_commit(remove)

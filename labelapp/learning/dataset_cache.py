@@ -63,8 +63,13 @@ def cache_directory(project_id: int) -> Path:
 def decode_square(file_name: str, size: int) -> np.ndarray:
     """Open a stored image, centre-crop it square, resize, and return (3, size, size) uint8."""
     with default_storage.open(file_name) as stored, PILImage.open(stored) as picture:
-        square = ImageOps.fit(picture.convert("RGB"), (size, size), PILImage.Resampling.BICUBIC)
-        return np.asarray(square, dtype=np.uint8).transpose(2, 0, 1)
+        return square_pixels(picture, size)
+
+
+def square_pixels(picture: PILImage.Image, size: int) -> np.ndarray:
+    """The centre square of a picture at ``size`` px: (3, size, size) uint8, as models see it."""
+    square = ImageOps.fit(picture.convert("RGB"), (size, size), PILImage.Resampling.BICUBIC)
+    return np.asarray(square, dtype=np.uint8).transpose(2, 0, 1)
 
 
 def build_image_cache(

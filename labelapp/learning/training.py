@@ -18,6 +18,12 @@ from labelapp.learning.embedding import (
     project_representations,
 )
 from labelapp.learning.job_options import METHODS
+from labelapp.learning.model_export import (
+    export_spec,
+    prune_exports,
+    remove_exports,
+    store_exports,
+)
 from labelapp.learning.models import ModelKind, ModelVersion
 from labelapp.learning.versions import create_version
 from labelapp.projects.models import LabelClass
@@ -91,21 +97,29 @@ def train_classifier(context: JobContext) -> dict[str, Any]:
         "methods": methods,
         "output": str(work_dir / "classifier.npz"),
         "device": device,
+        **export_spec(job, encoder),
     }
     if "fine_tune" in methods:
         spec.update(_fine_tune_spec(job, encoder, image_ids))
     done = run_training_command(context, "train", spec, (0.3, 0.95))
     result = np.load(work_dir / "classifier.npz")
-    version = create_version(
-        project,
-        ModelKind.CLASSIFIER,
-        job.pk,
-        config={"method": done["metrics"]["method"], "classes": [c.pk for c in classes],
-                "class_names": [c.name for c in classes], "requested_method": method},
-        metrics=done["metrics"],
-        files={"weights": ("classifier.npz", _classifier_file(image_ids, result))},
-        encoder=encoder,
-    )  # fmt: skip
+    export = store_exports(job, done.get("export") or {})
+    try:
+        version = create_version(
+            project,
+            ModelKind.CLASSIFIER,
+            job.pk,
+            config={"method": done["metrics"]["method"], "classes": [c.pk for c in classes],
+                    "class_names": [c.name for c in classes], "requested_method": method,
+                    "export": export},
+            metrics=done["metrics"],
+            files={"weights": ("classifier.npz", _classifier_file(image_ids, result))},
+            encoder=encoder,
+        )  # fmt: skip
+    except BaseException:
+        remove_exports(export)
+        raise
+    prune_exports(version)
     return {"model_version": version.pk, "model_version_number": version.number}
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from labelapp.learning.classifier_export import export_classifier
 from labelapp.learning.supervisor import die_with_parent
 from simclr_core.fewlabel.classifier_selection import (
     METHODS,
@@ -185,7 +186,7 @@ def run_train(spec: Spec) -> None:
     "scored" (one bool per label, default all) marks the labels a person gave: only those
     are scored, the others (accepted predictions) only train.
     """
-    features = np.load(spec["representations"], mmap_mode="r")
+    features = np.asarray(np.load(spec["representations"], mmap_mode="r"), dtype=np.float32)
     labeled_indices = np.asarray(spec["labeled_indices"], dtype=np.int64)
     labels = np.asarray(spec["labels"], dtype=np.int64)
     scored = np.asarray(spec.get("scored", [True] * len(labels)), dtype=bool)
@@ -202,7 +203,7 @@ def run_train(spec: Spec) -> None:
     report_progress = method_progress(list(methods), int(scored.sum()), len(labels))
 
     report = train_best_classifier(
-        np.asarray(features, dtype=np.float32), labeled_indices, labels, num_classes,
+        features, labeled_indices, labels, num_classes,
         methods=methods, fine_tune_inputs=fine_tune_inputs, scored=scored,
         on_method=lambda name: report_progress(name, 0, 1), on_progress=report_progress,
     )  # fmt: skip
@@ -215,8 +216,12 @@ def run_train(spec: Spec) -> None:
         scored=scored,
     )
     quality = summarize_quality(report.out_of_fold[scored], labels[scored], num_classes)
+    export = {}  # "export_dir" given: the classifier as TorchScript and ONNX files too
+    if spec.get("export_dir"):
+        export = export_classifier(spec, report, features, labeled_indices, labels, scored)
     emit(
         "done",
+        export=export,
         metrics={
             **quality,
             "method": report.method,

@@ -31,9 +31,9 @@ from simclr_core.fewlabel.calibration import (
     fit_temperature,
     probabilities_to_logits,
 )
-from simclr_core.fewlabel.fine_tune import FineTuneConfig, fine_tune
+from simclr_core.fewlabel.fine_tune import FineTuneConfig, FineTunedClassifier, fine_tune
 from simclr_core.fewlabel.label_propagation import build_knn_graph, label_propagation_probabilities
-from simclr_core.fewlabel.linear_probe import fit_linear_probe
+from simclr_core.fewlabel.linear_probe import LinearProbe, fit_linear_probe
 from simclr_core.fewlabel.methods import ALL_METHODS, CALIBRATED_HERE, DEFAULT_METHODS
 from simclr_core.fewlabel.self_training import fit_self_trained_probe
 from simclr_core.progress import CancelCheck, never_cancel
@@ -71,6 +71,10 @@ class ClassifierReport:
     scored: np.ndarray  # (num_labeled,) bool: the labels the accuracies were measured on
     cross_validated_accuracy: dict[str, float] = field(default_factory=dict)
     folds: int = 0
+    # The winner refitted on every label (None for label propagation, which is no function
+    # of one image), and the temperature calibrating fine-tuning's outputs, if fitted.
+    model: LinearProbe | FineTunedClassifier | None = None
+    calibration: float | None = None
 
 
 def train_best_classifier(
@@ -110,9 +114,10 @@ def train_best_classifier(
         raise ValueError("scored must have one entry per label")
     methods = list(methods)
     folds = _folds(labels, max_folds, seed)
+    fitted: dict[str, LinearProbe | FineTunedClassifier] = {}  # each method's latest model
     fitters = {
         name: _fitter(name, features, labeled_indices, labels, num_classes, fine_tune_inputs,
-                      _step_counter(name, len(folds) + 1, on_progress))
+                      _step_counter(name, len(folds) + 1, on_progress), fitted)
         for name in methods
     }  # fmt: skip
     out_of_fold: dict[str, np.ndarray] = {}
@@ -132,10 +137,16 @@ def train_best_classifier(
     best = choose_method(methods, correct)
     probabilities = fitters[best](np.arange(len(labels)), None)
     held_out = out_of_fold[best]
+    temperature = None
+    model = fitted.get(best)
     if best in CALIBRATED_HERE and scored.any():
         temperature = fit_temperature(probabilities_to_logits(held_out[scored]), labels[scored])
-        probabilities = apply_temperature(probabilities_to_logits(probabilities), temperature)
         held_out = apply_temperature(probabilities_to_logits(held_out), temperature)
+        if isinstance(model, LinearProbe):  # self-training: the probe carries its temperature
+            model.temperature, temperature = temperature, None
+            probabilities = model.predict_probabilities(features)
+        else:
+            probabilities = apply_temperature(probabilities_to_logits(probabilities), temperature)
     return ClassifierReport(
         method=best,
         probabilities=probabilities.astype(np.float32),
@@ -143,6 +154,8 @@ def train_best_classifier(
         scored=scored,
         cross_validated_accuracy=accuracy,
         folds=len(folds),
+        model=model,
+        calibration=temperature,
     )
 
 
@@ -209,7 +222,9 @@ def _fitter(
     name: str, features: np.ndarray, labeled_indices: np.ndarray, labels: np.ndarray,
     num_classes: int, fine_tune_inputs: FineTuneInputs | None,
     count_step: Callable[[int], None] = lambda steps_per_fit: None,
+    fitted: dict[str, LinearProbe | FineTunedClassifier] | None = None,
 ) -> Fitter:  # fmt: skip
+    fitted = {} if fitted is None else fitted
     if name == "linear_probe":
 
         def fit_probe(train: np.ndarray, predict: np.ndarray | None) -> np.ndarray:
@@ -217,6 +232,7 @@ def _fitter(
                 features[labeled_indices[train]], labels[train], num_classes,
                 unlabeled_features=features,
             )  # fmt: skip
+            fitted[name] = probe
             return probe.predict_probabilities(features if predict is None else features[predict])
 
         return fit_probe
@@ -228,6 +244,7 @@ def _fitter(
             probe = fit_self_trained_probe(
                 features, labeled_indices[train], labels[train], num_classes, graph
             )
+            fitted[name] = probe
             return probe.predict_probabilities(features if predict is None else features[predict])
 
         return fit_self_training
@@ -244,13 +261,14 @@ def _fitter(
         if fine_tune_inputs is None:
             raise ValueError("fine-tuning needs the images and the encoder (fine_tune_inputs)")
         return _fine_tune_fitter(fine_tune_inputs, len(features), labeled_indices, labels,
-                                 num_classes, count_step)  # fmt: skip
+                                 num_classes, count_step, fitted)  # fmt: skip
     raise ValueError(f"unknown classifier {name!r}; use one of {ALL_METHODS}")
 
 
 def _fine_tune_fitter(
     inputs: FineTuneInputs, count: int, labeled_indices: np.ndarray, labels: np.ndarray,
     num_classes: int, count_step: Callable[[int], None],
+    fitted: dict[str, LinearProbe | FineTunedClassifier],
 ) -> Fitter:  # fmt: skip
     rows = np.arange(count) if inputs.rows is None else np.asarray(inputs.rows)
 
@@ -268,6 +286,7 @@ def _fine_tune_fitter(
             torch.as_tensor(labels[train]), num_classes, inputs.config, inputs.device,
             should_cancel,
         )  # fmt: skip
+        fitted["fine_tune"] = model
         wanted = np.arange(count) if predict is None else predict
         chunks = [
             model.predict_probabilities(images_at(wanted[start : start + 4096]),

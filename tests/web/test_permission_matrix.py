@@ -106,6 +106,7 @@ def sample_arguments(team: Team, parameters: tuple[str, ...]) -> dict[str, Any]:
         "id": "1",
         "content_type_id": "1",
         "url": "anything/",
+        "file_name": "model-card.json",
     }
     missing = set(parameters) - set(values)
     assert not missing, f"add sample values for {missing} to this test"
