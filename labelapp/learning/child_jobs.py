@@ -15,8 +15,12 @@ from labelapp.learning.supervisor import ChildCancelled, ChildGaveNoResult, Even
 
 
 def work_directory(job: Job) -> Path:
-    """Per-job scratch space; kept across attempts so a retry resumes from checkpoints."""
-    directory = Path(settings.DATA_DIR) / "work" / f"job-{job.pk}"
+    """Per-job scratch space; kept across attempts so a retry resumes from checkpoints.
+
+    Named by the job's id and creation time: ids start again at 1 when the database is
+    reset while the data folder stays, and a new job must not resume an old job's run."""
+    created = job.created_at.strftime("%Y%m%dT%H%M%S%f")
+    directory = Path(settings.DATA_DIR) / "work" / f"job-{job.pk}-{created}"
     directory.mkdir(parents=True, exist_ok=True)
     return directory
 
