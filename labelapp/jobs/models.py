@@ -11,7 +11,7 @@ class JobKind(models.TextChoices):
     TRAIN = "train", "Train classifier"
     PREDICT = "predict", "Predict every image"
     EMBED = "embed", "Compute representations"
-    RETRAIN = "retrain", "Retrain everything"
+    RETRAIN = "retrain", "Train and predict"
 
 
 class JobStatus(models.TextChoices):

@@ -1,5 +1,5 @@
 """Two jobs of one project that replace its label-next queue at once leave one queue (two
-pretrainings, or Retrain everything beside a Pretrain, both end by refreshing it)."""
+pretrainings, or Train and predict beside a Pretrain, both end by refreshing it)."""
 
 import threading
 import time
