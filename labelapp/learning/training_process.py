@@ -11,7 +11,7 @@ import json
 import sys
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -100,9 +100,11 @@ def run_pretrain(spec: Spec) -> None:
     result = pretrain(
         config, images, checkpoint_dir=work_dir, progress=report, device=spec["device"]
     )
+    step = extraction_batch(images.shape[-1], spec["device"])
     write_representations(
         result.encoder,
-        images,
+        (images[start : start + step] for start in range(0, len(images), step)),
+        len(images),
         Path(spec["representations"]),
         spec["device"],
         fraction_range=(0.95, 1.0),
@@ -131,50 +133,84 @@ def device_name(device: str) -> str:
 
 def run_embed(spec: Spec) -> None:
     """h of every image from a stored encoder ("encoder_dir"), or from a pretrained backbone
-    ("config", a PretrainConfig) whose weights are then written to "weights_out"."""
-    images = torch.from_numpy(np.load(spec["images"]))
+    ("config", a PretrainConfig) whose weights are then written to "weights_out". The image
+    cache is read a batch at a time (100,000 photos at 224 px are 15 GB), not loaded."""
     if spec.get("encoder_dir"):
         encoder = load_pretrained_encoder(Path(spec["encoder_dir"]))
     else:
         encoder = build_encoder(config_from_dict(PretrainConfig, spec["config"]).encoder).eval()
         torch.save(encoder.state_dict(), spec["weights_out"])
+    shape = npy_shape(Path(spec["images"]))
+    batches = read_batches(Path(spec["images"]), extraction_batch(shape[-1], spec["device"]))
     write_representations(
-        encoder, images, Path(spec["representations"]), spec["device"], fraction_range=(0.0, 1.0)
+        encoder, batches, shape[0], Path(spec["representations"]), spec["device"], (0.0, 1.0)
     )
-    emit("done", metrics={"images": len(images)})
+    emit("done", metrics={"images": shape[0]})
+
+
+def extraction_batch(side: int, device: str) -> int:
+    """Small images in big batches; photos at 224 px in batches whose activations stay small."""
+    return 512 if side <= 64 else (256 if device == "cuda" else 32)
+
+
+def npy_shape(path: Path) -> tuple[int, ...]:
+    with open(path, "rb") as stream:
+        return _read_npy_header(stream)[0]
+
+
+def read_batches(path: Path, batch_size: int) -> Iterator[torch.Tensor]:
+    """The rows of an .npy file a batch at a time, read rather than memory-mapped: a mapped
+    file's pages count as the process's own memory once read, a whole 15 GB cache by the end."""
+    with open(path, "rb") as stream:
+        shape, dtype = _read_npy_header(stream)
+        per_row = int(np.prod(shape[1:]))
+        for start in range(0, shape[0], batch_size):
+            rows = min(batch_size, shape[0] - start)
+            batch = np.fromfile(stream, dtype=dtype, count=rows * per_row)
+            yield torch.from_numpy(batch.reshape(rows, *shape[1:]))
+
+
+def _read_npy_header(stream: Any) -> tuple[tuple[int, ...], np.dtype[Any]]:
+    major, _ = np.lib.format.read_magic(stream)
+    npy = np.lib.format
+    read = npy.read_array_header_1_0 if major == 1 else npy.read_array_header_2_0
+    shape, fortran_order, dtype = read(stream)
+    if fortran_order:
+        raise ValueError("expected a C-ordered array")
+    return tuple(shape), dtype
 
 
 def write_representations(
     encoder: Any,
-    images: torch.Tensor,
+    batches: Iterable[torch.Tensor],
+    count: int,
     path: Path,
     device: str,
     fraction_range: tuple[float, float] | None = None,
 ) -> None:
-    """Stream h for every image into an .npy file, (N, dim) float32, reporting progress over
-    ``fraction_range`` of the job when given (photos at 224 px take minutes on a CPU)."""
+    """Stream h of ``count`` images, batch by batch, into an .npy file, (N, dim) float32,
+    appended rather than memory-mapped; report progress over ``fraction_range`` of the job
+    when given (photos at 224 px take minutes on a CPU)."""
     partial = path.with_suffix(".partial.npy")
-    output = np.lib.format.open_memmap(
-        partial, mode="w+", dtype=np.float32, shape=(len(images), encoder.output_dim)
-    )
-    # Small images in big batches; photos at 224 px in batches whose activations stay small.
-    batch_size = 512 if images.shape[-1] <= 64 else (256 if device == "cuda" else 32)
+    header = {"descr": "<f4", "fortran_order": False, "shape": (count, encoder.output_dim)}
     started, filled = time.monotonic(), 0
-    for chunk in iterate_representations(encoder, images, batch_size=batch_size, device=device):
-        output[filled : filled + len(chunk)] = chunk
-        filled += len(chunk)
-        if fraction_range is not None:
-            low, high = fraction_range
-            elapsed = time.monotonic() - started
-            emit(
-                "progress",
-                fraction=low + (high - low) * filled / len(images),
-                message=f"Computing representations: {filled:,} of {len(images):,} images",
-                eta_seconds=elapsed / filled * (len(images) - filled),
-                metrics={"images_per_second": round(filled / max(elapsed, 1e-9), 1)},
-            )
-    output.flush()
-    del output
+    with open(partial, "wb") as output:
+        np.lib.format.write_array_header_1_0(output, header)
+        for chunk in iterate_representations(encoder, batches, device=device):
+            np.ascontiguousarray(chunk, dtype="<f4").tofile(output)
+            filled += len(chunk)
+            if fraction_range is not None:
+                low, high = fraction_range
+                elapsed = time.monotonic() - started
+                emit(
+                    "progress",
+                    fraction=low + (high - low) * filled / count,
+                    message=f"Computing representations: {filled:,} of {count:,} images",
+                    eta_seconds=elapsed / filled * (count - filled),
+                    metrics={"images_per_second": round(filled / max(elapsed, 1e-9), 1)},
+                )
+    if filled != count:
+        raise RuntimeError(f"expected {count} representations, wrote {filled}")
     partial.replace(path)
 
 
