@@ -1,12 +1,13 @@
 """Selection strategies on small seeded arrays, checked against hand values and naive references."""
 
+from collections import Counter
+
 import numpy as np
 import pytest
 
 from simclr_core.curation.selection import (
     DUPLICATE_COSINE,
     STRATEGY_NAMES,
-    estimate_recall,
     normalize_rows,
     score_uncertainty,
     select_batch,
@@ -127,21 +128,6 @@ def test_default_batch_holds_no_near_duplicates():
     assert len(picks) == 30 and similarity.max() < DUPLICATE_COSINE
 
 
-def test_estimate_recall_by_hand():
-    # class 0 is predicted on both images and keeps all its mass; class 1 keeps none of its 0.6
-    probabilities = np.array([[0.8, 0.2], [0.6, 0.4]])
-    assert np.allclose(estimate_recall(probabilities), [1.0, 0.0])
-
-
-def test_estimate_recall_matches_a_naive_sum():
-    probabilities = np.random.default_rng(4).dirichlet(np.ones(4), size=50)
-    predicted = probabilities.argmax(axis=1)
-    expected = [
-        probabilities[predicted == c, c].sum() / probabilities[:, c].sum() for c in range(4)
-    ]
-    assert np.allclose(estimate_recall(probabilities), expected, atol=1e-6)
-
-
 def confused_blobs():
     """Six blobs, one label each; the model is sure of blobs 0-4 but torn on blob 5 between
     classes 5 (0.5) and 4 (0.4), so it expects to miss part of class 4."""
@@ -160,22 +146,32 @@ def test_default_is_typical_before_a_model_exists():
     assert {pick.strategy for pick in picks} == {"default"}
 
 
-def test_default_sends_a_growing_share_to_the_classes_the_model_misses():
+def test_default_sends_a_growing_share_to_the_classes_with_the_fewest_labels():
     points, blob_ids, probabilities, labeled = confused_blobs()
-    more = labeled + [int(i) for i in np.flatnonzero(blob_ids < 5)[1::25]]  # 18 labels
+    more = labeled + [int(i) for i in np.flatnonzero(blob_ids < 5)[1::25]]  # 18, class 5: 1
     # given 6 classes and uncertain_half_at=3: 1 label per class -> 1/4, 3 per class -> 1/2
     few = select_default(points, labeled, 12, probabilities, None, 0, range(6), 3.0)
     many = select_default(points, more, 12, probabilities, None, 0, blob_ids[more], 3.0)
-    for picks, expected in ((few, 3), (many, 6)):
-        hard = [pick for pick in picks if "is a class it often misses" in pick.reason]
-        assert len(hard) == expected
-        assert all(blob_ids[pick.index] == 5 for pick in hard)  # where classes 4 and 5 meet
-        assert {pick.strategy for pick in picks} == {"default"}
+    class_picks = {
+        name: [pick for pick in picks if " has only " in pick.reason]
+        for name, picks in (("few", few), ("many", many))
+    }
+    # one label each: the class picks go to three different classes, one each
+    assert len(class_picks["few"]) == 3
+    assert len({blob_ids[pick.index] for pick in class_picks["few"]}) == 3
+    # labels per class 4, 3, 4, 3, 3, 1: class 5 takes picks until it has 3 like classes 1, 3
+    # and 4, then those four take one each; classes 0 and 2 (4 labels) take none
+    assert len(class_picks["many"]) == 6
+    taken = Counter(int(blob_ids[pick.index]) for pick in class_picks["many"])
+    assert taken == {5: 3, 1: 1, 3: 1, 4: 1}
+    fifth = [pick.reason for pick in class_picks["many"] if blob_ids[pick.index] == 5]
+    assert all(reason.endswith("class 5 has only 1 label") for reason in fifth)
+    assert {pick.strategy for pick in few + many} == {"default"}
 
 
 def test_default_leaves_classes_without_labels_to_typical_picks():
     points, blob_ids, probabilities, labeled = confused_blobs()
     known = [index for index in labeled if blob_ids[index] != 4]  # class 4 has no label
     picks = select_default(points, known, 12, probabilities, labels=blob_ids[known], seed=0)
-    assert not any("class 4 is a class" in pick.reason for pick in picks)
+    assert not any("class 4 has only" in pick.reason for pick in picks)
     assert len({pick.index for pick in picks}) == 12
