@@ -189,24 +189,23 @@ def pick_default(
     features: np.ndarray, labels: np.ndarray, budget: int, classes: int, seed: int
 ) -> np.ndarray:
     """The app's queue, in order: rounds of ``classes`` picks, the person labels them, the
-    model is retrained (label propagation, as after the app's Train) and the queue refreshed.
-    Rounds do not depend on the budget, so every smaller budget is a prefix of this one."""
+    model is retrained (self-training, which the app's Train keeps unless another method is
+    clearly better; uncalibrated here) and the queue refreshed. Rounds do not depend on the
+    budget, so every smaller budget is a prefix of this one."""
     picked: list[int] = []
     graph = build_knn_graph(features)
     probabilities = None
     while len(picked) < budget:
         count = min(classes, budget - len(picked))
-        picks = select_batch("default", features, picked, count, probabilities, seed=seed)
+        known = labels[picked] if picked else None
+        picks = select_batch(
+            "default", features, picked, count, probabilities, seed=seed, labels=known
+        )
         picked += [pick.index for pick in picks]
-        present = np.unique(labels[picked])
-        if len(present) > 1:
+        if len(np.unique(labels[picked])) > 1:
             index = np.array(picked)
-            remapped = np.searchsorted(present, labels[index])
-            partial = label_propagation_probabilities(
-                graph, index, remapped, len(present), calibrate=False
-            )
-            probabilities = np.zeros((len(features), classes), dtype=np.float32)
-            probabilities[:, present] = partial
+            probe = fit_self_trained_probe(features, index, labels[index], classes, graph)
+            probabilities = probe.predict_probabilities(features)
     return np.array(picked)
 
 
