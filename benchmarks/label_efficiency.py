@@ -48,7 +48,6 @@ from simclr_core.fewlabel.label_propagation import (
     label_propagation_probabilities,
 )
 from simclr_core.fewlabel.linear_probe import fit_linear_probe
-from simclr_core.progress import TrainingProgress
 from simclr_core.ssl.encoder import build_encoder
 from simclr_core.ssl.extract import extract_representations
 from simclr_core.ssl.knn import knn_accuracy
@@ -122,12 +121,23 @@ def run_pretraining(
         flush=True,
     )
 
-    def report(event: TrainingProgress) -> None:
-        if event.step % (config.progress_every_steps * 10) == 0 or event.step == event.total_steps:
+    reports = 0
+
+    def report(
+        fraction: float | None,
+        message: str | None = None,
+        *,
+        eta_seconds: float | None = None,
+        metrics: dict[str, Any] | None = None,
+    ) -> None:
+        nonlocal reports
+        reports += 1
+        if reports % 10 == 0 or fraction == 1:
+            shown = metrics or {}
             print(
-                f"  epoch {event.epoch} step {event.step}/{event.total_steps} "
-                f"loss {event.loss:.3f} {event.images_per_second:.0f} images/s "
-                f"eta {event.eta_seconds / 60:.1f} min",
+                f"  {message} loss {shown.get('loss', 0):.3f} "
+                f"{shown.get('images_per_second', 0):.0f} images/s "
+                f"eta {(eta_seconds or 0) / 60:.1f} min",
                 flush=True,
             )
 

@@ -6,9 +6,10 @@ benchmarks and notebooks call these entry points:
 * ``pretrain(config, dataset, checkpoint_dir, progress, should_cancel, device)``
   -> :class:`PretrainResult` (trained encoder f + metrics). ``dataset`` is a uint8
   (N, 3, H, W) tensor or an :class:`ImageFolderDataset` / :class:`TarImageDataset`;
-  ``progress`` receives :class:`TrainingProgress` events; ``should_cancel()`` is checked
-  between steps and raises :class:`TrainingCancelled`. Presets: :func:`cpu_preset`,
-  :func:`gpu_preset`. Reload with :func:`load_pretrained_encoder(checkpoint_dir)`.
+  ``progress`` is a :class:`Progress` callback (fraction, message, time left, loss);
+  ``should_cancel()`` is checked between steps and raises :class:`TrainingCancelled`.
+  Presets: :func:`cpu_preset`, :func:`gpu_preset`. Reload with
+  :func:`load_pretrained_encoder(checkpoint_dir)`.
 * ``extract_representations(encoder, images, batch_size, device, output)`` -> (N, dim) float32
   array of h, streamed batch by batch (pass an ``np.memmap`` as ``output`` for big sets);
   :func:`iterate_representations` yields the batches instead.
@@ -47,7 +48,7 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
     "ssl.loss": ("nt_xent_loss",),
     "ssl.pretrain": ("KnnMonitorData", "PretrainResult", "load_pretrained_encoder", "pretrain"),
     "ssl.pretrain_config": ("PretrainConfig", "cpu_preset", "gpu_preset"),
-    "progress": ("TrainingCancelled", "TrainingProgress"),
+    "progress": ("Progress", "TrainingCancelled", "within"),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS_BY_MODULE.items() for name in names}
 
@@ -71,10 +72,10 @@ __all__ = [
     "LinearProbe",
     "PretrainConfig",
     "PretrainResult",
+    "Progress",
     "ProjectionHead",
     "TarImageDataset",
     "TrainingCancelled",
-    "TrainingProgress",
     "augment_images",
     "build_encoder",
     "build_knn_graph",
@@ -98,4 +99,5 @@ __all__ = [
     "pretrain",
     "propagate_labels",
     "save_config",
+    "within",
 ]

@@ -11,6 +11,7 @@ import dataclasses
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -18,7 +19,6 @@ import torch
 from simclr_core.data import load_labeled_images, open_image_source
 from simclr_core.fewlabel.linear_probe import fit_linear_probe
 from simclr_core.hyperparameters import load_config
-from simclr_core.progress import TrainingProgress
 from simclr_core.ssl.extract import extract_representations
 from simclr_core.ssl.knn import knn_accuracy
 from simclr_core.ssl.pretrain import load_pretrained_encoder, pretrain
@@ -95,13 +95,16 @@ def _choose_config(arguments: argparse.Namespace, image_size: int) -> PretrainCo
     return dataclasses.replace(config, batch_size=min(config.batch_size, arguments.batch_size))
 
 
-def _print_progress(event: TrainingProgress) -> None:
-    knn = f" knn {event.knn_accuracy:.3f}" if event.knn_accuracy is not None else ""
-    print(
-        f"epoch {event.epoch} step {event.step}/{event.total_steps} loss {event.loss:.4f} "
-        f"{event.images_per_second:.0f} images/s eta {event.eta_seconds:.0f}s{knn}",
-        flush=True,
-    )
+def _print_progress(
+    fraction: float | None,
+    message: str | None = None,
+    *,
+    eta_seconds: float | None = None,
+    metrics: dict[str, Any] | None = None,
+) -> None:
+    figures = " ".join(f"{name} {value}" for name, value in (metrics or {}).items())
+    eta = f" eta {eta_seconds:.0f}s" if eta_seconds is not None else ""
+    print(f"{message} {figures}{eta}", flush=True)
 
 
 def run_embed(arguments: argparse.Namespace) -> int:

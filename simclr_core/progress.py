@@ -1,29 +1,60 @@
-"""Plain progress events and cancellation for training loops (no framework dependencies)."""
+"""Progress reports and cancellation for long work (no framework dependencies).
+
+One callback type, :class:`Progress`, serves every long step of the project: the SimCLR
+loop and classifier selection here, and in the app the import, the image cache, the
+training child and the job itself. A step reports the fraction of its own work done (0..1);
+:func:`within` maps it onto its part of a larger piece of work, so a job shows one bar.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import Any, Protocol
 
 
-@dataclass(frozen=True)
-class TrainingProgress:
-    """One progress report of a training loop.
+class Progress(Protocol):
+    """How work reports progress: the fraction done (None: unchanged) and what it is doing.
 
-    ``step`` counts finished optimizer steps (1-based) out of ``total_steps``; ``loss`` is
-    the mean loss since the previous report; ``knn_accuracy`` is set on kNN-monitor steps.
+    ``eta_seconds`` is the time left when the step can tell; ``metrics`` are figures worth
+    showing while it runs (a training loop's ``loss`` and ``images_per_second``, say).
     """
 
-    epoch: int
-    step: int
-    total_steps: int
-    loss: float
-    images_per_second: float
-    eta_seconds: float
-    knn_accuracy: float | None = None
+    def __call__(
+        self,
+        fraction: float | None,
+        message: str | None = None,
+        *,
+        eta_seconds: float | None = None,
+        metrics: dict[str, Any] | None = None,
+    ) -> None: ...
 
 
-ProgressCallback = Callable[[TrainingProgress], None]
+def ignore_progress(
+    fraction: float | None,
+    message: str | None = None,
+    *,
+    eta_seconds: float | None = None,
+    metrics: dict[str, Any] | None = None,
+) -> None:
+    """The progress of callers that show none."""
+
+
+def within(progress: Progress, low: float, high: float) -> Progress:
+    """``progress`` for one step of a larger piece of work: 0..1 becomes ``low..high``."""
+
+    def report(
+        fraction: float | None,
+        message: str | None = None,
+        *,
+        eta_seconds: float | None = None,
+        metrics: dict[str, Any] | None = None,
+    ) -> None:
+        scaled = None if fraction is None else low + (high - low) * fraction
+        progress(scaled, message, eta_seconds=eta_seconds, metrics=metrics)
+
+    return report
+
+
 CancelCheck = Callable[[], bool]
 
 
@@ -42,7 +73,3 @@ class TrainingCancelled(Exception):
 def never_cancel() -> bool:
     """The default ``should_cancel``: never asks to stop."""
     return False
-
-
-def ignore_progress(event: TrainingProgress) -> None:
-    """The default progress callback: drops every event."""

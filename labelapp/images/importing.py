@@ -26,7 +26,7 @@ from labelapp.images.sources import (
     delete_staged_files,
 )
 from labelapp.images.storing import AlreadyStored, store_image
-from labelapp.jobs.context import Progress, ignore_progress
+from simclr_core.progress import Progress, ignore_progress
 
 ADDED, DUPLICATE, REJECTED = "added", "duplicate", "rejected"
 PROGRESS_INTERVAL_SECONDS = 1.0

@@ -1,7 +1,7 @@
 """What a handler gets: its job, the device, and a way to report progress."""
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from django.utils import timezone
 
@@ -11,49 +11,6 @@ from labelapp.jobs.models import Job
 
 class JobCancelled(Exception):
     """Raised inside a handler when the user asked to cancel the job."""
-
-
-class Progress(Protocol):
-    """How work reports progress: the fraction done (None: unchanged) and what it is doing.
-
-    Every long step takes one (importing, decoding the image cache, a training child), so a
-    job shows one bar from start to end; ``within`` maps a step's 0..1 onto its part of it.
-    """
-
-    def __call__(
-        self,
-        fraction: float | None,
-        message: str | None = None,
-        *,
-        eta_seconds: float | None = None,
-        metrics: dict[str, Any] | None = None,
-    ) -> None: ...
-
-
-def ignore_progress(
-    fraction: float | None,
-    message: str | None = None,
-    *,
-    eta_seconds: float | None = None,
-    metrics: dict[str, Any] | None = None,
-) -> None:
-    """The progress of callers that show none."""
-
-
-def within(progress: Progress, low: float, high: float) -> Progress:
-    """``progress`` for one step of a job: the step's fractions 0..1 become ``low..high``."""
-
-    def report(
-        fraction: float | None,
-        message: str | None = None,
-        *,
-        eta_seconds: float | None = None,
-        metrics: dict[str, Any] | None = None,
-    ) -> None:
-        scaled = None if fraction is None else low + (high - low) * fraction
-        progress(scaled, message, eta_seconds=eta_seconds, metrics=metrics)
-
-    return report
 
 
 @dataclass

@@ -9,9 +9,10 @@ from typing import Any
 
 from django.conf import settings
 
-from labelapp.jobs.context import JobCancelled, JobContext, within
+from labelapp.jobs.context import JobCancelled, JobContext
 from labelapp.jobs.models import Job
 from labelapp.learning.supervisor import ChildCancelled, ChildGaveNoResult, Event, run_child
+from simclr_core.progress import within
 
 
 def work_directory(job: Job) -> Path:
@@ -46,14 +47,13 @@ def run_training_command(
     def on_event(event: Event) -> None:
         nonlocal done
         if event.get("event") == "progress":
+            fraction = event.get("fraction")
             progress(
-                float(event.get("fraction", 0.0)),
+                None if fraction is None else float(fraction),
                 event.get("message"),
                 eta_seconds=event.get("eta_seconds"),
                 metrics=event.get("metrics"),
             )
-        elif event.get("event") == "resumed":
-            progress(None, f"Resumed from the checkpoint after step {event.get('step')}")
         elif event.get("event") == "done":
             done = event
 

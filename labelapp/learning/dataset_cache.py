@@ -36,8 +36,8 @@ from PIL import Image as PILImage
 from PIL import ImageOps
 
 from labelapp.images.models import Image
-from labelapp.jobs.context import Progress, ignore_progress
 from labelapp.jobs.models import Job, JobStatus
+from simclr_core.progress import Progress, ignore_progress
 
 CLOCK_MARGIN = timedelta(minutes=1)  # between file times and jobs' start times
 

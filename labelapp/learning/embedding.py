@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from django.db import transaction
 
-from labelapp.jobs.context import JobContext, within
+from labelapp.jobs.context import JobContext
 from labelapp.jobs.models import Job, JobKind, JobStatus
 from labelapp.jobs.services import enqueue_job
 from labelapp.learning.child_jobs import run_training_command, work_directory
@@ -25,6 +25,7 @@ from labelapp.learning.versions import (
     representations_file,
 )
 from labelapp.projects.models import EncoderStart, Project
+from simclr_core.progress import within
 
 Representations = tuple[np.ndarray, np.ndarray]  # image ids (N,), h (N, dim)
 # The default backbone and the side it was trained at (simclr_core.ssl.encoder.native_resolution;

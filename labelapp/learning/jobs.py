@@ -3,13 +3,14 @@
 from typing import Any
 
 from labelapp.insights.duplicates import store_duplicate_pairs
-from labelapp.jobs.context import JobContext, ignore_progress
+from labelapp.jobs.context import JobContext
 from labelapp.learning.embedding import project_representations
 from labelapp.learning.label_queue import refresh_queue
 from labelapp.learning.models import ModelVersion
 from labelapp.learning.predicting import predict_project
 from labelapp.learning.pretraining import pretrain_project
 from labelapp.learning.training import train_classifier
+from simclr_core.progress import ignore_progress
 
 
 def run_pretrain(context: JobContext) -> dict[str, Any]:

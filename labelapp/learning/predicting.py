@@ -9,11 +9,11 @@ from typing import Any
 
 import numpy as np
 
-from labelapp.jobs.context import Progress
 from labelapp.jobs.models import Job
 from labelapp.learning.models import ModelKind, ModelVersion, Prediction
 from labelapp.learning.training import load_classifier_output
 from labelapp.projects.models import Project
+from simclr_core.progress import Progress
 
 CHUNK = 2000
 

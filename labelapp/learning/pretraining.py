@@ -5,7 +5,7 @@ from typing import Any
 
 import numpy as np
 
-from labelapp.jobs.context import JobContext, within
+from labelapp.jobs.context import JobContext
 from labelapp.learning.child_jobs import run_training_command, work_directory
 from labelapp.learning.dataset_cache import build_image_cache
 from labelapp.learning.embedding import BACKBONE, BACKBONE_RESOLUTION
@@ -18,6 +18,7 @@ from labelapp.learning.versions import (
     representations_file,
 )
 from labelapp.projects.models import EncoderStart, Project
+from simclr_core.progress import within
 
 MINIMUM_IMAGES = 16
 # Checkpoint about every minute or two: ~50 steps of 256 images on a laptop CPU, ~1,000

@@ -27,7 +27,7 @@ from simclr_core.fewlabel.classifier_selection import (
     train_best_classifier,
 )
 from simclr_core.hyperparameters import config_from_dict, config_to_dict, load_config
-from simclr_core.progress import TrainingProgress
+from simclr_core.progress import Progress, ignore_progress, within
 from simclr_core.ssl.checkpoint import load_training_state
 from simclr_core.ssl.encoder import build_encoder
 from simclr_core.ssl.extract import iterate_representations
@@ -48,6 +48,32 @@ ACCELERATOR_BUDGET_SECONDS = 600.0
 
 def emit(event: str, **fields: Any) -> None:
     print(json.dumps({"event": event, **fields}), flush=True)
+
+
+def progress_to_parent(min_interval: float = 1.0) -> Progress:
+    """Progress as "progress" events for the parent, at most one a second within a phase
+    (fine-tuning reports every optimizer step); a new phase (the message before its first
+    colon changes) and a message without a fraction always go through."""
+    last_time, last_phase = -float("inf"), None
+
+    def report(
+        fraction: float | None,
+        message: str | None = None,
+        *,
+        eta_seconds: float | None = None,
+        metrics: dict[str, Any] | None = None,
+    ) -> None:
+        nonlocal last_time, last_phase
+        now, phase = time.monotonic(), (message or "").split(":")[0]
+        if fraction is not None and phase == last_phase and now - last_time < min_interval:
+            return
+        last_time, last_phase = now, phase
+        emit(
+            "progress", fraction=fraction, message=message, eta_seconds=eta_seconds,
+            metrics=metrics,
+        )  # fmt: skip
+
+    return report
 
 
 def pretrain_config_for(spec: Spec, image_count: int) -> PretrainConfig:
@@ -81,24 +107,17 @@ def run_pretrain(spec: Spec) -> None:
     work_dir.mkdir(parents=True, exist_ok=True)
     config, plan = plan_for_budget(config, images, spec, work_dir)
 
-    def report(event: TrainingProgress) -> None:
-        emit(
-            "progress",
-            fraction=0.95 * event.step / event.total_steps,
-            message=f"Epoch {event.epoch + 1}, step {event.step}/{event.total_steps}",
-            eta_seconds=event.eta_seconds,
-            metrics={
-                "loss": round(event.loss, 4),
-                "images_per_second": round(event.images_per_second, 1),
-            },
-        )
-
+    progress = progress_to_parent()
     resumed = load_training_state(work_dir)
     if resumed is not None:
-        emit("resumed", step=resumed.step)
+        progress(None, f"Resumed from the checkpoint after step {resumed.step}")
         print(f"Resuming from the checkpoint after step {resumed.step}", flush=True)
     result = pretrain(
-        config, images, checkpoint_dir=work_dir, progress=report, device=spec["device"]
+        config,
+        images,
+        checkpoint_dir=work_dir,
+        progress=within(progress, 0.0, 0.95),
+        device=spec["device"],
     )
     step = extraction_batch(images.shape[-1], spec["device"])
     write_representations(
@@ -107,7 +126,7 @@ def run_pretrain(spec: Spec) -> None:
         len(images),
         Path(spec["representations"]),
         spec["device"],
-        fraction_range=(0.95, 1.0),
+        within(progress, 0.95, 1.0),
     )
     metrics = {**result.metrics, **plan, "device_name": device_name(spec["device"])}
     emit("done", metrics=metrics, config=config_to_dict(config))
@@ -143,8 +162,9 @@ def run_embed(spec: Spec) -> None:
     shape = npy_shape(Path(spec["images"]))
     batches = read_batches(Path(spec["images"]), extraction_batch(shape[-1], spec["device"]))
     write_representations(
-        encoder, batches, shape[0], Path(spec["representations"]), spec["device"], (0.0, 1.0)
-    )
+        encoder, batches, shape[0], Path(spec["representations"]), spec["device"],
+        progress_to_parent(),
+    )  # fmt: skip
     emit("done", metrics={"images": shape[0]})
 
 
@@ -186,11 +206,11 @@ def write_representations(
     count: int,
     path: Path,
     device: str,
-    fraction_range: tuple[float, float] | None = None,
+    progress: Progress = ignore_progress,
 ) -> None:
     """Stream h of ``count`` images, batch by batch, into an .npy file, (N, dim) float32,
-    appended rather than memory-mapped; report progress over ``fraction_range`` of the job
-    when given (photos at 224 px take minutes on a CPU)."""
+    appended rather than memory-mapped, with ``progress`` (photos at 224 px take minutes on
+    a CPU)."""
     partial = path.with_suffix(".partial.npy")
     header = {"descr": "<f4", "fortran_order": False, "shape": (count, encoder.output_dim)}
     started, filled = time.monotonic(), 0
@@ -199,16 +219,13 @@ def write_representations(
         for chunk in iterate_representations(encoder, batches, device=device):
             np.ascontiguousarray(chunk, dtype="<f4").tofile(output)
             filled += len(chunk)
-            if fraction_range is not None:
-                low, high = fraction_range
-                elapsed = time.monotonic() - started
-                emit(
-                    "progress",
-                    fraction=low + (high - low) * filled / count,
-                    message=f"Computing representations: {filled:,} of {count:,} images",
-                    eta_seconds=elapsed / filled * (count - filled),
-                    metrics={"images_per_second": round(filled / max(elapsed, 1e-9), 1)},
-                )
+            elapsed = time.monotonic() - started
+            progress(
+                filled / count,
+                f"Computing representations: {filled:,} of {count:,} images",
+                eta_seconds=elapsed / filled * (count - filled),
+                metrics={"images_per_second": round(filled / max(elapsed, 1e-9), 1)},
+            )
     if filled != count:
         raise RuntimeError(f"expected {count} representations, wrote {filled}")
     partial.replace(path)
@@ -236,12 +253,22 @@ def run_train(spec: Spec) -> None:
             rows=np.load(spec["image_rows"]),
             device=spec.get("device") or "cpu",
         )
-    report_progress = method_progress(list(methods), int(scored.sum()), len(labels))
+    parent = progress_to_parent()
+    note = f" (scoring the {int(scored.sum())} labels a person gave, of {len(labels)})"
+
+    def with_note(
+        fraction: float | None,
+        message: str | None = None,
+        *,
+        eta_seconds: float | None = None,
+        metrics: dict[str, Any] | None = None,
+    ) -> None:
+        parent(fraction, message and message + note, eta_seconds=eta_seconds, metrics=metrics)
 
     report = train_best_classifier(
         features, labeled_indices, labels, num_classes,
         methods=methods, fine_tune_inputs=fine_tune_inputs, scored=scored,
-        on_method=lambda name: report_progress(name, 0, 1), on_progress=report_progress,
+        progress=within(with_note, 0.1, 0.9),
     )  # fmt: skip
     np.savez(
         spec["output"],
@@ -267,36 +294,6 @@ def run_train(spec: Spec) -> None:
             "scored_labels": int(scored.sum()),
         },
     )
-
-
-def method_progress(
-    methods: list[str], scored: int, labels: int
-) -> Callable[[str, int, int], None]:
-    """Progress events for cross-validation: each method's share of the job, and an ETA
-    from the pace of the method running now (fine-tuning reports every step)."""
-    started: dict[str, float] = {}
-    last_report = 0.0
-
-    def report(name: str, done: int, total: int) -> None:
-        nonlocal last_report
-        now = time.monotonic()
-        started.setdefault(name, now)
-        if 0 < done < total and now - last_report < 1.0:
-            return  # fine-tuning ticks every step: one event a second is enough
-        last_report = now
-        position = methods.index(name)
-        pace = (now - started[name]) / max(done, 1)
-        unit = "steps" if name == "fine_tune" else "fits"
-        counted = f": {done}/{total} {unit}" if done else ""
-        emit(
-            "progress",
-            fraction=0.1 + 0.8 * (position + done / total) / len(methods),
-            message=f"Cross-validating {name.replace('_', ' ')}{counted} "
-            f"(scoring the {scored} labels a person gave, of {labels})",
-            eta_seconds=round(pace * (total - done), 1) if done > 1 else None,
-        )
-
-    return report
 
 
 COMMANDS: dict[str, Callable[[Spec], None]] = {

@@ -17,6 +17,7 @@ otherwise inflate the estimate they are judged by.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -36,15 +37,15 @@ from simclr_core.fewlabel.label_propagation import build_knn_graph, label_propag
 from simclr_core.fewlabel.linear_probe import LinearProbe, fit_linear_probe
 from simclr_core.fewlabel.methods import ALL_METHODS, CALIBRATED_HERE, DEFAULT_METHODS
 from simclr_core.fewlabel.self_training import fit_self_trained_probe
-from simclr_core.progress import CancelCheck, never_cancel
+from simclr_core.progress import CancelCheck, Progress, ignore_progress, never_cancel
 from simclr_core.ssl.encoder import Encoder
 
 METHODS = DEFAULT_METHODS  # the default candidates
 # Fits on (training positions into the labeled arrays) and returns the probabilities of the
 # images at (positions into the features), or of every image when that is None.
 Fitter = Callable[[np.ndarray, np.ndarray | None], np.ndarray]
-# on_progress(method, done, total): folds of a cheap method, optimizer steps of fine-tuning.
-ProgressHook = Callable[[str, int, int], None]
+# count(method, done, total): folds of a cheap method, optimizer steps of fine-tuning.
+MethodCounter = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -86,9 +87,8 @@ def train_best_classifier(
     max_folds: int = 5,
     seed: int = 0,
     fine_tune_inputs: FineTuneInputs | None = None,
-    on_method: Callable[[str], None] = lambda name: None,
     scored: np.ndarray | None = None,
-    on_progress: ProgressHook = lambda method, done, total: None,
+    progress: Progress = ignore_progress,
 ) -> ClassifierReport:
     """Cross-validate each method, keep the best, and predict every image with it.
 
@@ -97,9 +97,9 @@ def train_best_classifier(
     the folds and gets an out-of-fold probability, but accuracies (and the temperature of
     methods calibrated here) are measured on the scored ones only; with none scored the
     accuracies are empty and the first method is kept. :func:`choose_method` picks the
-    method from the accuracies. ``on_method(name)`` is called before each method is
-    cross-validated, ``on_progress(name, done, total)`` as its folds (or, for fine-tuning,
-    its optimizer steps) finish.
+    method from the accuracies. ``progress`` hears "Cross-validating <method>" as each
+    method starts and as its folds (or, for fine-tuning, its optimizer steps) finish, each
+    method an equal share of the fraction, with the time left at the method's pace.
 
     Raises:
         ValueError: with fewer than two labels, an unknown method, or "fine_tune" without
@@ -115,17 +115,18 @@ def train_best_classifier(
     methods = list(methods)
     folds = _folds(labels, max_folds, seed)
     fitted: dict[str, LinearProbe | FineTunedClassifier] = {}  # each method's latest model
+    count = _method_progress(methods, progress)
     fitters = {
         name: _fitter(name, features, labeled_indices, labels, num_classes, fine_tune_inputs,
-                      _step_counter(name, len(folds) + 1, on_progress), fitted)
+                      _step_counter(name, len(folds) + 1, count), fitted)
         for name in methods
     }  # fmt: skip
     out_of_fold: dict[str, np.ndarray] = {}
     for name, fitter in fitters.items():
-        on_method(name)
+        count(name, 0, 1)
         out_of_fold[name] = _out_of_fold(
             fitter, folds, labeled_indices, len(labels), num_classes,
-            _ignore_folds if name == "fine_tune" else partial(on_progress, name),  # counts steps
+            _ignore_folds if name == "fine_tune" else partial(count, name),  # counts steps
         )  # fmt: skip
     correct = {
         name: probabilities[scored].argmax(1) == labels[scored]
@@ -206,7 +207,27 @@ def _ignore_folds(done: int, total: int) -> None:
     """Fine-tuning reports its optimizer steps instead (see :func:`_step_counter`)."""
 
 
-def _step_counter(name: str, fits: int, on_progress: ProgressHook) -> Callable[[int], None]:
+def _method_progress(methods: list[str], progress: Progress) -> MethodCounter:
+    """``count(method, done, total)`` as ``progress``: each method an equal share of the
+    fraction, and the time left from the pace of the method running now."""
+    started: dict[str, float] = {}
+
+    def count(name: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        started.setdefault(name, now)
+        pace = (now - started[name]) / max(done, 1)
+        unit = "optimizer steps" if name == "fine_tune" else "fits"
+        progress(
+            (methods.index(name) + done / total) / len(methods),
+            f"Cross-validating {name.replace('_', ' ')}"
+            + (f": {done}/{total} {unit}" if done else ""),
+            eta_seconds=round(pace * (total - done), 1) if done > 1 else None,
+        )
+
+    return count
+
+
+def _step_counter(name: str, fits: int, on_progress: MethodCounter) -> Callable[[int], None]:
     """Reports fine-tuning's optimizer steps over all ``fits`` fits (each fold, then all)."""
     done = 0
 

@@ -17,9 +17,8 @@ from simclr_core.data import ImageSet, load_image_tensor
 from simclr_core.hyperparameters import config_to_dict, load_config, save_config
 from simclr_core.progress import (
     CancelCheck,
-    ProgressCallback,
+    Progress,
     TrainingCancelled,
-    TrainingProgress,
     ignore_progress,
     never_cancel,
 )
@@ -97,7 +96,7 @@ def pretrain(
     config: PretrainConfig,
     dataset: torch.Tensor | ImageSet,
     checkpoint_dir: Path | None = None,
-    progress: ProgressCallback = ignore_progress,
+    progress: Progress = ignore_progress,
     should_cancel: CancelCheck = never_cancel,
     device: torch.device | str = "cpu",
     knn_monitor: KnnMonitorData | None = None,
@@ -112,7 +111,10 @@ def pretrain(
     on ``device``. With ``config.compile`` the model is compiled once per process and reused by
     later runs of the same architecture (its weights are reset to the seed's initialization).
     ``metrics["steady_images_per_second"]`` is the speed after the first steps (compilation
-    and kernel tuning excluded). With ``checkpoint_dir`` the run
+    and kernel tuning excluded). Every ``config.progress_every_steps`` steps it calls
+    ``progress(fraction, "Epoch e, step s/total", eta_seconds=..., metrics=...)`` with the
+    mean ``loss`` since the last report and ``images_per_second`` (and ``knn_accuracy`` on
+    kNN-monitor steps). With ``checkpoint_dir`` the run
     writes ``config.json``, periodic ``checkpoint.pt`` files and finally ``encoder.pt`` and
     ``metrics.json``; a directory that already holds a checkpoint is resumed from it, giving
     the same result as an unbroken run.
@@ -156,18 +158,16 @@ def pretrain(
             metrics["knn_accuracy"] = knn
         if finished % config.progress_every_steps == 0 or finished == total_steps or knn:
             rate = (finished - start_step) / (time.perf_counter() - started)
-            event = TrainingProgress(
-                epoch=step // steps_per_epoch,
-                step=finished,
-                total_steps=total_steps,
-                loss=loop.take_mean_loss(),
-                images_per_second=rate * config.batch_size,
-                eta_seconds=(total_steps - finished) / rate,
-                knn_accuracy=knn,
-            )
-            metrics["loss"], metrics["images_per_second"] = event.loss, event.images_per_second
+            loss, images_per_second = loop.take_mean_loss(), rate * config.batch_size
+            metrics["loss"], metrics["images_per_second"] = loss, images_per_second
             steady.mark(finished)  # take_mean_loss waited for the device: the time is true
-            progress(event)
+            shown = {"loss": round(loss, 4), "images_per_second": round(images_per_second, 1)}
+            progress(
+                finished / total_steps,
+                f"Epoch {step // steps_per_epoch + 1}, step {finished}/{total_steps}",
+                eta_seconds=(total_steps - finished) / rate,
+                metrics=shown if knn is None else {**shown, "knn_accuracy": knn},
+            )
         if finished % config.checkpoint_every_steps == 0 and finished < total_steps:
             _checkpoint(checkpoint_dir, finished, model, optimizer, scheduler, generator)
     metrics.update(steps=float(total_steps), seconds=time.perf_counter() - started)

@@ -93,10 +93,13 @@ def test_fine_tuning_is_a_candidate_with_calibrated_probabilities_for_every_imag
 
     report = train_best_classifier(
         features, labeled, truth[rows][labeled], num_classes=2,
-        methods=["linear_probe", "fine_tune"], fine_tune_inputs=inputs, on_method=seen.append,
+        methods=["linear_probe", "fine_tune"], fine_tune_inputs=inputs,
+        progress=lambda fraction, message=None, **_: seen.append(message),
     )  # fmt: skip
 
-    assert seen == ["linear_probe", "fine_tune"]
+    assert [message for message in seen if ":" not in message] == [
+        "Cross-validating linear probe", "Cross-validating fine tune",
+    ]  # fmt: skip
     assert report.method == "fine_tune"
     assert (
         report.cross_validated_accuracy["fine_tune"]

@@ -16,10 +16,14 @@ from .conftest import with_changes
 
 def test_pretrain_returns_encoder_and_reports_progress(tiny_pretrain_config, uint8_images):
     events = []
-    result = pretrain(tiny_pretrain_config, uint8_images, progress=events.append)
-    assert [event.step for event in events] == [2, 4, 6, 8]
-    assert events[-1].total_steps == 8 and events[-1].eta_seconds == 0
-    assert all(event.loss > 0 and event.images_per_second > 0 for event in events)
+
+    def progress(fraction, message=None, *, eta_seconds=None, metrics=None):
+        events.append((fraction, message, eta_seconds, metrics))
+
+    result = pretrain(tiny_pretrain_config, uint8_images, progress=progress)
+    assert [fraction for fraction, *_ in events] == [0.25, 0.5, 0.75, 1.0]
+    assert events[-1][1] == "Epoch 2, step 8/8" and events[-1][2] == 0
+    assert all(m["loss"] > 0 and m["images_per_second"] > 0 for *_, m in events)
     assert result.encoder(uint8_images).shape == (16, 8)
     assert result.metrics["steps"] == 8
 
@@ -77,9 +81,13 @@ def test_knn_monitor_reports_accuracy(tiny_pretrain_config, uint8_images):
     config = with_changes(tiny_pretrain_config, knn_monitor_every_epochs=1)
     labels = torch.arange(16) % 2
     monitor = KnnMonitorData(uint8_images, labels, uint8_images, labels)
-    events = []
-    result = pretrain(config, uint8_images, progress=events.append, knn_monitor=monitor)
-    accuracies = [event.knn_accuracy for event in events if event.knn_accuracy is not None]
+    seen = []
+
+    def progress(fraction, message=None, *, eta_seconds=None, metrics=None):
+        seen.append(metrics)
+
+    result = pretrain(config, uint8_images, progress=progress, knn_monitor=monitor)
+    accuracies = [metrics["knn_accuracy"] for metrics in seen if "knn_accuracy" in metrics]
     assert len(accuracies) == 2 and all(0 <= value <= 1 for value in accuracies)
     assert result.metrics["knn_accuracy"] == accuracies[-1]
 

@@ -4,7 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-from simclr_core.fewlabel.classifier_selection import FineTuneInputs, train_best_classifier
+from simclr_core.fewlabel.classifier_selection import (
+    METHODS,
+    FineTuneInputs,
+    train_best_classifier,
+)
 from simclr_core.fewlabel.fine_tune import FineTuneConfig
 from simclr_core.ssl.encoder import build_encoder
 
@@ -75,16 +79,22 @@ def test_the_scored_mask_needs_one_entry_per_label() -> None:
 
 def test_progress_counts_every_fit_of_every_method() -> None:
     features, labels, people = hard_people_easy_predictions()
-    seen: list[tuple[str, int, int]] = []
+    seen: list[tuple[float | None, str | None]] = []
 
     report = train_best_classifier(
         features, np.arange(people), labels[:people], 2,
-        on_progress=lambda name, done, total: seen.append((name, done, total)),
+        progress=lambda fraction, message=None, **_: seen.append((fraction, message)),
     )  # fmt: skip
 
-    for name in ("linear_probe", "label_propagation"):
-        counts = [(done, total) for method, done, total in seen if method == name]
-        assert counts == [(done, report.folds + 1) for done in range(1, report.folds + 1)]
+    fits = report.folds + 1
+    for name in METHODS:
+        shown = name.replace("_", " ")
+        counts = [message for _, message in seen if message.startswith(f"Cross-validating {shown}")]
+        assert counts == [f"Cross-validating {shown}"] + [
+            f"Cross-validating {shown}: {done}/{fits} fits" for done in range(1, report.folds + 1)
+        ]
+    fractions = [fraction for fraction, _ in seen]
+    assert fractions == sorted(fractions) and fractions[0] >= 0 and fractions[-1] < 1
 
 
 def test_fine_tuning_reports_each_optimizer_step() -> None:
@@ -97,13 +107,15 @@ def test_fine_tuning_reports_each_optimizer_step() -> None:
         encoder=build_encoder(TINY_ENCODER), images=images,
         config=FineTuneConfig(steps=3, batch_size=4, warmup_steps=1),
     )  # fmt: skip
-    seen: list[tuple[int, int]] = []
+    seen: list[str] = []
     # when it is cross-validated
     report = train_best_classifier(
         np.zeros((8, 2), np.float32), np.arange(8), labels, 2, methods=["fine_tune"],
-        fine_tune_inputs=inputs, on_progress=lambda name, done, total: seen.append((done, total)),
+        fine_tune_inputs=inputs, progress=lambda fraction, message=None, **_: seen.append(message),
     )  # fmt: skip
     # then every step of every fold, and of the final fit on all labels, is counted
     total = (report.folds + 1) * 3
-    assert [done for done, _ in seen] == list(range(1, total + 1))
-    assert {every for _, every in seen} == {total}
+    assert seen == ["Cross-validating fine tune"] + [
+        f"Cross-validating fine tune: {done}/{total} optimizer steps"
+        for done in range(1, total + 1)
+    ]
