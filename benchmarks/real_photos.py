@@ -11,9 +11,12 @@ unlabeled ("unlabeled") and, for comparison with the published baseline, on the 
 
 and for each: random picks (k per class, stratified, like the baseline) and the app's default
 strategy (k x classes picks in rounds of one per class, no class information), then a linear
-probe, label propagation, self-training and the app's choice among them ("auto"). Wall time
-of every step is printed. Representations are cached under ``var/real_photos`` so that reruns
-only redo what changed.
+probe, label propagation, self-training and the app's choice among them ("auto"); with
+``--methods ...,fine_tune`` also fine-tuning the whole encoder on the picked photos (the
+paper's semi-supervised protocol; minutes per fit on a CPU, so not in the default list, and
+``--per-class`` can keep the run short; frozen starts only). Wall time of every step is
+printed. Representations are cached under ``var/real_photos`` so that reruns only redo what
+changed.
 
     .venv/bin/python benchmarks/real_photos.py --datasets sign_digits --backbones efficientnet_lite0
 """
@@ -38,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.datasets import datasets_directory
 from simclr_core.curation.selection import select_batch
 from simclr_core.fewlabel.classifier_selection import train_best_classifier
+from simclr_core.fewlabel.fine_tune import FineTuneConfig, fine_tune
 from simclr_core.fewlabel.label_propagation import (
     build_knn_graph,
     label_propagation_probabilities,
@@ -45,6 +49,7 @@ from simclr_core.fewlabel.label_propagation import (
 from simclr_core.fewlabel.linear_probe import fit_linear_probe
 from simclr_core.fewlabel.self_training import fit_self_trained_probe
 from simclr_core.ssl.encoder import (
+    Encoder,
     EncoderConfig,
     build_encoder,
     native_resolution,
@@ -56,7 +61,7 @@ from simclr_core.ssl.pretrain_config import cpu_preset, pretrained_continuation_
 
 ARCHIVES = {"sign_digits": "sign-digits-jpeg.tar.gz", "cifar10": "cifar10-jpeg.tar.gz"}
 CACHE = Path("var/real_photos")
-PER_CLASS = (1, 2, 5, 20)
+PER_CLASS = [1, 2, 5, 20]
 Cells = dict[int, tuple[float, float, float]]  # labels per class -> mean, std, test mean
 
 
@@ -116,15 +121,18 @@ def representations_for(
     variant: str,
     args: argparse.Namespace,
     timings: dict[str, float],
-) -> np.ndarray:
+) -> tuple[np.ndarray, Encoder | None]:
     """h of every photo for one variant: '<backbone>/frozen', '<backbone>/simclr' or
-    'random_init/simclr'."""
+    'random_init/simclr'; with the encoder when it was built here (not read from the cache)."""
     backbone, start = variant.split("/")
     mirrored = backbone != "random_init" and pretrained_encoder_config(backbone).flip_average  # type: ignore[arg-type]
     suffix = "_flip" if mirrored else ""
     cached = CACHE / f"{dataset}_{backbone}_{start}_{args.simclr_epochs}_{args.limit}{suffix}.npy"
     if cached.exists() and not args.recompute:
-        return np.load(cached)
+        encoder = None
+        if start == "frozen" and "fine_tune" in args.methods:
+            encoder = build_encoder(pretrained_encoder_config(backbone))  # type: ignore[arg-type]
+        return np.load(cached), encoder
     tensor = torch.from_numpy(images)
     device = args.device
     if start == "simclr":
@@ -152,14 +160,18 @@ def representations_for(
     print(f"  {variant}: extraction {speed:.0f} images/s at {images.shape[-1]} px")
     CACHE.mkdir(parents=True, exist_ok=True)
     np.save(cached, features)
-    return features
+    return features, encoder
 
 
 def classify(
-    method: str, features: np.ndarray, picked: np.ndarray, labels: np.ndarray, classes: int
-) -> np.ndarray:
+    method: str, features: np.ndarray, picked: np.ndarray, labels: np.ndarray, classes: int,
+    tuning: FineTuning | None = None,
+) -> np.ndarray:  # fmt: skip
     """Predicted class of every photo from the labels of ``picked``; "auto" is what the app's
     Train job does (cross-validates the cheap methods on the labels, keeps the best)."""
+    if method == "fine_tune":
+        assert tuning is not None
+        return tuning.predict(picked, labels, classes)
     if method == "auto":
         report = train_best_classifier(features, picked, labels[picked], classes)
         return report.probabilities.argmax(axis=1)
@@ -174,6 +186,38 @@ def classify(
     graph = build_knn_graph(features)
     probabilities = label_propagation_probabilities(graph, picked, labels[picked], classes)
     return probabilities.argmax(axis=1)
+
+
+class FineTuning:
+    """Fine-tunes the encoder on the picked photos and predicts every photo, timing both."""
+
+    def __init__(
+        self,
+        encoder: Encoder,
+        images: np.ndarray,
+        steps: int,
+        device: str,
+        timings: dict[str, float],
+    ) -> None:
+        self.encoder, self.images, self.device, self.timings = encoder, images, device, timings
+        self.config = FineTuneConfig(steps=steps)
+
+    def predict(self, picked: np.ndarray, labels: np.ndarray, classes: int) -> np.ndarray:
+        images = torch.from_numpy(self.images)
+        started = time.perf_counter()
+        model = fine_tune(
+            self.encoder, images[picked], torch.from_numpy(labels[picked]), classes,
+            self.config, device=self.device,
+        )  # fmt: skip
+        trained = time.perf_counter()
+        predicted = model.predict_probabilities(images, device=self.device).argmax(axis=1)
+        for name, seconds in (
+            ("fit", trained - started),
+            ("predict", time.perf_counter() - trained),
+        ):
+            self.timings.setdefault(f"fine_tune {name} (each)", seconds)
+        print(f"  fine_tune on {len(picked)} labels: fit {trained - started:.0f} s", flush=True)
+        return predicted
 
 
 def pick_random(labels: np.ndarray, pool: np.ndarray, per_class: int, seed: int) -> np.ndarray:
@@ -210,8 +254,9 @@ def pick_default(
 
 
 def evaluate(
-    features: np.ndarray, data: dict[str, np.ndarray], args: argparse.Namespace
-) -> dict[str, Cells]:
+    features: np.ndarray, data: dict[str, np.ndarray], args: argparse.Namespace,
+    tuning: FineTuning | None = None,
+) -> dict[str, Cells]:  # fmt: skip
     """Accuracy % (mean and std over seeds on the unlabeled photos, mean on the test split)."""
     labels, test = data["labels"], data["test"].astype(bool)
     classes = len(data["class_names"])
@@ -229,7 +274,10 @@ def evaluate(
                 unlabeled = np.ones(len(labels), dtype=bool)
                 unlabeled[picked] = False
                 for method in args.methods:
-                    right = classify(method, features, picked, labels, classes) == labels
+                    if method == "fine_tune" and tuning is None:
+                        continue  # SimCLR-continued starts: their encoder is not kept
+                    predicted = classify(method, features, picked, labels, classes, tuning)
+                    right = predicted == labels
                     scores.setdefault((strategy, method, per_class), []).append(
                         (float(right[unlabeled].mean()), float(right[test & unlabeled].mean()))
                     )
@@ -269,12 +317,15 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--simclr-epochs", type=int, default=None)
     parser.add_argument("--limit", type=int, default=None, help="photos per class and split")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--per-class", default="1,2,5,20", help="labels per class to score")
+    parser.add_argument("--fine-tune-steps", type=int, default=FineTuneConfig().steps)
     parser.add_argument("--recompute", action="store_true")
     parser.add_argument("--features-only", action="store_true", help="cache h, score nothing")
     parser.add_argument("--output", type=Path, default=Path("benchmarks/results/real_photos.json"))
     args = parser.parse_args()
     for name in ("datasets", "backbones", "starts", "strategies", "methods"):
         setattr(args, name, getattr(args, name).split(","))
+    PER_CLASS[:] = [int(count) for count in args.per_class.split(",")]
     return args
 
 
@@ -293,11 +344,16 @@ def main() -> None:
             side = 32 if backbone == "random_init" else _resolution(backbone)
             with timed(f"{dataset} decode at {side} px", timings):
                 data = load_photos(dataset, side, args.limit)
-            features = representations_for(dataset, data["images"], variant, args, timings)
+            features, encoder = representations_for(dataset, data["images"], variant, args, timings)
             if args.features_only:  # e.g. on a GPU machine; evaluated elsewhere from the cache
                 continue
+            tuning = None
+            if encoder is not None and "fine_tune" in args.methods:
+                tuning = FineTuning(
+                    encoder, data["images"], args.fine_tune_steps, args.device, timings
+                )
             with timed(f"{dataset} {variant} evaluate", timings):
-                results[variant] = evaluate(features, data, args)
+                results[variant] = evaluate(features, data, args, tuning)
             print(format_table(f"{dataset}: accuracy % so far", {variant: results[variant]}))
         print(format_table(f"{dataset} ({args.device}, {args.seeds} seeds)", results))
         print("\nwall time (s): " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
