@@ -19,7 +19,7 @@ from django.db import transaction
 
 from labelapp.images.label_import import ImageFinder
 from labelapp.learning.models import ModelKind, ModelVersion, Prediction
-from labelapp.learning.predicting import _write_chunk
+from labelapp.learning.predicting import write_predictions
 from labelapp.learning.versions import create_version
 from labelapp.projects.models import Project
 
@@ -122,7 +122,7 @@ def _store(
     )
     try:
         with transaction.atomic():
-            _write_chunk(version, image_ids, probabilities, class_ids)
+            write_predictions(version, image_ids, probabilities, class_ids)
             if make_current:
                 Project.objects.filter(pk=project.pk).update(current_classifier=version)
     except BaseException:

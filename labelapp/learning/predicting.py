@@ -57,7 +57,7 @@ def predict_project(
     try:
         for start in range(0, len(image_ids), CHUNK):
             end = start + CHUNK
-            _write_chunk(version, image_ids[start:end], probabilities[start:end], class_ids)
+            write_predictions(version, image_ids[start:end], probabilities[start:end], class_ids)
             done = min(end, len(image_ids))
             progress(
                 done / max(1, len(image_ids)), f"Stored {done} of {len(image_ids)} predictions"
@@ -73,9 +73,11 @@ def predict_project(
     }
 
 
-def _write_chunk(
+def write_predictions(
     version: ModelVersion, image_ids: np.ndarray, probabilities: np.ndarray, class_ids: list[int]
 ) -> None:
+    """Store one Prediction per image (probabilities by class id, confidence, margin and
+    entropy) for ``version``; the app's classifier and imported predictions both use it."""
     scores = uncertainty_scores(probabilities)
     winners = probabilities.argmax(axis=1)
     Prediction.objects.bulk_create(
