@@ -12,6 +12,7 @@ from labelapp.jobs import services
 from labelapp.jobs.context import JobCancelled, JobContext
 from labelapp.jobs.handlers import handler_for
 from labelapp.jobs.models import Job
+from labelapp.webhooks import events as webhook_events
 from workers.device import describe_device, detect_device
 from workers.heartbeat import run_periodically
 
@@ -52,7 +53,18 @@ def _plain_error(error: Exception) -> str:
     return f"{type(error).__name__}: {text}" if not isinstance(error, ValueError) else text
 
 
+def sweep_seconds() -> float:
+    return max(1.0, settings.JOB_HEARTBEAT_TIMEOUT_SECONDS / 4)
+
+
+def sweep() -> None:
+    """Requeue jobs whose worker was lost; send again what the broker never took (it was
+    down when the job or webhook delivery was made)."""
+    services.recover_lost_jobs()
+    services.send_unsent_jobs(older_than_seconds=sweep_seconds())
+    webhook_events.send_unsent_deliveries(older_than_seconds=sweep_seconds())
+
+
 @signals.worker_ready.connect
 def _start_sweeper(**_: object) -> None:
-    interval = max(1.0, settings.JOB_HEARTBEAT_TIMEOUT_SECONDS / 4)
-    run_periodically(interval, services.recover_lost_jobs)
+    run_periodically(sweep_seconds(), sweep)

@@ -57,11 +57,40 @@ def queue_for_id(job_id: int) -> str:
 def send_job(job: Job) -> None:
     """Hand the job to the broker once the transaction that created it has committed.
 
-    By task name: the web process never imports the worker's task (nor its handlers)."""
+    By task name: the web process never imports the worker's task (nor its handlers). A
+    broker that cannot be reached leaves the job queued and unsent, with a message saying
+    so; a worker's sweeper sends it when the broker is back (:func:`send_unsent_jobs`)."""
+    job_id, queue = job.pk, queue_for(job.kind)
+    transaction.on_commit(lambda: _hand_to_broker(job_id, queue))
+
+
+def _hand_to_broker(job_id: int, queue: str) -> None:
     from labelapp.celery_app import RUN_JOB_TASK, app
 
-    job_id, queue = job.pk, queue_for(job.kind)
-    transaction.on_commit(lambda: app.send_task(RUN_JOB_TASK, (job_id,), queue=queue))
+    try:
+        app.send_task(RUN_JOB_TASK, (job_id,), queue=queue)
+    except Exception:
+        logger.warning("job %s could not be handed to the broker", job_id, exc_info=True)
+        Job.objects.filter(pk=job_id, status=JobStatus.QUEUED, sent_at=None).update(
+            message="Waiting for the job queue: it cannot be reached now; "
+            "the job starts when it is back."
+        )
+        return
+    Job.objects.filter(pk=job_id).update(sent_at=timezone.now())
+
+
+def send_unsent_jobs(older_than_seconds: float = 30.0) -> list[int]:
+    """Hand the broker again the queued jobs it never took (it was down when they were
+    made or requeued). A job sent twice still runs once: claiming it is conditional."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    unsent = list(
+        Job.objects.filter(status=JobStatus.QUEUED, sent_at=None, created_at__lt=cutoff)
+        .order_by("id")
+        .values_list("pk", "kind")
+    )
+    for job_id, kind in unsent:
+        _hand_to_broker(job_id, queue_for(kind))
+    return [job_id for job_id, _ in unsent]
 
 
 def enqueue_job(kind: str, project: Any = None, user: Any = None, **params: Any) -> Job:
@@ -82,6 +111,7 @@ def claim_job(job_id: int, worker: str, device: str) -> Job | None:
         worker=worker,
         device=device,
         error="",
+        message="Started",
     )
     return Job.objects.get(pk=job_id) if claimed else None
 
@@ -188,7 +218,10 @@ def recover_lost_jobs() -> list[int]:
             if _finish_stale(job, JobStatus.FAILED, error=reason, message="Failed"):
                 recovered.append(job.pk)
             continue
-        if _finish_stale(job, JobStatus.QUEUED, message="Requeued after its worker was lost"):
+        requeued = _finish_stale(
+            job, JobStatus.QUEUED, message="Requeued after its worker was lost", sent_at=None
+        )
+        if requeued:
             logger.warning("job %s lost with worker %s; queued again", job.pk, job.worker)
             with transaction.atomic():
                 send_job(job)

@@ -8,9 +8,11 @@ instead of a new delivery being made: the receiver gets one call listing the ima
 
 import functools
 import logging
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from labelapp.webhooks.models import Delivery, DeliveryStatus, Event, Webhook
 
@@ -65,13 +67,31 @@ def model_version_created(version: Any) -> None:
 
 
 def send_delivery(delivery_id: int) -> None:
-    """Hand the delivery to the broker; a broker that is down leaves it pending, logged."""
+    """Hand the delivery to the broker; a broker that is down leaves it pending and unsent,
+    logged, and a worker's sweeper sends it when the broker is back."""
     from labelapp.celery_app import DELIVER_WEBHOOK_TASK, app
 
     try:
         app.send_task(DELIVER_WEBHOOK_TASK, (delivery_id,), queue="default")
     except Exception:
         logger.warning("webhook delivery %s could not be queued", delivery_id, exc_info=True)
+        return
+    Delivery.objects.filter(pk=delivery_id).update(sent_at=timezone.now())
+
+
+def send_unsent_deliveries(older_than_seconds: float = 30.0) -> list[int]:
+    """Hand the broker again the pending deliveries it never took."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    unsent = list(
+        Delivery.objects.filter(
+            status=DeliveryStatus.PENDING, sent_at=None, attempts=0, created_at__lt=cutoff
+        )
+        .order_by("id")
+        .values_list("pk", flat=True)
+    )
+    for delivery_id in unsent:
+        send_delivery(delivery_id)
+    return unsent
 
 
 def _merge_into_waiting(webhook: Webhook, data: dict[str, Any]) -> bool:
