@@ -34,6 +34,7 @@ from labelapp.outbound import OutboundRefused, check_target, fetch
 Opener = Callable[[], AbstractContextManager[IO[bytes]]]
 URL_TIMEOUT_SECONDS = 30.0
 CACHED_CLIENTS = 32
+CLIENT_FIELDS = ("pk", "endpoint_url", "region", "access_key_id", "secret_access_key")
 _clients: dict[tuple[object, ...], Any] = {}
 
 
@@ -85,7 +86,7 @@ def bucket_sources(bucket: BucketSource) -> Iterator[SourceFile]:
                         f"The prefix holds more than {limit} objects; import a narrower prefix."
                     )
                 opener = _object_opener(client, bucket.bucket, key, size)
-                reference = ObjectReference(bucket.pk, key, size) if keep_in_bucket else None
+                reference = ObjectReference(bucket.pk, key) if keep_in_bucket else None
                 yield SourceFile(key, max(size, 1), opener, reference)
     except BucketUnavailable:
         raise
@@ -96,8 +97,7 @@ def bucket_sources(bucket: BucketSource) -> Iterator[SourceFile]:
 def cached_bucket_client(bucket: BucketSource) -> Any:
     """``bucket_client``, made once per process for each bucket source and its credentials:
     reading a reference import's pictures one by one must not build a client each time."""
-    key = (bucket.pk, bucket.endpoint_url, bucket.region, bucket.access_key_id,
-           bucket.secret_access_key)  # fmt: skip
+    key = tuple(getattr(bucket, name) for name in CLIENT_FIELDS)
     client = _clients.get(key)
     if client is None:
         if len(_clients) >= CACHED_CLIENTS:

@@ -22,7 +22,6 @@ class ObjectReference:
 
     bucket_source_id: int
     key: str
-    size: int  # bytes, as listed at import
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,8 @@ def store_image(
     )
     if reference is not None:
         image.bucket_source_id = reference.bucket_source_id
-        image.object_key, image.object_size = reference.key, reference.size
+        # The size of the bytes hashed, not the listing's: every read checks both.
+        image.object_key, image.object_size = reference.key, len(decoded.stored_bytes)
     image.file.name = file_name
     image.thumbnail.name = thumbnail_name
     try:
