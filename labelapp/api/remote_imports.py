@@ -1,5 +1,7 @@
 """Imports from where photos live: a list of URLs, or an S3-compatible bucket and prefix."""
 
+from typing import Literal
+
 from django.http import HttpRequest
 from ninja import Field, File, Router, Status, UploadedFile
 from ninja.errors import HttpError
@@ -23,7 +25,16 @@ class BucketImportIn(TextInput):
     region: str = Field("", max_length=50)
     access_key_id: str = Field("", max_length=128, description="Empty for a public bucket.")
     secret_access_key: str = Field(
-        "", max_length=256, description="Kept until the import ends; never shown or logged."
+        "",
+        max_length=256,
+        description="Never shown or logged; kept until a copy import ends, and for as long "
+        "as a reference import's images are read.",
+    )
+    mode: Literal["copy", "reference"] = Field(
+        "copy",
+        description="`copy` (the default) stores the photos with the project, so it keeps "
+        "working if the bucket changes or goes away, and training reads local files; "
+        "`reference` keeps no second copy and reads each photo from the bucket when needed.",
     )
 
 
@@ -54,8 +65,9 @@ def import_urls(
 def import_bucket(
     request: HttpRequest, project_id: DatabaseId, body: BucketImportIn
 ) -> Status[UploadBatch]:
-    """Copy every image under the prefix into the project (copies, so the project keeps
-    working whatever later happens to the bucket or its keys)."""
+    """Import every image under the prefix: copied into the project by default (so it keeps
+    working whatever later happens to the bucket or its keys), or, with `mode=reference`,
+    left in the bucket and read from it whenever it is shown, trained on or exported."""
     spec = BucketSpec(**body.dict())
     try:
         batch = receive_bucket_import(project_access(request).project, request.user, spec)

@@ -1,7 +1,9 @@
 """Writing one project, with every stored file, into a zip archive.
 
 Rows are written one per line and files are copied in chunks from the storage, so
-memory stays flat however many images the project holds.
+memory stays flat however many images the project holds. A picture left in its import's
+bucket is read from there and written like a stored file, so the archive holds every picture
+and a restored project keeps copies (the bucket's keys are never written).
 """
 
 import json
@@ -9,7 +11,7 @@ import shutil
 import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.core.files.storage import default_storage
 from django.db.models import QuerySet
@@ -23,6 +25,7 @@ from labelapp.backup.archive_format import (
     file_member,
     table_member,
 )
+from labelapp.images.image_bytes import open_image, stored_extension
 from labelapp.images.models import Image, Label, UploadBatch
 from labelapp.insights.models import KeptLabel
 from labelapp.learning.models import ModelVersion, Prediction, QueueItem
@@ -85,8 +88,8 @@ def project_rows(project: Project) -> dict[str, Iterable[dict[str, Any]]]:
             {
                 "id": i.pk,
                 "batch": i.batch_id,
-                "file": bool(i.file),
-                "file_name": Path(i.file.name).name,
+                "file": bool(i.file) or i.bucket_source_id is not None,
+                "file_name": Path(i.file.name).name or f"{i.content_hash}.{stored_extension(i)}",
                 "thumbnail": bool(i.thumbnail),
                 "thumbnail_name": Path(i.thumbnail.name).name if i.thumbnail else "",
                 "content_hash": i.content_hash,
@@ -175,20 +178,22 @@ def _write_table(archive: zipfile.ZipFile, table: str, rows: Iterable[dict[str, 
     return count
 
 
-def _write_file(archive: zipfile.ZipFile, member_name: str, stored_name: str) -> None:
-    with (
-        default_storage.open(stored_name, "rb") as source,
-        archive.open(member_name, "w", force_zip64=True) as member,
-    ):
+def _write_file(archive: zipfile.ZipFile, member_name: str, source: IO[bytes]) -> None:
+    with source, archive.open(member_name, "w", force_zip64=True) as member:
         shutil.copyfileobj(source, member, length=1024 * 1024)
 
 
 def _write_files(archive: zipfile.ZipFile, table: str, queryset: QuerySet[Any]) -> None:
     for row in _iterate(queryset):
         for field in FILE_FIELDS[table]:
+            member = file_member(table, row.pk, field)
+            if table == "images" and field == "file":
+                if row.file or row.bucket_source_id is not None:
+                    _write_file(archive, member, open_image(row))  # wherever the bytes live
+                continue
             stored = getattr(row, field)
             if stored:
-                _write_file(archive, file_member(table, row.pk, field), stored.name)
+                _write_file(archive, member, default_storage.open(stored.name, "rb"))
 
 
 def export_project(project: Project, destination: Path) -> dict[str, int]:
@@ -199,7 +204,8 @@ def export_project(project: Project, destination: Path) -> dict[str, int]:
         with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for table, rows in project_rows(project).items():
                 counts[table] = _write_table(archive, table, rows)
-            _write_files(archive, "images", Image.objects.filter(project=project))
+            images = Image.objects.filter(project=project).select_related("bucket_source")
+            _write_files(archive, "images", images)
             _write_files(archive, "model_versions", ModelVersion.objects.filter(project=project))
             manifest = {
                 "format": FORMAT,

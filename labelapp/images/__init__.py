@@ -6,6 +6,8 @@ Services (each module's docstring has the details):
   the "import" job; raises ``uploads.UploadRejected`` when nothing is acceptable.
 - ``importing.import_staged_batch(batch, progress)`` is what that job runs;
   ``importing.import_sources`` imports any files (``manage.py import_folder`` uses it).
+- ``image_bytes.open_image(image)`` is the one way to read a picture's bytes, stored or
+  left in its import's bucket; raises ``image_bytes.ImageUnavailable`` naming the cause.
 - ``export.csv_lines / json_chunks / imagenet_zip_chunks(project)`` stream the exports.
 - ``label_import.import_labels(project, user, csv_file) -> LabelImportReport``; raises
   ``label_import.LabelFileRejected`` for a file that cannot be read at all.

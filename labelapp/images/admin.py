@@ -24,7 +24,16 @@ class ImageAdmin(admin.ModelAdmin[Image]):
     list_filter = ["project", "format"]
     search_fields = ["original_name", "content_hash"]
     raw_id_fields = ["batch", "current_label"]
-    readonly_fields = ["content_hash", "created_at", "label_version"]
+    # Where a picture left in a bucket lives is set by its import; the bucket's keys are
+    # never shown (BucketSource has no admin page).
+    readonly_fields = [
+        "content_hash",
+        "created_at",
+        "label_version",
+        "bucket_source",
+        "object_key",
+        "object_size",
+    ]
     inlines = [LabelInline]
 
 

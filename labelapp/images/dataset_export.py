@@ -62,8 +62,9 @@ def split_images(project: Project, settings: SplitSettings) -> dict[str, list[Im
     """The labeled images of each split, in id order."""
     by_class: dict[int, list[Image]] = {}
     labeled = Image.objects.filter(project=project, current_label__isnull=False).order_by("id")
-    for image in labeled.only("id", "file", "original_name", "content_hash", "current_label",
-                              "created_at"):  # fmt: skip
+    fields = ("id", "file", "original_name", "content_hash", "current_label", "created_at",
+              "format", "object_key", "object_size", "bucket_source")  # fmt: skip
+    for image in labeled.select_related("bucket_source").only(*fields):
         by_class.setdefault(image.current_label_id or 0, []).append(image)
     splits: dict[str, list[Image]] = {name: [] for name in SPLITS}
     for images in by_class.values():

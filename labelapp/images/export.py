@@ -17,9 +17,8 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.files.storage import default_storage
-
 from labelapp.images.file_names import safe_file_name
+from labelapp.images.image_bytes import ImageUnavailable, open_image, stored_extension
 from labelapp.images.models import Image
 from labelapp.learning.models import Prediction
 from labelapp.projects.models import LabelClass, Project
@@ -113,6 +112,7 @@ def imagenet_zip_chunks(project: Project) -> Iterator[bytes]:
     pipe = ZipPipe()
     folders = class_folders(project)
     images = Image.objects.filter(project=project, current_label__isnull=False).order_by("id")
+    images = images.select_related("bucket_source")
     with zipfile.ZipFile(pipe, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
         for image in images.iterator(chunk_size=CHUNK_IMAGES):
             yield from zip_image(archive, pipe, folders[image.current_label_id or 0], image)
@@ -122,27 +122,28 @@ def imagenet_zip_chunks(project: Project) -> Iterator[bytes]:
 def member_name(image: Image) -> str:
     """``<image id>-<safe original stem>.<stored extension>``: unique within a project."""
     stem = safe_file_name(image.original_name.rsplit("/", 1)[-1].rsplit(".", 1)[0], "image")
-    return f"{image.pk}-{stem}.{(image.file.name or '').rsplit('.', 1)[-1]}"
+    return f"{image.pk}-{stem}.{stored_extension(image)}"
 
 
 def zip_image(
     archive: zipfile.ZipFile, pipe: "ZipPipe", folder: str, image: Image
 ) -> Generator[bytes, None, bool]:
-    """Copy a stored picture into ``folder/`` of the archive, yielding the zip's bytes;
-    returns whether the picture was there to copy."""
-    if not image.file.name or not default_storage.exists(image.file.name):
-        return False  # a file lost from storage must not break the whole download
+    """Copy a picture into ``folder/`` of the archive, yielding the zip's bytes; returns
+    whether the picture could be read (from storage, or from the bucket it was left in)."""
+    try:
+        source = open_image(image)
+    except ImageUnavailable:
+        return False  # a picture lost from storage must not break the whole download
     member = zipfile.ZipInfo(
         f"{folder}/{member_name(image)}", date_time=image.created_at.timetuple()[:6]
     )
-    member.file_size = default_storage.size(image.file.name)
-    with (
-        default_storage.open(image.file.name, "rb") as source,
-        archive.open(member, "w", force_zip64=member.file_size > 2**31) as target,
-    ):
-        while chunk := source.read(COPY_BYTES):
-            target.write(chunk)
-            yield pipe.take()
+    with source:
+        member.file_size = source.seek(0, io.SEEK_END)
+        source.seek(0)
+        with archive.open(member, "w", force_zip64=member.file_size > 2**31) as target:
+            while chunk := source.read(COPY_BYTES):
+                target.write(chunk)
+                yield pipe.take()
     return True
 
 

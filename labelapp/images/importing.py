@@ -20,6 +20,7 @@ from labelapp.images.folder_labels import label_from_folders
 from labelapp.images.models import Image, UploadBatch
 from labelapp.images.remote_sources import batch_sources
 from labelapp.images.sources import (
+    ObjectReference,
     RefusedFile,
     SourceFile,
     SourceUnavailable,
@@ -33,6 +34,10 @@ PROGRESS_INTERVAL_SECONDS = 1.0
 PRELOAD_HASH_LIMIT = 200_000  # about 35 MB of hashes held during an import
 # The whole report is rewritten each time, so it is saved less often than the counts.
 REPORT_INTERVAL_SECONDS = 10.0
+COPIED_NOTE = (
+    "Copied, not left in the bucket: the picture had to be converted (rotated, made RGB or "
+    "re-encoded) before it could be used."
+)
 
 
 @dataclass(frozen=True)
@@ -145,7 +150,7 @@ class _ImportRun:
         if len(data) > self.limits.max_file_bytes:
             self.report.add(source.name, REJECTED, _too_large(len(data), self.limits))
             return
-        self.import_picture(source.name, data)
+        self.import_picture(source.name, data, reference=source.reference)
 
     def import_archive(self, source: SourceFile, stream: IO[bytes]) -> None:
         if source.size > self.limits.max_archive_bytes:
@@ -171,7 +176,13 @@ class _ImportRun:
             self.report.add(source.name, REJECTED, str(refusal))
         self.done_bytes = start  # the caller counts the whole archive when it is done
 
-    def import_picture(self, name: str, data: bytes, original_name: str | None = None) -> None:
+    def import_picture(
+        self,
+        name: str,
+        data: bytes,
+        original_name: str | None = None,
+        reference: ObjectReference | None = None,
+    ) -> None:
         content_hash = hashlib.sha256(data).hexdigest()
         earlier = self.seen.get(content_hash)
         if earlier is not None:
@@ -185,12 +196,18 @@ class _ImportRun:
             except ImageRejected as refusal:
                 self.report.add(name, REJECTED, str(refusal))
                 return
+            # A picture that had to be converted cannot be read back from the bucket as the
+            # app keeps it (upright RGB JPEG, PNG or WebP), so it is copied instead.
+            converted = reference is not None and decoded.stored_bytes != data
+            left_in_bucket = None if converted else reference
             try:
-                store_image(self.batch, original_name or name, content_hash, decoded)
+                store_image(
+                    self.batch, original_name or name, content_hash, decoded, left_in_bucket
+                )
             except AlreadyStored as duplicate:
                 existing = duplicate.image
             else:
-                self.report.add(name, ADDED)
+                self.report.add(name, ADDED, COPIED_NOTE if converted else "")
                 return
         if existing.batch_id == self.batch.pk:  # stored by an earlier attempt of this import
             self.report.add(name, ADDED)

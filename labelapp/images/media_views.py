@@ -11,15 +11,18 @@ URL names (reverse with ``project_id``, ``image_id`` and, for the cacheable ones
 A picture's bytes never change, and the hashed URLs name them by content hash, so the
 browser may keep them forever; a stale hash answers 404. The content type always comes
 from what the importer stored (JPEG, PNG or WebP), never from the file, and is marked
-``nosniff``, so nothing uploaded can be served as HTML or SVG.
+``nosniff``, so nothing uploaded can be served as HTML or SVG. A picture left in its bucket
+is read from there (labelapp/images/image_bytes.py); when it cannot be, the answer says why
+in plain text (404 when the object is gone or changed, 503 when the bucket cannot be reached).
 """
 
-from typing import cast
+from typing import IO, cast
 
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.http.response import HttpResponseBase
 
+from labelapp.images.image_bytes import ImageGone, ImageUnavailable, open_image
 from labelapp.images.models import Image
 from labelapp.projects.permissions import ProjectAccess, project_role
 
@@ -67,17 +70,34 @@ def _serve(
     if request.headers.get("If-None-Match") == etag:
         response: HttpResponseBase = HttpResponseNotModified()
     else:
-        name = image.thumbnail.name if thumbnail else image.file.name
         content_type = "image/jpeg" if thumbnail else CONTENT_TYPES.get(image.format)
-        if not name or content_type is None:
+        if content_type is None:
             raise Http404("This image has no file to show.")
         try:
-            stream = default_storage.open(name, "rb")
-        except (FileNotFoundError, OSError):
-            raise Http404("This image's file is missing from storage.") from None
+            stream = _open_thumbnail(image) if thumbnail else open_image(image)
+        except ImageUnavailable as problem:
+            return _unavailable(problem)
         response = FileResponse(stream, content_type=content_type)
     response["ETag"] = etag
     response["Cache-Control"] = cache_control
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return cast(HttpResponse, response)  # a FileResponse streams; the decorator's type is narrower
+
+
+def _open_thumbnail(image: Image) -> IO[bytes]:
+    if not image.thumbnail.name:
+        raise ImageGone("This image has no thumbnail.")
+    try:
+        return cast(IO[bytes], default_storage.open(image.thumbnail.name, "rb"))
+    except OSError:
+        raise ImageGone("This image's thumbnail is missing from storage.") from None
+
+
+def _unavailable(problem: ImageUnavailable) -> HttpResponse:
+    # Not cached: the bucket may be back, or the object restored, on the next look.
+    status = 404 if isinstance(problem, ImageGone) else 503
+    response = HttpResponse(str(problem), status=status, content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -32,9 +32,16 @@ class UploadBatch(models.Model):
         return f"Upload #{self.pk}"
 
 
+class BucketMode(models.TextChoices):
+    COPY = "copy", "Copy the photos"
+    REFERENCE = "reference", "Leave the photos in the bucket"
+
+
 class BucketSource(models.Model):
-    """Where a bucket import reads from. The secret is wiped with the rest of the staging
-    once the import has finished (labelapp/images/sources.py); it is never shown."""
+    """Where a bucket import reads from; the secret is never shown or logged. It is wiped
+    with the rest of the staging once the import has finished (labelapp/images/sources.py),
+    unless the import left pictures in the bucket (``mode`` REFERENCE): those are read with
+    it whenever their bytes are needed (labelapp/images/image_bytes.py)."""
 
     batch = models.OneToOneField(UploadBatch, on_delete=models.CASCADE, related_name="bucket")
     endpoint_url = models.CharField(max_length=500, blank=True)  # blank: Amazon S3
@@ -43,6 +50,7 @@ class BucketSource(models.Model):
     prefix = models.CharField(max_length=1024, blank=True)
     access_key_id = models.CharField(max_length=128, blank=True)  # blank: anonymous
     secret_access_key = models.CharField(max_length=256, blank=True)
+    mode = models.CharField(max_length=10, choices=BucketMode.choices, default=BucketMode.COPY)
 
     def __str__(self) -> str:
         return f"s3://{self.bucket}/{self.prefix}"
@@ -53,13 +61,22 @@ class Image(models.Model):
     batch = models.ForeignKey(
         UploadBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="images"
     )
-    file = models.FileField(upload_to="images/%Y/%m/")
+    # Blank for a picture left in a bucket (``bucket_source`` and ``object_key`` say where);
+    # read the bytes with labelapp.images.image_bytes.open_image, whichever it is.
+    file = models.FileField(upload_to="images/%Y/%m/", blank=True)
     thumbnail = models.FileField(upload_to="thumbnails/%Y/%m/", blank=True)
     content_hash = models.CharField(max_length=64)  # sha256 of the bytes as uploaded
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     format = models.CharField(max_length=10)
     original_name = models.CharField(max_length=500)
+    # RESTRICT: a batch cannot be deleted while its pictures are read from its bucket, but a
+    # project's deletion takes both away together.
+    bucket_source = models.ForeignKey(
+        BucketSource, null=True, blank=True, on_delete=models.RESTRICT, related_name="images"
+    )
+    object_key = models.CharField(max_length=1024, blank=True)
+    object_size = models.PositiveBigIntegerField(null=True, blank=True)  # bytes, at import
     created_at = models.DateTimeField(auto_now_add=True)
     # The current label, kept here for fast filtering; Label rows hold the history.
     current_label = models.ForeignKey(

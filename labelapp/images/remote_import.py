@@ -5,6 +5,7 @@ sources (labelapp/images/remote_sources.py) through the same importer as an uplo
 
     batch = receive_url_list(project, user, request.FILES["file"])
     batch = receive_bucket_import(project, user, BucketSpec(bucket="photos", prefix="2024/"))
+    spec = BucketSpec(bucket="photos", mode=BucketMode.REFERENCE)  # leave them in the bucket
 
 Nothing is fetched here: a 404, an unreachable host or a refused address is reported per
 file by the job, and a bucket that cannot be listed fails the job with its reason.
@@ -19,7 +20,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import transaction
 
-from labelapp.images.models import BucketSource, UploadBatch
+from labelapp.images.models import BucketMode, BucketSource, UploadBatch
 from labelapp.images.uploads import UploadRejected
 from labelapp.jobs.models import JobKind
 from labelapp.jobs.services import enqueue_job
@@ -39,6 +40,7 @@ class BucketSpec:
     region: str = ""
     access_key_id: str = ""
     secret_access_key: str = ""
+    mode: str = BucketMode.COPY  # see labelapp/images/remote_sources.py for why
 
 
 def receive_url_list(project: Project, user: Any, url_file: IO[bytes]) -> UploadBatch:
@@ -54,7 +56,10 @@ def receive_url_list(project: Project, user: Any, url_file: IO[bytes]) -> Upload
 
 
 def receive_bucket_import(project: Project, user: Any, spec: BucketSpec) -> UploadBatch:
-    """Record where to read and start the import; the secret is kept only until it ends."""
+    """Record where to read and start the import. A copy import keeps the secret only until
+    it ends; a reference import keeps it for as long as its pictures are read."""
+    if spec.mode not in BucketMode.values:
+        raise UploadRejected("Choose whether to copy the photos or leave them in the bucket.")
     if not spec.bucket.strip():
         raise UploadRejected("Name the bucket to import from.")
     if spec.endpoint_url and urlsplit(spec.endpoint_url).scheme not in ("http", "https"):
@@ -71,6 +76,7 @@ def receive_bucket_import(project: Project, user: Any, spec: BucketSpec) -> Uplo
             region=spec.region.strip(),
             access_key_id=spec.access_key_id.strip(),
             secret_access_key=spec.secret_access_key,
+            mode=spec.mode,
         )
         _start(batch, project, user)
     return batch

@@ -6,10 +6,12 @@ the one-image limit and no further; a file that cannot be read becomes a refusal
 report (``SourceUnavailable``), never the end of the import. A bucket that cannot be
 listed stops the import before anything is read (``BucketUnavailable``).
 
-A bucket import copies the objects into the project's own storage rather than keeping a
-reference to them: thumbnails, training and the labeling page then read one place that
-the app controls, the content hash stays true, and nothing breaks when the bucket's keys
-expire or its objects change.
+A bucket import copies the objects into the project's own storage by default: training
+reads every picture many times, one place that the app controls is faster and cheaper to
+read than a bucket, and nothing breaks when the bucket's keys expire or its objects change.
+A reference import (``BucketMode.REFERENCE``) keeps no second copy: each object still
+goes through the same checks, but its ``SourceFile`` carries an ``ObjectReference`` and
+labelapp/images/image_bytes.py reads it back from the bucket on demand.
 """
 
 import io
@@ -19,12 +21,21 @@ from typing import IO, Any, cast
 
 from django.conf import settings
 
-from labelapp.images.models import BucketSource, UploadBatch
-from labelapp.images.sources import RefusedFile, SourceFile, SourceUnavailable, staged_sources
+from labelapp.images.models import BucketMode, BucketSource, UploadBatch
+from labelapp.images.sources import (
+    ObjectReference,
+    RefusedFile,
+    SourceFile,
+    SourceUnavailable,
+    staged_sources,
+)
 from labelapp.outbound import OutboundRefused, check_target, fetch
 
 Opener = Callable[[], AbstractContextManager[IO[bytes]]]
 URL_TIMEOUT_SECONDS = 30.0
+CACHED_CLIENTS = 32
+CLIENT_FIELDS = ("pk", "endpoint_url", "region", "access_key_id", "secret_access_key")
+_clients: dict[tuple[object, ...], Any] = {}
 
 
 class BucketUnavailable(ValueError):
@@ -59,6 +70,7 @@ def bucket_sources(bucket: BucketSource) -> Iterator[SourceFile]:
     client = bucket_client(bucket)
     limit = settings.IMPORT_MAX_ARCHIVE_MEMBERS
     listed = 0
+    keep_in_bucket = bucket.mode == BucketMode.REFERENCE
     try:
         pages = client.get_paginator("list_objects_v2").paginate(
             Bucket=bucket.bucket, Prefix=bucket.prefix
@@ -73,13 +85,25 @@ def bucket_sources(bucket: BucketSource) -> Iterator[SourceFile]:
                     raise BucketUnavailable(
                         f"The prefix holds more than {limit} objects; import a narrower prefix."
                     )
-                yield SourceFile(
-                    key, max(size, 1), _object_opener(client, bucket.bucket, key, size)
-                )
+                opener = _object_opener(client, bucket.bucket, key, size)
+                reference = ObjectReference(bucket.pk, key) if keep_in_bucket else None
+                yield SourceFile(key, max(size, 1), opener, reference)
     except BucketUnavailable:
         raise
     except Exception as error:  # botocore's errors share no base class
-        raise BucketUnavailable(f"The bucket cannot be read: {_describe(error)}") from None
+        raise BucketUnavailable(f"The bucket cannot be read: {describe_error(error)}") from None
+
+
+def cached_bucket_client(bucket: BucketSource) -> Any:
+    """``bucket_client``, made once per process for each bucket source and its credentials:
+    reading a reference import's pictures one by one must not build a client each time."""
+    key = tuple(getattr(bucket, name) for name in CLIENT_FIELDS)
+    client = _clients.get(key)
+    if client is None:
+        if len(_clients) >= CACHED_CLIENTS:
+            _clients.clear()
+        client = _clients[key] = bucket_client(bucket)
+    return client
 
 
 def bucket_client(bucket: BucketSource) -> Any:
@@ -120,7 +144,7 @@ def _object_opener(client: Any, bucket_name: str, key: str, size: int) -> Opener
             data = body.read(limit + 1)
             body.close()
         except Exception as error:  # botocore's errors share no base class
-            raise SourceUnavailable(f"The object cannot be read: {_describe(error)}") from None
+            raise SourceUnavailable(f"The object cannot be read: {describe_error(error)}") from None
         if len(data) > limit:
             raise SourceUnavailable("The object is larger than the listing said; skipped.")
         return _stream(data)
@@ -128,7 +152,7 @@ def _object_opener(client: Any, bucket_name: str, key: str, size: int) -> Opener
     return open_object
 
 
-def _describe(error: BaseException) -> str:
+def describe_error(error: BaseException) -> str:
     """A botocore error as a sentence: its code and message, which carry no secret."""
     response = getattr(error, "response", None)
     if isinstance(response, dict) and "Error" in response:
@@ -136,6 +160,7 @@ def _describe(error: BaseException) -> str:
         code, message = details.get("Code", ""), details.get("Message", "")
         hint = {
             "NoSuchBucket": "there is no such bucket",
+            "NoSuchKey": "the object is no longer in the bucket",
             "AccessDenied": "access denied; check the access key",
             "InvalidAccessKeyId": "the access key is not known to the server",
             "SignatureDoesNotMatch": "the secret key is wrong",

@@ -17,10 +17,19 @@ from labelapp.images.models import BucketSource, UploadBatch
 
 
 @dataclass(frozen=True)
+class ObjectReference:
+    """Where a picture left in a bucket lives: the import's BucketSource and the key."""
+
+    bucket_source_id: int
+    key: str
+
+
+@dataclass(frozen=True)
 class SourceFile:
     name: str  # as the person knows it: "holiday.zip", "cats/1.jpg"
     size: int
     open: Callable[[], AbstractContextManager[IO[bytes]]]
+    reference: ObjectReference | None = None  # set when the picture stays where it is
 
 
 class SourceUnavailable(Exception):
@@ -53,8 +62,10 @@ def staged_sources(batch: UploadBatch) -> Iterator[SourceFile | RefusedFile]:
 
 
 def delete_staged_files(batch: UploadBatch) -> None:
-    """Remove the staged files, and forget a bucket import's secret."""
-    BucketSource.objects.filter(batch=batch).update(secret_access_key="")
+    """Remove the staged files, and forget a bucket import's secret unless some picture is
+    left in that bucket (a reference import) and so still read with it."""
+    unused = BucketSource.objects.filter(batch=batch).exclude(images__isnull=False)
+    unused.update(secret_access_key="")
     for entry in batch.staged_files:
         path = entry.get("path")
         if path:

@@ -3,6 +3,7 @@
 File names come from the project and the content hash, so a job that died between writing
 the files and creating the row leaves files that the rerun simply writes again, and two
 imports of the same picture can never leave a row pointing at the other's missing file.
+A picture left in its bucket (a reference import) gets only its thumbnail written here.
 """
 
 from django.core.files.base import ContentFile
@@ -11,6 +12,7 @@ from django.db import IntegrityError, transaction
 
 from labelapp.images.decoding import DecodedImage
 from labelapp.images.models import Image, UploadBatch
+from labelapp.images.sources import ObjectReference
 
 ORIGINAL_NAME_LENGTH = 500
 
@@ -32,16 +34,23 @@ def thumbnail_path(project_id: int, content_hash: str) -> str:
 
 
 def store_image(
-    batch: UploadBatch, original_name: str, content_hash: str, decoded: DecodedImage
+    batch: UploadBatch,
+    original_name: str,
+    content_hash: str,
+    decoded: DecodedImage,
+    reference: ObjectReference | None = None,
 ) -> Image:
     """Save both files through the storage API, then the row; on failure remove the files.
+    With a ``reference`` the picture stays in its bucket and only the thumbnail is saved.
 
     Raises AlreadyStored when a concurrent import created the same picture first.
     """
     project_id = batch.project_id
-    file_name = _write(
-        image_path(project_id, content_hash, decoded.extension), decoded.stored_bytes
-    )
+    file_name = ""
+    if reference is None:
+        file_name = _write(
+            image_path(project_id, content_hash, decoded.extension), decoded.stored_bytes
+        )
     try:
         thumbnail_name = _write(thumbnail_path(project_id, content_hash), decoded.thumbnail_bytes)
     except BaseException:
@@ -56,6 +65,10 @@ def store_image(
         format=decoded.format,
         original_name=original_name[-ORIGINAL_NAME_LENGTH:],
     )
+    if reference is not None:
+        image.bucket_source_id = reference.bucket_source_id
+        # The size of the bytes hashed, not the listing's: every read checks both.
+        image.object_key, image.object_size = reference.key, len(decoded.stored_bytes)
     image.file.name = file_name
     image.thumbnail.name = thumbnail_name
     try:
@@ -85,4 +98,5 @@ def _remove_unless_used(project_id: int, content_hash: str, names: list[str]) ->
     if Image.objects.filter(project_id=project_id, content_hash=content_hash).exists():
         return
     for name in names:
-        default_storage.delete(name)
+        if name:
+            default_storage.delete(name)

@@ -4,12 +4,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from labelapp.images.models import UploadBatch
+from labelapp.images.models import BucketMode, UploadBatch
 from labelapp.images.remote_import import BucketSpec, receive_bucket_import, receive_url_list
 from labelapp.images.uploads import UploadRejected
 from labelapp.projects.permissions import ProjectAccess, project_role
 
-BUCKET_FIELDS = ("bucket", "prefix", "endpoint_url", "region", "access_key_id")
+BUCKET_FIELDS = ("bucket", "prefix", "endpoint_url", "region", "access_key_id", "mode")
 
 
 @project_role("labeler", methods=("GET", "POST"))
@@ -48,6 +48,7 @@ def _start(request: HttpRequest, access: ProjectAccess) -> UploadBatch:
             raise UploadRejected("Choose a text or CSV file of addresses first.")
         return receive_url_list(access.project, request.user, url_file)
     fields = {name: request.POST.get(name, "").strip() for name in BUCKET_FIELDS}
+    fields["mode"] = fields["mode"] or BucketMode.COPY
     secret = request.POST.get("secret_access_key", "")
     spec = BucketSpec(**fields, secret_access_key=secret)
     return receive_bucket_import(access.project, request.user, spec)

@@ -2,14 +2,18 @@
 
 import io
 import zipfile
+from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
+from moto.server import ThreadedMotoServer
 from PIL import Image as PillowImage
 
 from labelapp.images.models import UploadBatch
 from labelapp.projects.models import LabelClass, Membership, Project, Role
+from tests.fixtures.workers import free_port
+from tests.images.buckets import s3_client
 
 
 @pytest.fixture(autouse=True)
@@ -116,3 +120,26 @@ def three_images(project: Project, owner: User) -> list:
     ]
     upload_and_import(project, owner, files)
     return list(Image.objects.filter(project=project).order_by("id"))
+
+
+@pytest.fixture
+def moto_endpoint() -> Iterator[str]:
+    """A moto S3 server on loopback, with a "photos" bucket (keys: tests/images/buckets.py)."""
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    client = s3_client(endpoint)
+    client.create_bucket(Bucket="photos")
+    objects = {
+        "set1/red.png": picture_bytes((255, 0, 0)),
+        "set1/deeper/green.png": picture_bytes((0, 255, 0)),
+        "set1/notes.txt": b"not a picture",
+        "set1/big.png": picture_bytes((1, 2, 3), size=(400, 400), image_format="BMP"),
+        "set1/": b"",
+        "elsewhere/blue.png": picture_bytes((0, 0, 255)),
+    }
+    for key, data in objects.items():
+        client.put_object(Bucket="photos", Key=key, Body=data)
+    yield endpoint
+    server.stop()

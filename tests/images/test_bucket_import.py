@@ -1,63 +1,18 @@
 """Importing the objects under a bucket's prefix (moto in server mode on loopback)."""
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from labelapp.images.importing import import_staged_batch
 from labelapp.images.models import BucketSource
-from labelapp.images.remote_import import BucketSpec, receive_bucket_import
+from labelapp.images.remote_import import receive_bucket_import
 from labelapp.images.remote_sources import BucketUnavailable
 from labelapp.jobs.models import JobStatus
 from tests.fixtures.workers import free_port
+from tests.images.buckets import LOOPBACK, SECRET, spec
 from tests.images.conftest import picture_bytes, report_by_name, upload_and_import, uploaded
 from tests.jobs.helpers import wait_until_finished
-
-SECRET = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY"
-LOOPBACK = ["127.0.0.0/8"]
-
-
-@pytest.fixture
-def moto_endpoint() -> Iterator[str]:
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    client = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="AKIDTEST",
-        aws_secret_access_key=SECRET,
-    )
-    client.create_bucket(Bucket="photos")
-    objects = {
-        "set1/red.png": picture_bytes((255, 0, 0)),
-        "set1/deeper/green.png": picture_bytes((0, 255, 0)),
-        "set1/notes.txt": b"not a picture",
-        "set1/big.png": picture_bytes((1, 2, 3), size=(400, 400), image_format="BMP"),
-        "set1/": b"",
-        "elsewhere/blue.png": picture_bytes((0, 0, 255)),
-    }
-    for key, data in objects.items():
-        client.put_object(Bucket="photos", Key=key, Body=data)
-    yield endpoint
-    server.stop()
-
-
-def spec(endpoint: str, **changes: str) -> BucketSpec:
-    fields = {
-        "bucket": "photos",
-        "prefix": "set1/",
-        "endpoint_url": endpoint,
-        "access_key_id": "AKIDTEST",
-        "secret_access_key": SECRET,
-        **changes,
-    }
-    return BucketSpec(**fields)
 
 
 def test_objects_under_the_prefix_are_copied_with_a_report(project, owner, settings, moto_endpoint):

@@ -57,3 +57,25 @@ def test_viewers_cannot_start_imports(client: Client, team: Team):
     response = client.post(page_url(team), {"source": "bucket", "bucket": "b"})
 
     assert response.status_code == 403
+
+
+def test_copy_is_the_default_and_the_page_says_why(client: Client, team: Team):
+    client.force_login(team.labeler)
+
+    page = client.get(page_url(team)).content.decode()
+
+    assert '<input type="radio" name="mode" value="copy" checked>' in page
+    assert '<input type="radio" name="mode" value="reference">' in page
+    assert "Copying is the default: training reads every photo many times" in page
+
+
+def test_a_reference_import_keeps_its_secret_out_of_the_page(client: Client, team: Team):
+    client.force_login(team.labeler)
+    form = {"source": "bucket", "bucket": "photos", "mode": "reference"}
+    form |= {"access_key_id": "AKID", "secret_access_key": "very-secret-value"}
+
+    response = client.post(page_url(team), form, follow=True)
+
+    source = BucketSource.objects.get(batch__project=team.project)
+    assert (source.mode, source.secret_access_key) == ("reference", "very-secret-value")
+    assert "very-secret-value" not in response.content.decode()
