@@ -4,11 +4,12 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
+from simclr_core.curation.normalize import normalize_rows
 from simclr_core.curation.selection import (
     DUPLICATE_COSINE,
     STRATEGY_NAMES,
-    normalize_rows,
     score_uncertainty,
     select_batch,
     select_core_set,
@@ -20,7 +21,9 @@ from simclr_core.curation.selection import (
 PROBABILITIES = np.array([[0.41, 0.39, 0.20], [0.90, 0.05, 0.05], [0.50, 0.25, 0.25]])
 
 
-def make_blobs(blob_count: int = 6, per_blob: int = 60, dim: int = 8, seed: int = 0):
+def make_blobs(
+    blob_count: int = 6, per_blob: int = 60, dim: int = 8, seed: int = 0
+) -> tuple[NDArray[np.float32], NDArray[np.integer], NDArray[np.floating]]:
     """Well-separated Gaussian blobs: points (n, dim), blob id (n,), centres (blobs, dim)."""
     rng = np.random.default_rng(seed)
     centres = normalize_rows(rng.normal(size=(blob_count, dim))) * 10.0
@@ -128,7 +131,9 @@ def test_default_batch_holds_no_near_duplicates():
     assert len(picks) == 30 and similarity.max() < DUPLICATE_COSINE
 
 
-def confused_blobs():
+def confused_blobs() -> tuple[
+    NDArray[np.float32], NDArray[np.integer], NDArray[np.floating], list[int]
+]:
     """Six blobs, one label each; the model is sure of blobs 0-4 but torn on blob 5 between
     classes 5 (0.5) and 4 (0.4), so it expects to miss part of class 4."""
     points, blob_ids, _ = make_blobs()
@@ -167,6 +172,16 @@ def test_default_sends_a_growing_share_to_the_classes_with_the_fewest_labels():
     fifth = [pick.reason for pick in class_picks["many"] if blob_ids[pick.index] == 5]
     assert all(reason.endswith("class 5 has only 1 label") for reason in fifth)
     assert {pick.strategy for pick in few + many} == {"default"}
+
+
+def test_default_sends_half_the_batch_to_class_picks_at_five_labels_per_class():
+    points, blob_ids, probabilities, _ = confused_blobs()
+    labeled = [int(i) for blob in range(6) for i in np.flatnonzero(blob_ids == blob)[:5]]
+    picks = select_default(points, labeled, 12, probabilities, labels=blob_ids[labeled], seed=0)
+    class_picks = [pick for pick in picks if " has only 5 labels" in pick.reason]
+    # every class has 5 labels: the 6 class picks go one to each class
+    assert len(class_picks) == 6
+    assert sorted(int(blob_ids[pick.index]) for pick in class_picks) == list(range(6))
 
 
 def test_default_leaves_classes_without_labels_to_typical_picks():
