@@ -50,10 +50,11 @@ def emit(event: str, **fields: Any) -> None:
     print(json.dumps({"event": event, **fields}), flush=True)
 
 
-def progress_to_parent(min_interval: float = 1.0) -> Progress:
-    """Progress as "progress" events for the parent, at most one a second within a phase
-    (fine-tuning reports every optimizer step); a new phase (the message before its first
-    colon changes) and a message without a fraction always go through."""
+def progress_to_parent(min_interval: float = 1.0, note: str = "") -> Progress:
+    """Progress as "progress" events for the parent, each message followed by ``note``; at
+    most one a second within a phase (fine-tuning reports every optimizer step), while a new
+    phase (the message before its first colon changes) and a message without a fraction
+    always go through."""
     last_time, last_phase = -float("inf"), None
 
     def report(
@@ -69,8 +70,8 @@ def progress_to_parent(min_interval: float = 1.0) -> Progress:
             return
         last_time, last_phase = now, phase
         emit(
-            "progress", fraction=fraction, message=message, eta_seconds=eta_seconds,
-            metrics=metrics,
+            "progress", fraction=fraction, message=message and message + note,
+            eta_seconds=eta_seconds, metrics=metrics,
         )  # fmt: skip
 
     return report
@@ -253,22 +254,12 @@ def run_train(spec: Spec) -> None:
             rows=np.load(spec["image_rows"]),
             device=spec.get("device") or "cpu",
         )
-    parent = progress_to_parent()
     note = f" (scoring the {int(scored.sum())} labels a person gave, of {len(labels)})"
-
-    def with_note(
-        fraction: float | None,
-        message: str | None = None,
-        *,
-        eta_seconds: float | None = None,
-        metrics: dict[str, Any] | None = None,
-    ) -> None:
-        parent(fraction, message and message + note, eta_seconds=eta_seconds, metrics=metrics)
 
     report = train_best_classifier(
         features, labeled_indices, labels, num_classes,
         methods=methods, fine_tune_inputs=fine_tune_inputs, scored=scored,
-        progress=within(with_note, 0.1, 0.9),
+        progress=within(progress_to_parent(note=note), 0.1, 0.9),
     )  # fmt: skip
     np.savez(
         spec["output"],
