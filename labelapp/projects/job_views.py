@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 from labelapp.jobs import services
@@ -52,8 +53,7 @@ def job_start(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
         messages.error(request, str(error))
         return redirect("project-dashboard", project_id=access.project.pk)
     job = services.enqueue_job(kind, access.project, request.user, **params)
-    messages.success(request, f"Started: {job.get_kind_display()}.")
-    return redirect("project-dashboard", project_id=access.project.pk)
+    return show_job(job)
 
 
 @project_role("labeler", methods=("POST",))
@@ -68,7 +68,13 @@ def job_cancel(request: HttpRequest, access: ProjectAccess, job_id: int) -> Http
 def job_retry(request: HttpRequest, access: ProjectAccess, job_id: int) -> HttpResponse:
     job = get_object_or_404(Job, pk=job_id, project=access.project)
     if services.retry_job(job):
-        messages.success(request, f"Queued {job.get_kind_display()} again.")
-    else:
-        messages.error(request, "Only a failed or cancelled job can be retried.")
+        return show_job(job)
+    messages.error(request, "Only a failed or cancelled job can be retried.")
     return redirect("project-dashboard", project_id=access.project.pk)
+
+
+def show_job(job: Job) -> HttpResponse:
+    """The dashboard at the job's row, which shows what the job is doing as it changes; a
+    flash message ("Started") would still say so after the job had finished."""
+    dashboard = reverse("project-dashboard", kwargs={"project_id": job.project_id})
+    return redirect(f"{dashboard}#job-{job.pk}")

@@ -72,6 +72,7 @@ def _failed(delivery: Delivery, status: int | None, error: str) -> float | None:
         status=DeliveryStatus.FAILED if give_up else DeliveryStatus.PENDING,
         response_status=status,
         error=error[:500],
+        sent_at=None,  # the broker's message is used up; the retry is not sent yet
     )
     if give_up:
         return None

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from labelapp.webhooks.models import Delivery, DeliveryStatus, Event, Webhook
@@ -66,26 +67,33 @@ def model_version_created(version: Any) -> None:
     emit(version.project_id, Event.MODEL_VERSION_CREATED, data)
 
 
-def send_delivery(delivery_id: int) -> None:
-    """Hand the delivery to the broker; a broker that is down leaves it pending and unsent,
-    logged, and a worker's sweeper sends it when the broker is back."""
+def send_delivery(delivery_id: int, countdown: float | None = None) -> None:
+    """Hand the broker the delivery's next attempt, after ``countdown`` seconds.
+
+    Whoever sets ``sent_at`` from None sends it, so two processes never send one delivery
+    twice. A broker that cannot be reached leaves it pending and unsent, logged, and a
+    worker's sweeper sends it when the broker is back (:func:`send_unsent_deliveries`)."""
     from labelapp.celery_app import DELIVER_WEBHOOK_TASK, app
 
+    claimed = Delivery.objects.filter(
+        pk=delivery_id, status=DeliveryStatus.PENDING, sent_at=None
+    ).update(sent_at=timezone.now())
+    if not claimed:
+        return
     try:
-        app.send_task(DELIVER_WEBHOOK_TASK, (delivery_id,), queue="default")
+        app.send_task(DELIVER_WEBHOOK_TASK, (delivery_id,), queue="default", countdown=countdown)
     except Exception:
         logger.warning("webhook delivery %s could not be queued", delivery_id, exc_info=True)
-        return
-    Delivery.objects.filter(pk=delivery_id).update(sent_at=timezone.now())
+        Delivery.objects.filter(pk=delivery_id).update(sent_at=None)
 
 
 def send_unsent_deliveries(older_than_seconds: float = 30.0) -> list[int]:
-    """Hand the broker again the pending deliveries it never took."""
+    """Hand the broker again the pending deliveries it never took: made, or retried after a
+    failed attempt, while it was down."""
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     unsent = list(
-        Delivery.objects.filter(
-            status=DeliveryStatus.PENDING, sent_at=None, attempts=0, created_at__lt=cutoff
-        )
+        Delivery.objects.filter(status=DeliveryStatus.PENDING, sent_at=None)
+        .filter(Q(last_attempt_at__lt=cutoff) | Q(last_attempt_at=None, created_at__lt=cutoff))
         .order_by("id")
         .values_list("pk", flat=True)
     )

@@ -43,8 +43,9 @@ class Delivery(models.Model):
     response_status = models.PositiveIntegerField(null=True, blank=True)
     error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    # When the broker took its first message; None while the broker could not be reached,
-    # and the worker's sweeper sends it again (delivery.send_unsent_deliveries).
+    # When its next attempt was handed to the broker; None while none is: before the first,
+    # after a failed attempt until the retry is sent, or while the broker could not be
+    # reached, when the worker's sweeper sends it again (events.send_unsent_deliveries).
     sent_at = models.DateTimeField(null=True, blank=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)

@@ -77,9 +77,11 @@ def test_one_next_step_and_an_estimate_accepted_predictions_do_not_raise(
     page.goto(f"{live_server.url}/projects/{project_id}/")
     wait_for_ping(worker.worker_name)
     page.click("#next-step button[name=kind]")
-    page.wait_for_selector("text=Started:")
+    page.wait_for_url(re.compile(r"#job-\d+$"))  # the dashboard at the new job's row
     job = wait_for_job("retrain")
     assert job.status == "succeeded", job.error + job.log_tail
+    page.wait_for_selector(f"#job-{job.pk}.job-succeeded")  # the row says it finished
+    assert not page.query_selector(".messages")  # and no banner still says it started
     assert job.result["model_version_number"] == 2
     page.reload()
     panel = page.inner_text("#current-model")

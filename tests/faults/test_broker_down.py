@@ -1,15 +1,21 @@
 """A job or a webhook call made while the broker is down is not lost: it waits, unsent,
-and a worker sends it once the broker is back."""
+and a worker sends it once the broker is back. So does a webhook retry that the broker,
+gone down during the attempt, could not take."""
 
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+from django.utils import timezone
+from kombu import Connection
+
+from labelapp.celery_app import DELIVER_WEBHOOK_TASK, app
 from labelapp.jobs.models import Job, JobStatus
 from labelapp.webhooks.models import Delivery, DeliveryStatus, Event, Webhook
-from tests.faults.test_faults import DONE, PrivateRedis
+from tests.faults.test_faults import DONE, PrivateRedis, private_redis  # noqa: F401
 from tests.fixtures import workers
 from tests.fixtures.http_server import Answer, LocalServer
 from tests.jobs.helpers import wait_for
@@ -73,3 +79,51 @@ def test_a_job_and_a_webhook_made_while_the_broker_is_down_run_when_it_is_back(
         assert len(local_server.requests) == 1
     finally:
         broker.stop()
+
+
+def wait_until(condition: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
+
+
+def test_a_retry_the_broker_could_not_take_is_sent_when_it_is_back(
+    start_worker,
+    team,  # noqa: F811
+    local_server: LocalServer,
+    private_redis: PrivateRedis,  # noqa: F811
+) -> None:
+    # given a delivery the broker took, whose first attempt the receiver answers slowly, 500
+    local_server.answers["/hook"] = [Answer(500, delay=3), Answer(200)]
+    webhook = Webhook.objects.create(
+        project=team.project, url=local_server.url("/hook"), secret="s", events=Event.values
+    )
+    delivery = Delivery.objects.create(
+        webhook=webhook, event=Event.JOB_FINISHED, payload={}, sent_at=timezone.now()
+    )
+    start_worker(
+        queues="default",
+        extra_env={"CELERY_BROKER_URL": private_redis.url, "JOB_HEARTBEAT_TIMEOUT_SECONDS": "8",
+                   "OUTBOUND_ALLOWED_NETWORKS": "127.0.0.1/32", "WEBHOOK_RETRY_BASE_SECONDS": "1"},
+        wait=False,  # it answers pings on its own broker
+    )  # fmt: skip
+    with Connection(private_redis.url) as broker:
+        app.send_task(DELIVER_WEBHOOK_TASK, (delivery.pk,), queue="default", connection=broker)
+    assert wait_until(lambda: len(local_server.requests) == 1, 90)
+
+    # when the broker goes down during that attempt, so the retry cannot be handed to it
+    private_redis.stop()
+    assert wait_until(lambda: Delivery.objects.get(pk=delivery.pk).error != "", 30)
+    time.sleep(5)  # the worker tries to hand the broker the retry, and its sweeper to resend
+    private_redis.start()
+
+    # then the worker's sweeper sends it once the broker is back, and it is called once more
+    assert wait_until(
+        lambda: Delivery.objects.get(pk=delivery.pk).status != DeliveryStatus.PENDING, 90
+    )
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.DELIVERED, 2)
+    assert len(local_server.requests) == 2

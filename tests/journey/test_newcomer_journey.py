@@ -9,6 +9,7 @@ Only the UI is driven; the SQLite file is read at the end for a few checks."""
 import csv
 import io
 import json
+import re
 import sqlite3
 import time
 from pathlib import Path
@@ -186,10 +187,16 @@ def start_job(page: Any, kind: str) -> int:
     """Click a dashboard job button; returns the id of the job it started."""
     before = set(job_ids(page))
     page.click(f"button[name=kind][value={kind}]")
-    page.wait_for_selector("text=Started:")
+    # the dashboard comes back at the new job's row (#job-<id>), which shows its status
+    page.wait_for_url(lambda url: shown_job(url) not in before | {None})
     new = set(job_ids(page)) - before
-    assert len(new) == 1, (before, new)
+    assert new == {shown_job(page.url)}, (before, new)
     return new.pop()
+
+
+def shown_job(url: str) -> int | None:
+    found = re.search(r"#job-(\d+)$", url)
+    return int(found.group(1)) if found else None
 
 
 def job_ids(page: Any) -> list[int]:

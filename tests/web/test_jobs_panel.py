@@ -17,6 +17,22 @@ def test_a_labeler_starts_training_from_the_dashboard(client: Client, team: Team
     assert (job.kind, job.project, job.created_by) == ("train", team.project, team.labeler)
 
 
+def test_a_started_job_is_shown_by_its_row_not_by_a_banner_that_goes_stale(
+    client: Client, team: Team
+) -> None:
+    client.force_login(team.labeler)
+
+    response = client.post(f"/projects/{team.project.pk}/jobs/start/", {"kind": "train"})
+    job = Job.objects.get()
+    job.status = JobStatus.SUCCEEDED  # it finished before the dashboard was shown
+    job.save()
+    page = client.get(response["Location"]).content.decode()
+
+    assert response["Location"] == f"/projects/{team.project.pk}/#job-{job.pk}"
+    assert f'<tr class="job-succeeded" id="job-{job.pk}"' in page
+    assert 'class="messages"' not in page
+
+
 def test_an_unknown_kind_starts_nothing(client: Client, team: Team) -> None:
     client.force_login(team.labeler)
 
@@ -68,6 +84,18 @@ def test_jobs_of_other_projects_stay_hidden(client: Client, team: Team) -> None:
     response = client.post(f"/projects/{team.project.pk}/jobs/{other.pk}/retry/")
 
     assert response.status_code == 404
+
+
+def test_a_retried_job_is_shown_by_its_row(client: Client, team: Team) -> None:
+    job = Job.objects.create(project=team.project, kind="train", status=JobStatus.FAILED)
+    client.force_login(team.labeler)
+
+    response = client.post(f"/projects/{team.project.pk}/jobs/{job.pk}/retry/")
+    page = client.get(response["Location"]).content.decode()
+
+    assert response["Location"] == f"/projects/{team.project.pk}/#job-{job.pk}"
+    assert f'<tr class="job-queued" id="job-{job.pk}"' in page
+    assert 'class="messages"' not in page
 
 
 def test_finished_jobs_link_what_they_made(client: Client, team: Team) -> None:
