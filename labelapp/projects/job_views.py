@@ -60,8 +60,7 @@ def job_start(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
 def job_cancel(request: HttpRequest, access: ProjectAccess, job_id: int) -> HttpResponse:
     job = get_object_or_404(Job, pk=job_id, project=access.project)
     services.cancel_job(job)
-    messages.info(request, f"Asked {job.get_kind_display()} to stop.")
-    return redirect("project-dashboard", project_id=access.project.pk)
+    return show_job(job)
 
 
 @project_role("labeler", methods=("POST",))
@@ -75,6 +74,7 @@ def job_retry(request: HttpRequest, access: ProjectAccess, job_id: int) -> HttpR
 
 def show_job(job: Job) -> HttpResponse:
     """The dashboard at the job's row, which shows what the job is doing as it changes; a
-    flash message ("Started") would still say so after the job had finished."""
+    flash message ("Started", "Asked to stop") would still say so after the job had
+    finished."""
     dashboard = reverse("project-dashboard", kwargs={"project_id": job.project_id})
     return redirect(f"{dashboard}#job-{job.pk}")

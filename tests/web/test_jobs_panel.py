@@ -98,6 +98,26 @@ def test_a_retried_job_is_shown_by_its_row(client: Client, team: Team) -> None:
     assert 'class="messages"' not in page
 
 
+def test_a_cancelled_job_is_shown_by_its_row_stopping_or_cancelled(
+    client: Client, team: Team
+) -> None:
+    running = Job.objects.create(project=team.project, kind="pretrain", status=JobStatus.RUNNING)
+    queued = Job.objects.create(project=team.project, kind="train", status=JobStatus.QUEUED)
+    client.force_login(team.labeler)
+
+    stopping = client.post(f"/projects/{team.project.pk}/jobs/{running.pk}/cancel/")
+    cancelled = client.post(f"/projects/{team.project.pk}/jobs/{queued.pk}/cancel/")
+    page = client.get(stopping["Location"]).content.decode()
+
+    assert stopping["Location"] == f"/projects/{team.project.pk}/#job-{running.pk}"
+    assert cancelled["Location"] == f"/projects/{team.project.pk}/#job-{queued.pk}"
+    running_row = page.split(f'id="job-{running.pk}"')[1].split("</tr>")[0]
+    assert "Stopping at its next check" in running_row
+    assert f"jobs/{running.pk}/cancel/" not in running_row  # asked once is enough
+    assert f'<tr class="job-cancelled" id="job-{queued.pk}"' in page
+    assert 'class="messages"' not in page
+
+
 def test_finished_jobs_link_what_they_made(client: Client, team: Team) -> None:
     Job.objects.create(
         project=team.project,
