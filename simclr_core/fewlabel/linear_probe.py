@@ -78,8 +78,13 @@ def fit_linear_probe(
 
     Features are power-normalized (:class:`PowerNormalizer`) with the mean of all available
     representations (labeled plus ``unlabeled_features``). ``regularization`` is sklearn's
-    inverse strength C (100: weak, since unit rows are small numbers). The temperature is
-    fitted on cross-validated held-out labels.
+    inverse strength C (100: weak, since unit rows are small numbers). Classes are weighted
+    by the inverse of their label counts, so a class with few labels is not drowned by one
+    with many (a person labels what the queue shows, not the collection's class shares). On
+    the unbalanced real-photo pool of benchmarks/simulated_labeler.py (60 seeds,
+    self-training) that raised the worst class's recall at 100 labels from 35.3% to 43.5%
+    (+8.2 +- 2.7 points; random picks +7.6) with accuracy unchanged (-0.3 +- 0.3). The
+    temperature is fitted on cross-validated held-out labels.
 
     Shapes: features (num_labeled, dim), labels (num_labeled,) ints in [0, num_classes).
 
@@ -98,7 +103,7 @@ def fit_linear_probe(
         classes = np.unique(labels[indices])
         if len(classes) == 1:  # sklearn needs two classes; one class is a constant answer
             return LinearProbe(scaler, None, classes, num_classes)
-        model = LogisticRegression(C=regularization, max_iter=2000)
+        model = LogisticRegression(C=regularization, max_iter=2000, class_weight="balanced")
         model.fit(scaler.transform(features[indices]), labels[indices])
         return LinearProbe(scaler, model, model.classes_, num_classes)
 
