@@ -30,7 +30,7 @@ from simclr_core.ssl.checkpoint import (
     restore_rng_state,
     save_training_state,
 )
-from simclr_core.ssl.encoder import Encoder, build_encoder
+from simclr_core.ssl.encoder import Encoder, build_encoder, channels_last_is_safe
 from simclr_core.ssl.head import ProjectionHead
 from simclr_core.ssl.knn import knn_accuracy
 from simclr_core.ssl.loss import nt_xent_loss
@@ -237,7 +237,7 @@ def prepare_model(config: PretrainConfig, device: torch.device) -> tuple[SimCLRM
 
 def _to_device(model: SimCLRModel, config: PretrainConfig, device: torch.device) -> SimCLRModel:
     model.to(device)
-    if config.channels_last:
+    if config.channels_last and channels_last_is_safe(model, device):
         model.to(memory_format=torch.channels_last)
     return model
 
@@ -277,6 +277,7 @@ class _TrainingLoop:
         self.config, self.images, self.model, self.forward = config, images, model, forward
         self.optimizer, self.scheduler, self.generator = optimizer, scheduler, generator
         self.device = device
+        self.channels_last = config.channels_last and channels_last_is_safe(model, device)
         self.loss_sum = torch.zeros((), device=device)
         self.loss_count = 0
         self.permutation: torch.Tensor | None = None
@@ -299,7 +300,7 @@ class _TrainingLoop:
         self.model.train()
         view_a, view_b = make_views(batch, self.config.augmentation, self.generator)
         views = torch.cat([view_a, view_b])
-        if self.config.channels_last:
+        if self.channels_last:
             views = views.contiguous(memory_format=torch.channels_last)
         on_cuda = self.device.type == "cuda"
         autocast = torch.autocast("cuda", torch.bfloat16) if on_cuda else nullcontext()

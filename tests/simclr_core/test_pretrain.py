@@ -8,7 +8,14 @@ import torch
 import simclr_core.ssl.pretrain as pretrain_module
 from simclr_core.hyperparameters import load_config
 from simclr_core.progress import TrainingCancelled
-from simclr_core.ssl.pretrain import KnnMonitorData, load_pretrained_encoder, place_images, pretrain
+from simclr_core.ssl.encoder import EncoderConfig, channels_last_is_safe
+from simclr_core.ssl.pretrain import (
+    KnnMonitorData,
+    build_model,
+    load_pretrained_encoder,
+    place_images,
+    pretrain,
+)
 from simclr_core.ssl.pretrain_config import PretrainConfig
 
 from .conftest import with_changes
@@ -140,3 +147,19 @@ def test_images_kept_on_the_device_give_the_same_run(tiny_pretrain_config, uint8
 def test_steady_speed_is_in_the_metrics(tiny_pretrain_config, uint8_images):
     config = with_changes(tiny_pretrain_config, epochs=4, progress_every_steps=1)
     assert pretrain(config, uint8_images).metrics["steady_images_per_second"] > 0
+
+
+def test_channels_last_is_left_off_on_the_cpu_only_for_the_layer_torch_breaks_there(
+    tiny_pretrain_config, uint8_images
+):
+    """The tiny encoder's 4-channel 1x1 stride-2 shortcut corrupts the heap in channels_last
+    on an AVX2 CPU (torch 2.14.1); a real ResNet keeps the faster layout, and so does every
+    model on an accelerator. Training after a kNN check (which extracts) must not switch it."""
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    tiny = build_model(tiny_pretrain_config)
+
+    assert not channels_last_is_safe(tiny, cpu)
+    assert channels_last_is_safe(tiny, cuda)
+    assert channels_last_is_safe(build_model(PretrainConfig(encoder=EncoderConfig())), cpu)
+    result = pretrain(tiny_pretrain_config, uint8_images)
+    assert all(p.is_contiguous() for p in result.encoder.parameters())
