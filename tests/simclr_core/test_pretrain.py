@@ -153,8 +153,9 @@ def test_channels_last_is_left_off_on_the_cpu_only_for_the_layer_torch_breaks_th
     tiny_pretrain_config, uint8_images
 ):
     """The tiny encoder's 4-channel 1x1 stride-2 shortcut corrupts the heap in channels_last
-    on an AVX2 CPU (torch 2.14.1); a real ResNet keeps the faster layout, and so does every
-    model on an accelerator. Training after a kNN check (which extracts) must not switch it."""
+    on a CPU (oneDNN issue 6035; torch 2.14.1 aborted on AVX2); a real ResNet keeps the
+    faster layout, and so does every model on an accelerator. Training after a kNN check
+    (which extracts) must not switch it."""
     cpu, cuda = torch.device("cpu"), torch.device("cuda")
     tiny = build_model(tiny_pretrain_config)
 
