@@ -15,9 +15,10 @@ from kombu import Connection
 from labelapp.celery_app import DELIVER_WEBHOOK_TASK, app
 from labelapp.jobs.models import Job, JobStatus
 from labelapp.webhooks.models import Delivery, DeliveryStatus, Event, Webhook
-from tests.faults.test_faults import DONE, PrivateRedis, private_redis  # noqa: F401
+from tests.faults.test_faults import DONE
 from tests.fixtures import workers
 from tests.fixtures.http_server import Answer, LocalServer
+from tests.fixtures.redis_server import PrivateRedis
 from tests.jobs.helpers import wait_for
 from tests.web.people import team  # noqa: F401
 
@@ -94,7 +95,7 @@ def test_a_retry_the_broker_could_not_take_is_sent_when_it_is_back(
     start_worker,
     team,  # noqa: F811
     local_server: LocalServer,
-    private_redis: PrivateRedis,  # noqa: F811
+    private_redis: PrivateRedis,
 ) -> None:
     # given a delivery the broker took, whose first attempt the receiver answers slowly, 500
     local_server.answers["/hook"] = [Answer(500, delay=3), Answer(200)]

@@ -4,13 +4,9 @@ ended mid-job (as by a PostgreSQL restart), a worker SIGKILLed while predicting.
 import io
 import os
 import signal
-import subprocess
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
-import pytest
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.db import connection
@@ -24,48 +20,11 @@ from labelapp.learning.models import ModelKind, Prediction
 from labelapp.learning.versions import create_version
 from labelapp.projects.models import Membership, Project, Role
 from tests.fixtures.cifar import add_classes
-from tests.fixtures.workers import WORKER_APPLICATION, free_port
+from tests.fixtures.workers import WORKER_APPLICATION
 from tests.jobs.helpers import wait_for, wait_for_progress
 from workers.tasks import run_job
 
 DONE = {JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED}
-
-
-class PrivateRedis:
-    """A Redis server of this test's own, so restarting it disturbs nobody else."""
-
-    def __init__(self, directory: Path) -> None:
-        self.port, self.directory = free_port(), directory
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.directory)],
-            stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        deadline = time.monotonic() + 10
-        while subprocess.run(["redis-cli", "-p", str(self.port), "ping"],
-                             capture_output=True).stdout.strip() != b"PONG":  # fmt: skip
-            assert time.monotonic() < deadline, "private redis did not start"
-            time.sleep(0.1)
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(10)
-
-
-@pytest.fixture
-def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
-    server = PrivateRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 def send_via(broker_url: str, job: Job) -> None:
