@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import copy
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
 import torch
+from torch import nn
+from torch.nn.utils.fusion import fuse_conv_bn_eval
 from torch.utils.data import DataLoader, Dataset, IterableDataset
 
 from simclr_core.ssl.encoder import Encoder, channels_last_is_safe
@@ -47,21 +51,90 @@ def iterate_representations(
     channels_last = channels_last_is_safe(encoder, device)
     if channels_last:
         encoder.to(memory_format=torch.channels_last)
-    for batch in _batches(images, batch_size, pin_memory=on_cuda):
-        yield _represent(encoder, batch, device, channels_last)
+    model: nn.Module = encoder
+    for index, batch in enumerate(_batches(images, batch_size, pin_memory=on_cuda)):
+        if index == 0 and device.type == "cpu":
+            model = fold_batch_norms(encoder, _placed(batch[:2], device, channels_last))
+        yield _represent(model, batch, device, channels_last)
+
+
+def fold_batch_norms(model: nn.Module, probe: torch.Tensor) -> nn.Module:
+    """A copy of eval-mode ``model`` in which every batch norm that only ever normalizes the
+    output of one convolution is folded into that convolution's weights and bias.
+
+    Inference only: an eval-mode batch norm is an affine map, so the copy computes the same h
+    with two passes over each activation fewer. On a 2-core CPU that extracts EfficientNet-Lite0
+    at 224 px 1.5 to 2 times faster (benchmarks/embed_speed.py). The pairs are found by running
+    ``probe`` through the model, and the copy is checked against the model on it: the model
+    itself is returned when nothing folds or the two disagree.
+    """
+    folded = copy.deepcopy(model).eval()
+    made_by: dict[int, tuple[nn.Conv2d, torch.Tensor]] = {}
+    sources: defaultdict[nn.Module, set[nn.Conv2d | None]] = defaultdict(set)
+
+    def remember(conv: nn.Module, _: Any, output: torch.Tensor) -> None:
+        made_by[id(output)] = (conv, output)  # type: ignore[assignment]
+
+    def pair(norm: nn.Module, inputs: tuple[torch.Tensor, ...]) -> None:
+        made = made_by.get(id(inputs[0]))
+        sources[norm].add(made[0] if made is not None and made[1] is inputs[0] else None)
+
+    layers = list(folded.named_modules())
+    hooks = [
+        layer.register_forward_hook(remember) for _, layer in layers if isinstance(layer, nn.Conv2d)
+    ]
+    hooks += [
+        layer.register_forward_pre_hook(pair)
+        for _, layer in layers
+        if isinstance(layer, nn.BatchNorm2d) and layer.track_running_stats
+    ]
+    with torch.inference_mode():
+        reference = folded(probe)
+    for hook in hooks:
+        hook.remove()
+    norms_of: defaultdict[nn.Conv2d, list[nn.Module]] = defaultdict(list)
+    for norm, convs in sources.items():
+        conv = next(iter(convs))
+        if len(convs) == 1 and conv is not None:
+            norms_of[conv].append(norm)
+    names = {layer: name for name, layer in layers}
+    pairs = [(conv, norms[0]) for conv, norms in norms_of.items() if len(norms) == 1]
+    if not pairs:
+        return model
+    for conv, norm in pairs:
+        _replace(folded, names[conv], fuse_conv_bn_eval(conv, norm))  # type: ignore[arg-type]
+        _replace(folded, names[norm], nn.Identity())
+    if probe.is_contiguous(memory_format=torch.channels_last) and probe.dim() == 4:
+        folded.to(memory_format=torch.channels_last)
+    with torch.inference_mode():
+        output = folded(probe)
+    scale = float(reference.abs().max()) or 1.0
+    if not torch.allclose(output, reference, rtol=1e-3, atol=1e-4 * scale):
+        return model
+    return folded
+
+
+def _replace(model: nn.Module, name: str, layer: nn.Module) -> None:
+    parent, _, attribute = name.rpartition(".")
+    setattr(model.get_submodule(parent), attribute, layer)
+
+
+def _placed(batch: torch.Tensor, device: torch.device, channels_last: bool) -> torch.Tensor:
+    batch = batch.to(device, non_blocking=True)
+    if channels_last and batch.dim() == 4:
+        batch = batch.contiguous(memory_format=torch.channels_last)
+    return batch
 
 
 def _represent(
-    encoder: Encoder, batch: torch.Tensor, device: torch.device, channels_last: bool
+    model: nn.Module, batch: torch.Tensor, device: torch.device, channels_last: bool
 ) -> np.ndarray:
     # The modes live only inside this call: a generator that held them across its yield
     # would leak them into the caller (bf16 tensors reached .numpy() there and crashed).
     on_cuda = device.type == "cuda"
     with torch.inference_mode(), torch.autocast(device.type, torch.bfloat16, enabled=on_cuda):
-        batch = batch.to(device, non_blocking=True)
-        if channels_last and batch.dim() == 4:
-            batch = batch.contiguous(memory_format=torch.channels_last)
-        representations: np.ndarray = encoder(batch).float().cpu().numpy()
+        batch = _placed(batch, device, channels_last)
+        representations: np.ndarray = model(batch).float().cpu().numpy()
     return representations
 
 

@@ -3,10 +3,15 @@
 import numpy as np
 import pytest
 import torch
+from torch import nn
 from torch.utils.data import IterableDataset, TensorDataset
 
-from simclr_core.ssl.encoder import build_encoder
-from simclr_core.ssl.extract import extract_representations, iterate_representations
+from simclr_core.ssl.encoder import EncoderConfig, build_encoder
+from simclr_core.ssl.extract import (
+    extract_representations,
+    fold_batch_norms,
+    iterate_representations,
+)
 
 from .conftest import TINY_ENCODER
 
@@ -72,3 +77,80 @@ def test_tensor_already_on_the_device_is_used_as_is(encoder, uint8_images):
     on_device = uint8_images.to("cpu")
     representations = extract_representations(encoder, on_device, device="cpu")
     np.testing.assert_allclose(representations, expected_h(encoder, uint8_images), atol=1e-5)
+
+
+def with_trained_norms(model: nn.Module) -> nn.Module:
+    """Batch norms with statistics and affine parameters far from their initial 0 and 1."""
+    generator = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        for layer in model.modules():
+            if isinstance(layer, nn.BatchNorm2d):
+                width = layer.num_features
+                layer.running_mean.copy_(torch.randn(width, generator=generator))
+                layer.running_var.copy_(torch.rand(width, generator=generator) + 0.5)
+                layer.weight.copy_(torch.randn(width, generator=generator))
+                layer.bias.copy_(torch.randn(width, generator=generator))
+    return model.eval()
+
+
+def norms(model: nn.Module) -> int:
+    return sum(isinstance(layer, nn.BatchNorm2d) for layer in model.modules())
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        TINY_ENCODER,
+        EncoderConfig(architecture="resnet18", flip_average=True),
+        EncoderConfig(architecture="efficientnet_lite0", small_image_stem=False),
+    ],
+    ids=["small_resnet", "resnet18_flip", "efficientnet_lite0"],
+)
+def test_every_batch_norm_folds_into_its_convolution_and_h_is_unchanged(config):
+    torch.manual_seed(0)
+    encoder = with_trained_norms(build_encoder(config))
+    images = torch.randint(0, 256, (4, 3, 32, 32), dtype=torch.uint8)
+    folded = fold_batch_norms(encoder, images[:2])
+    assert norms(folded) == 0 and norms(encoder) > 0  # the encoder itself is left as it was
+    with torch.inference_mode():
+        np.testing.assert_allclose(folded(images), encoder(images), rtol=1e-4, atol=1e-4)
+
+
+class NormedAndRaw(nn.Module):
+    """The convolution's output feeds its norm and, unnormalized, the sum too."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv, self.norm = nn.Conv2d(3, 3, 1), nn.BatchNorm2d(3)
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        made = self.conv(images)
+        return self.norm(made) + made
+
+
+class OneNormForTwo(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.first, self.second, self.norm = (
+            nn.Conv2d(3, 3, 1),
+            nn.Conv2d(3, 3, 3, padding=1),
+            nn.BatchNorm2d(3),
+        )
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.norm(self.first(images)) + self.norm(self.second(images))
+
+
+@pytest.mark.parametrize("model_class", [NormedAndRaw, OneNormForTwo])
+def test_a_norm_that_folding_would_change_stays(model_class):
+    model = with_trained_norms(model_class())
+    probe = torch.rand(2, 3, 8, 8)
+    assert fold_batch_norms(model, probe) is model
+
+
+def test_extraction_gives_the_unfolded_encoders_h(uint8_images):
+    torch.manual_seed(0)
+    encoder = with_trained_norms(build_encoder(TINY_ENCODER))
+    representations = extract_representations(encoder, uint8_images, batch_size=5)
+    np.testing.assert_allclose(representations, expected_h(encoder, uint8_images), atol=1e-5)
+    assert norms(encoder) > 0
