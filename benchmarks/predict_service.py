@@ -157,8 +157,8 @@ def measure(user: User, project_id: int, requests: int) -> dict[str, list[float]
     import numpy as np
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from labelapp.images.decoding import square_pixels
     from labelapp.learning import predict_service
-    from labelapp.learning.dataset_cache import square_pixels
     from labelapp.projects.models import Project
 
     client = Client()

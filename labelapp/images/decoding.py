@@ -166,3 +166,15 @@ def _thumbnail(picture: PillowImage.Image, thumbnail_pixels: int) -> bytes:
     buffer = io.BytesIO()
     small.save(buffer, "JPEG", quality=85)
     return buffer.getvalue()
+
+
+def square_pixels(picture: PillowImage.Image, size: int) -> numpy.ndarray:
+    """The centre square of a picture at ``size`` px: (3, size, size) uint8, as models see it.
+
+    A JPEG not yet loaded is decoded at the smallest of 1/2, 1/4 or 1/8 of its size that still
+    covers ``size`` on both sides (libjpeg scales while decoding): a 12-megapixel phone photo
+    takes 9.4 ms instead of 89 ms, and its 224 px square changes by 0.16 of 255 on average
+    (benchmarks/embed_speed.py)."""
+    picture.draft("RGB", (size, size))
+    square = ImageOps.fit(picture.convert("RGB"), (size, size), PillowImage.Resampling.BICUBIC)
+    return numpy.asarray(square, dtype=numpy.uint8).transpose(2, 0, 1)

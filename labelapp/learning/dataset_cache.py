@@ -36,8 +36,8 @@ import numpy as np
 from django.conf import settings
 from django.db.models import Min
 from PIL import Image as PILImage
-from PIL import ImageOps
 
+from labelapp.images.decoding import square_pixels
 from labelapp.images.image_bytes import ImageGone, open_image
 from labelapp.images.models import Image
 from labelapp.jobs.models import Job, JobStatus
@@ -73,12 +73,6 @@ def decode_square(image: Image, size: int) -> np.ndarray:
     """
     with open_image(image) as stored, PILImage.open(stored) as picture:
         return square_pixels(picture, size)
-
-
-def square_pixels(picture: PILImage.Image, size: int) -> np.ndarray:
-    """The centre square of a picture at ``size`` px: (3, size, size) uint8, as models see it."""
-    square = ImageOps.fit(picture.convert("RGB"), (size, size), PILImage.Resampling.BICUBIC)
-    return np.asarray(square, dtype=np.uint8).transpose(2, 0, 1)
 
 
 def build_image_cache(

@@ -17,8 +17,7 @@ import numpy as np
 from django.conf import settings
 from PIL import Image as PILImage
 
-from labelapp.images.decoding import ImageRejected, decode_image
-from labelapp.learning.dataset_cache import square_pixels
+from labelapp.images.decoding import ImageRejected, decode_image, square_pixels
 from labelapp.learning.model_export import NoExport, export_file, read_export
 from labelapp.learning.models import ModelVersion
 from labelapp.projects.models import Project

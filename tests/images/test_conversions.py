@@ -6,6 +6,7 @@ import numpy
 from django.core.files.storage import default_storage
 from PIL import Image as PillowImage
 
+from labelapp.images.decoding import square_pixels
 from labelapp.images.models import Image
 from tests.images.conftest import upload_and_import, uploaded
 
@@ -121,3 +122,19 @@ def test_thumbnail_of_a_small_picture_is_not_enlarged(project, owner):
 
     with default_storage.open(image.thumbnail.name, "rb") as stored:
         assert PillowImage.open(io.BytesIO(stored.read())).size == (40, 30)
+
+
+def test_a_large_jpeg_is_decoded_at_the_smallest_scale_that_covers_the_square() -> None:
+    rows, columns = numpy.mgrid[0:1800, 0:2400]
+    pixels = numpy.stack([rows % 256, columns % 256, (rows + columns) // 17 % 256], axis=-1)
+    buffer = io.BytesIO()
+    PillowImage.fromarray(pixels.astype(numpy.uint8)).save(buffer, "JPEG", quality=90)
+    with PillowImage.open(buffer) as picture:
+        reduced = square_pixels(picture, 224)
+        assert picture.size == (300, 225)  # 1/8 of 2400 x 1800: both sides still >= 224
+    with PillowImage.open(buffer) as picture:
+        picture.load()  # decoded in full first: nothing left to scale
+        full = square_pixels(picture, 224)
+        assert picture.size == (2400, 1800)
+    assert reduced.shape == full.shape == (3, 224, 224)
+    assert numpy.abs(reduced.astype(float) - full).mean() < 4
