@@ -12,9 +12,11 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
+from labelapp.webhooks.delivery import LOST_AFTER_SECONDS, fail_lost_attempt
 from labelapp.webhooks.models import Delivery, DeliveryStatus, Event, Webhook
 
 logger = logging.getLogger(__name__)
@@ -77,7 +79,7 @@ def send_delivery(delivery_id: int, countdown: float | None = None) -> None:
 
     claimed = Delivery.objects.filter(
         pk=delivery_id, status=DeliveryStatus.PENDING, sent_at=None
-    ).update(sent_at=timezone.now())
+    ).update(sent_at=Now())
     if not claimed:
         return
     try:
@@ -100,6 +102,21 @@ def send_unsent_deliveries(older_than_seconds: float = 30.0) -> list[int]:
     for delivery_id in unsent:
         send_delivery(delivery_id)
     return unsent
+
+
+def recover_lost_deliveries() -> list[int]:
+    """Take back the deliveries whose attempt began longer ago than any attempt lasts: its
+    worker was killed during it. The attempt counts as failed, and the retry is sent by
+    :func:`send_unsent_deliveries`."""
+    cutoff = timezone.now() - timedelta(seconds=LOST_AFTER_SECONDS)
+    lost = list(
+        Delivery.objects.filter(status=DeliveryStatus.PENDING, last_attempt_at__lt=cutoff)
+        .filter(last_attempt_at__gte=F("sent_at"))  # its message was taken, and run
+        .order_by("id")
+    )
+    for delivery in lost:
+        fail_lost_attempt(delivery)
+    return [delivery.pk for delivery in lost]
 
 
 def _merge_into_waiting(webhook: Webhook, data: dict[str, Any]) -> bool:
