@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import time
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -75,10 +76,19 @@ def retry_delay(attempts: int) -> float:
     return float(settings.WEBHOOK_RETRY_BASE_SECONDS * 2 ** (attempts - 1))
 
 
+def next_attempt_at(delivery: Delivery) -> datetime:
+    """When the delivery's next attempt is due: at once if none was made, else after the
+    backoff of the last one."""
+    if delivery.last_attempt_at is None:
+        return delivery.created_at
+    return delivery.last_attempt_at + timedelta(seconds=retry_delay(delivery.attempts))
+
+
 def fail_lost_attempt(delivery: Delivery) -> None:
     """Count as failed an attempt whose worker was lost (killed, out of memory) during it.
     Its message is used up (a killed worker's comes back only after the broker's visibility
-    timeout, hours later), so the retry is left unsent, for the worker's sweeper to send."""
+    timeout, hours later), so the retry is left unsent, for the worker's sweeper to send
+    after its backoff."""
     _failed(delivery, None, "The worker making this attempt was lost.")
 
 

@@ -16,7 +16,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from labelapp.webhooks.delivery import LOST_AFTER_SECONDS, fail_lost_attempt
+from labelapp.webhooks.delivery import LOST_AFTER_SECONDS, fail_lost_attempt, next_attempt_at
 from labelapp.webhooks.models import Delivery, DeliveryStatus, Event, Webhook
 
 logger = logging.getLogger(__name__)
@@ -90,24 +90,27 @@ def send_delivery(delivery_id: int, countdown: float | None = None) -> None:
 
 
 def send_unsent_deliveries(older_than_seconds: float = 30.0) -> list[int]:
-    """Hand the broker again the pending deliveries it never took: made, or retried after a
-    failed attempt, while it was down."""
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-    unsent = list(
+    """Hand the broker again the pending deliveries it never took (made, or retried after a
+    failed attempt, while it was down, or taken back by :func:`recover_lost_deliveries`),
+    each once its next attempt is due: a broker outage does not shorten the backoff."""
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=older_than_seconds)
+    unsent = (
         Delivery.objects.filter(status=DeliveryStatus.PENDING, sent_at=None)
         .filter(Q(last_attempt_at__lt=cutoff) | Q(last_attempt_at=None, created_at__lt=cutoff))
+        .only("created_at", "attempts", "last_attempt_at")
         .order_by("id")
-        .values_list("pk", flat=True)
     )
-    for delivery_id in unsent:
+    due = [delivery.pk for delivery in unsent if next_attempt_at(delivery) <= now]
+    for delivery_id in due:
         send_delivery(delivery_id)
-    return unsent
+    return due
 
 
 def recover_lost_deliveries() -> list[int]:
     """Take back the deliveries whose attempt began longer ago than any attempt lasts: its
     worker was killed during it. The attempt counts as failed, and the retry is sent by
-    :func:`send_unsent_deliveries`."""
+    :func:`send_unsent_deliveries` after its backoff."""
     cutoff = timezone.now() - timedelta(seconds=LOST_AFTER_SECONDS)
     lost = list(
         Delivery.objects.filter(status=DeliveryStatus.PENDING, last_attempt_at__lt=cutoff)
