@@ -58,10 +58,11 @@ def sweep_seconds() -> float:
 
 
 def sweep() -> None:
-    """Requeue jobs whose worker was lost; send again what the broker never took (it was
-    down when the job or webhook delivery was made)."""
+    """Requeue jobs and webhook deliveries whose worker was lost; send again what the
+    broker never took (it was down when the job or webhook delivery was made)."""
     services.recover_lost_jobs()
     services.send_unsent_jobs(older_than_seconds=sweep_seconds())
+    webhook_events.recover_lost_deliveries()
     webhook_events.send_unsent_deliveries(older_than_seconds=sweep_seconds())
 
 

@@ -12,9 +12,11 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
+from labelapp.webhooks.delivery import LOST_AFTER_SECONDS, fail_lost_attempt, next_attempt_at
 from labelapp.webhooks.models import Delivery, DeliveryStatus, Event, Webhook
 
 logger = logging.getLogger(__name__)
@@ -77,7 +79,7 @@ def send_delivery(delivery_id: int, countdown: float | None = None) -> None:
 
     claimed = Delivery.objects.filter(
         pk=delivery_id, status=DeliveryStatus.PENDING, sent_at=None
-    ).update(sent_at=timezone.now())
+    ).update(sent_at=Now())
     if not claimed:
         return
     try:
@@ -88,18 +90,36 @@ def send_delivery(delivery_id: int, countdown: float | None = None) -> None:
 
 
 def send_unsent_deliveries(older_than_seconds: float = 30.0) -> list[int]:
-    """Hand the broker again the pending deliveries it never took: made, or retried after a
-    failed attempt, while it was down."""
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-    unsent = list(
+    """Hand the broker again the pending deliveries it never took (made, or retried after a
+    failed attempt, while it was down, or taken back by :func:`recover_lost_deliveries`),
+    each once its next attempt is due: a broker outage does not shorten the backoff."""
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=older_than_seconds)
+    unsent = (
         Delivery.objects.filter(status=DeliveryStatus.PENDING, sent_at=None)
         .filter(Q(last_attempt_at__lt=cutoff) | Q(last_attempt_at=None, created_at__lt=cutoff))
+        .only("created_at", "attempts", "last_attempt_at")
         .order_by("id")
-        .values_list("pk", flat=True)
     )
-    for delivery_id in unsent:
+    due = [delivery.pk for delivery in unsent if next_attempt_at(delivery) <= now]
+    for delivery_id in due:
         send_delivery(delivery_id)
-    return unsent
+    return due
+
+
+def recover_lost_deliveries() -> list[int]:
+    """Take back the deliveries whose attempt began longer ago than any attempt lasts: its
+    worker was killed during it. The attempt counts as failed, and the retry is sent by
+    :func:`send_unsent_deliveries` after its backoff."""
+    cutoff = timezone.now() - timedelta(seconds=LOST_AFTER_SECONDS)
+    lost = list(
+        Delivery.objects.filter(status=DeliveryStatus.PENDING, last_attempt_at__lt=cutoff)
+        .filter(last_attempt_at__gte=F("sent_at"))  # its message was taken, and run
+        .order_by("id")
+    )
+    for delivery in lost:
+        fail_lost_attempt(delivery)
+    return [delivery.pk for delivery in lost]
 
 
 def _merge_into_waiting(webhook: Webhook, data: dict[str, Any]) -> bool:

@@ -46,6 +46,8 @@ class Delivery(models.Model):
     # When its next attempt was handed to the broker; None while none is: before the first,
     # after a failed attempt until the retry is sent, or while the broker could not be
     # reached, when the worker's sweeper sends it again (events.send_unsent_deliveries).
+    # An attempt begun (last_attempt_at) after it, long ago, was lost with its worker
+    # (events.recover_lost_deliveries).
     sent_at = models.DateTimeField(null=True, blank=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)

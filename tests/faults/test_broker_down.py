@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from django.utils import timezone
@@ -19,7 +18,7 @@ from tests.faults.test_faults import DONE
 from tests.fixtures import workers
 from tests.fixtures.http_server import Answer, LocalServer
 from tests.fixtures.redis_server import PrivateRedis
-from tests.jobs.helpers import wait_for
+from tests.jobs.helpers import wait_for, wait_until
 from tests.web.people import team  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,15 +79,6 @@ def test_a_job_and_a_webhook_made_while_the_broker_is_down_run_when_it_is_back(
         assert len(local_server.requests) == 1
     finally:
         broker.stop()
-
-
-def wait_until(condition: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.2)
-    return True
 
 
 def test_a_retry_the_broker_could_not_take_is_sent_when_it_is_back(

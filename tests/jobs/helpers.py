@@ -1,4 +1,5 @@
 import time
+from collections.abc import Callable
 
 from labelapp.jobs.models import Job
 
@@ -12,6 +13,16 @@ def wait_for(job: Job, statuses: set[str], timeout: float = 120.0) -> Job:
             return job
         time.sleep(0.2)
     raise TimeoutError(f"job {job.pk} is {job.status}, not {statuses}: {job.error}")
+
+
+def wait_until(condition: Callable[[], bool], timeout: float) -> bool:
+    """Poll ``condition`` until it holds (True) or ``timeout`` seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
 
 
 def wait_until_finished(job_id: int, timeout: float = 120.0) -> Job:
