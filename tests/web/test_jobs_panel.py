@@ -140,6 +140,34 @@ def test_finished_jobs_link_what_they_made(client: Client, team: Team) -> None:
     assert "loss 5.12 · 231 images/s" in page
 
 
+def test_a_finished_pretraining_says_what_it_changed_and_how_fast_it_ran(
+    client: Client, team: Team
+) -> None:
+    outcome = (
+        "The new encoder is now in use (cross-validated accuracy on your 50 labels "
+        "74% -> 81%). Retrain to use it."
+    )
+    Job.objects.create(
+        project=team.project,
+        kind="pretrain",
+        status=JobStatus.SUCCEEDED,
+        result={
+            "model_version": 9,
+            "model_version_number": 2,
+            "outcome": outcome,
+            "images_per_second": 41,
+            "device_name": "NVIDIA H200",
+        },
+    )
+    client.force_login(team.viewer)
+
+    page = client.get(f"/projects/{team.project.pk}/jobs/panel/").content.decode()
+
+    assert "Made encoder v2" in page
+    assert "on your 50 labels 74% -&gt; 81%). Retrain to use it." in page
+    assert "41 images/s on NVIDIA H200" in page
+
+
 def test_pretraining_takes_an_epoch_budget(client: Client, team: Team) -> None:
     client.force_login(team.labeler)
     url = f"/projects/{team.project.pk}/jobs/start/"
