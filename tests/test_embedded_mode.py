@@ -202,5 +202,5 @@ def test_embedded_pretrain_train_predict_chain(embedded_app: tuple[str, Path]) -
             "SELECT current_classifier_id FROM projects_project WHERE id = ?",
             (retrain["project"],),
         ).fetchone()[0]
-    assert counts == (500, 500)
+    assert counts == (100, 100)  # every image tests/embedded_chain.py added, once
     assert current == classifier_id

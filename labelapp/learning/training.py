@@ -123,8 +123,9 @@ def train_classifier(context: JobContext) -> dict[str, Any]:
     return {"model_version": version.pk, "model_version_number": version.number}
 
 
-def _fine_tune_spec(job: Job, encoder: ModelVersion, image_ids: np.ndarray) -> dict[str, str]:
-    """The decoded images (rows matched to ``image_ids``) and the encoder, for fine-tuning."""
+def _fine_tune_spec(job: Job, encoder: ModelVersion, image_ids: np.ndarray) -> dict[str, Any]:
+    """The decoded images (rows matched to ``image_ids``) and the encoder, for fine-tuning;
+    the job's "fine_tune_steps" (set by the tests, not the forms) overrides the default."""
     assert job.project is not None
     cache = build_image_cache(job.project.pk, int(encoder.config.get("image_size", 32)))
     cache_ids = np.load(cache.ids_path)
@@ -139,6 +140,7 @@ def _fine_tune_spec(job: Job, encoder: ModelVersion, image_ids: np.ndarray) -> d
         "images": str(cache.images_path),
         "image_rows": str(rows_path),
         "encoder_dir": str(materialize_encoder(job, encoder)),
+        "fine_tune_steps": job.params.get("fine_tune_steps"),
     }
 
 

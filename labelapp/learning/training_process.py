@@ -7,6 +7,7 @@ worker's supervisor (supervisor.py, via child_jobs.py) turns into Job updates. R
 """
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -26,6 +27,7 @@ from simclr_core.fewlabel.classifier_selection import (
     summarize_quality,
     train_best_classifier,
 )
+from simclr_core.fewlabel.fine_tune import FineTuneConfig
 from simclr_core.hyperparameters import config_from_dict, config_to_dict, load_config
 from simclr_core.progress import Progress, ignore_progress, within
 from simclr_core.ssl.checkpoint import load_training_state
@@ -234,6 +236,14 @@ def write_representations(
     partial.replace(path)
 
 
+def fine_tune_config(spec: Spec) -> FineTuneConfig:
+    """The default fine-tuning budget, or "fine_tune_steps" optimizer steps when given."""
+    config = FineTuneConfig()
+    if spec.get("fine_tune_steps"):
+        config = dataclasses.replace(config, steps=int(spec["fine_tune_steps"]))
+    return config
+
+
 def run_train(spec: Spec) -> None:
     """Pick the best few-label classifier by cross-validation and predict every image.
 
@@ -255,6 +265,7 @@ def run_train(spec: Spec) -> None:
             images=np.load(spec["images"], mmap_mode="r"),
             rows=np.load(spec["image_rows"]),
             device=spec.get("device") or "cpu",
+            config=fine_tune_config(spec),
         )
     note = f" (scoring the {int(scored.sum())} labels a person gave, of {len(labels)})"
 

@@ -48,8 +48,12 @@ def test_pretrain_train_predict_chain(start_worker, add_cifar_images) -> None:
     queued_ids = set(QueueItem.objects.filter(project=project).values_list("image_id", flat=True))
     assert queued_ids and not queued_ids & labeled_ids
 
+    # 20 optimizer steps instead of 300 per run (two folds and the refit): what is checked is
+    # that the job fine-tunes and stores the result, not how good the classifier gets.
     fine_tuned = wait_for(
-        services.enqueue_job(JobKind.TRAIN, project, owner, method="fine_tune"), DONE, 300
+        services.enqueue_job(JobKind.TRAIN, project, owner, method="fine_tune", fine_tune_steps=20),
+        DONE,
+        300,
     )
 
     assert fine_tuned.status == JobStatus.SUCCEEDED, fine_tuned.error + fine_tuned.log_tail
