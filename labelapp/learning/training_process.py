@@ -32,7 +32,7 @@ from simclr_core.hyperparameters import config_from_dict, config_to_dict, load_c
 from simclr_core.progress import Progress, ignore_progress, within
 from simclr_core.ssl.checkpoint import load_training_state
 from simclr_core.ssl.encoder import build_encoder
-from simclr_core.ssl.extract import iterate_representations
+from simclr_core.ssl.extract import default_batch_size, iterate_representations
 from simclr_core.ssl.pretrain import CONFIG_FILE, load_pretrained_encoder, pretrain
 from simclr_core.ssl.pretrain_config import (
     PretrainConfig,
@@ -122,7 +122,7 @@ def run_pretrain(spec: Spec) -> None:
         progress=within(progress, 0.0, 0.95),
         device=spec["device"],
     )
-    step = extraction_batch(images.shape[-1], spec["device"])
+    step = default_batch_size(images.shape[-1], spec["device"])
     write_representations(
         result.encoder,
         (images[start : start + step] for start in range(0, len(images), step)),
@@ -163,19 +163,12 @@ def run_embed(spec: Spec) -> None:
         encoder = build_encoder(config_from_dict(PretrainConfig, spec["config"]).encoder).eval()
         torch.save(encoder.state_dict(), spec["weights_out"])
     shape = npy_shape(Path(spec["images"]))
-    batches = read_batches(Path(spec["images"]), extraction_batch(shape[-1], spec["device"]))
+    batches = read_batches(Path(spec["images"]), default_batch_size(shape[-1], spec["device"]))
     write_representations(
         encoder, batches, shape[0], Path(spec["representations"]), spec["device"],
         progress_to_parent(),
     )  # fmt: skip
     emit("done", metrics={"images": shape[0]})
-
-
-def extraction_batch(side: int, device: str) -> int:
-    """Small images in big batches; photos at 224 px in batches whose activations stay in the
-    CPU's caches: 16 extracts EfficientNet-Lite0 at 51 images/s on 2 cores, 32 at 42
-    (benchmarks/embed_speed.py)."""
-    return 512 if side <= 64 else (256 if device == "cuda" else 16)
 
 
 def npy_shape(path: Path) -> tuple[int, ...]:

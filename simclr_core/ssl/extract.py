@@ -16,8 +16,9 @@ from torch.utils.data import DataLoader, Dataset, IterableDataset
 from simclr_core.ssl.encoder import Encoder, channels_last_is_safe
 
 ImageSource = torch.Tensor | Dataset[Any] | Iterable[torch.Tensor]
-CPU_BATCH_SIZE = 256
-GPU_BATCH_SIZE = 2048
+# On a CPU, batches of about 16 photos' worth of pixels at 224 px: their activations stay in
+# the caches (EfficientNet-Lite0: 51 images/s at 16, 42 at 32; benchmarks/embed_speed.py).
+CPU_PIXELS_PER_BATCH = 16 * 224 * 224
 
 
 def iterate_representations(
@@ -38,12 +39,12 @@ def iterate_representations(
             (batch, 3, H, W) tensors. Only one batch is held in memory at a time (besides what
             the source itself holds).
         batch_size: images per forward pass (ignored for an iterable of batches); None picks
-            256 on the CPU and 2,048 on a GPU, where small batches leave the card idle.
+            :func:`default_batch_size` for the images' side.
         device: where to run; CUDA uses bf16 autocast and non-blocking copies.
     """
     device = torch.device(device)
     on_cuda = device.type == "cuda"
-    batch_size = batch_size or (GPU_BATCH_SIZE if on_cuda else CPU_BATCH_SIZE)
+    batch_size = batch_size or default_batch_size(_side(images), device)
     # channels_last where it is safe (encoder.channels_last_is_safe), on a CPU too: it
     # halves the time of EfficientNet's depthwise convolutions at 224 px (measured 2.8 ->
     # 5.9 images/s per core pair). The encoder stays so, and may train on afterwards.
@@ -56,6 +57,27 @@ def iterate_representations(
         if index == 0 and device.type == "cpu":
             model = fold_batch_norms(encoder, _placed(batch[:2], device, channels_last))
         yield _represent(model, batch, device, channels_last)
+
+
+def default_batch_size(side: int, device: torch.device | str) -> int:
+    """Images per forward pass for images ``side`` px square: on a GPU big batches (small
+    ones leave the card idle), on a CPU :data:`CPU_PIXELS_PER_BATCH` pixels (16 at 224 px,
+    512 at 32 px at most)."""
+    if torch.device(device).type == "cuda":
+        return 2048 if side <= 64 else 256
+    return max(1, min(512, CPU_PIXELS_PER_BATCH // (side * side)))
+
+
+def _side(images: ImageSource) -> int:
+    """The images' width where it can be read without taking a batch, else 224 (photos)."""
+    if isinstance(images, torch.Tensor) and images.dim() == 4:
+        return int(images.shape[-1])
+    if isinstance(images, Dataset) and not isinstance(images, IterableDataset):
+        first = images[0]
+        first = first[0] if isinstance(first, list | tuple) else first
+        if isinstance(first, torch.Tensor):
+            return int(first.shape[-1])
+    return 224
 
 
 def fold_batch_norms(model: nn.Module, probe: torch.Tensor) -> nn.Module:

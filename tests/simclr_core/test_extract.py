@@ -154,3 +154,12 @@ def test_extraction_gives_the_unfolded_encoders_h(uint8_images):
     representations = extract_representations(encoder, uint8_images, batch_size=5)
     np.testing.assert_allclose(representations, expected_h(encoder, uint8_images), atol=1e-5)
     assert norms(encoder) > 0
+
+
+def test_photos_go_through_in_small_batches_and_small_images_in_big_ones(encoder):
+    photos = torch.randint(0, 256, (20, 3, 224, 224), dtype=torch.uint8)
+    assert [len(chunk) for chunk in iterate_representations(encoder, photos)] == [16, 4]
+    thumbnails = torch.randint(0, 256, (600, 3, 32, 32), dtype=torch.uint8)
+    assert [len(chunk) for chunk in iterate_representations(encoder, thumbnails)] == [512, 88]
+    pairs = TensorDataset(photos, torch.zeros(20, dtype=torch.int64))
+    assert [len(chunk) for chunk in iterate_representations(encoder, pairs)] == [16, 4]
