@@ -78,12 +78,16 @@ def test_enough_new_labels_ask_for_training(since: int, in_model: int, train: bo
         assert step.reason == f"Train: {since} new labels since the last model."
 
 
-def test_an_up_to_date_model_offers_pretraining_once() -> None:
-    step = next_step(READY)
+def test_an_up_to_date_model_offers_pretraining_once_while_labels_are_few() -> None:
+    few = replace(READY, human_labels_per_class={"cat": 2, "dog": 3}, labels_in_model=5)
+    step = next_step(few)
 
     assert (step.title, step.job_kind) == ("Pretrain", "pretrain")
-    assert "5 to 7 points" in step.reason
-    assert next_step(replace(READY, pretrain_tried=True)).link == "queue"
+    assert "9 points of accuracy at 1 label per class" in step.reason
+    assert next_step(replace(few, pretrain_tried=True)).link == "queue"
+    # from 5 labels per class on it gained nothing on real photos: label next instead
+    assert next_step(READY).link == "queue"
+    assert next_step(READY).notes == [OPTIONAL_PRETRAIN]
 
 
 def test_an_up_to_date_model_on_a_pretrained_encoder_sends_you_to_label_next() -> None:
