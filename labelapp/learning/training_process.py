@@ -97,9 +97,16 @@ def pretrain_config_for(spec: Spec, image_count: int) -> PretrainConfig:
     return config_from_dict(PretrainConfig, {**config_to_dict(config), **overrides})
 
 
+def open_image_cache(path: str | Path) -> torch.Tensor:
+    """The decoded image cache, uint8 (N, 3, S, S), mapped from its file and not read into
+    memory: 100,000 photos at 224 px are 15 GB, and a step reads one batch of them. Copy on
+    write, so nothing done to the tensor reaches the file."""
+    return torch.from_numpy(np.load(path, mmap_mode="c"))
+
+
 def run_pretrain(spec: Spec) -> None:
     """Pretrain on every image, then write the representations of every image."""
-    images = torch.from_numpy(np.load(spec["images"]))
+    images = open_image_cache(spec["images"])
     config = pretrain_config_for(spec, len(images))
     batch_size = min(config.batch_size, max(2, len(images) // 2 * 2))
     if batch_size != config.batch_size:  # a small project: one smaller batch per step

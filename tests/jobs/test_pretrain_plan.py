@@ -1,5 +1,6 @@
 """The Pretrain job on an accelerator: epochs from the steady speed, kept when resumed."""
 
+import numpy as np
 import torch
 
 from labelapp.learning import training_process
@@ -35,3 +36,26 @@ def test_resumed_job_keeps_the_plan_it_started_with(tmp_path, monkeypatch):
         gpu_preset(), images, {"device": "cuda"}, tmp_path
     )
     assert planned == started_with
+
+
+def _anonymous_memory_mb() -> float:
+    with open("/proc/self/status") as status:
+        line = next(row for row in status if row.startswith("RssAnon:"))
+    return int(line.split()[1]) / 1024
+
+
+def test_pretrain_reads_the_image_cache_without_loading_it_whole(tmp_path):
+    """The Pretrain child maps the cache: reading every image of a 300 MB cache costs no
+    private memory, and writing to the tensor does not change the file."""
+    path = tmp_path / "images.npy"
+    cache = np.lib.format.open_memmap(path, "w+", np.uint8, (2000, 3, 224, 224))
+    cache[:] = 7
+    cache.flush()
+    del cache
+    before = _anonymous_memory_mb()
+    images = training_process.open_image_cache(path)
+    total = sum(int(images[start : start + 100].sum()) for start in range(0, 2000, 100))
+    assert total == 7 * images.numel()
+    assert _anonymous_memory_mb() - before < 100  # 301 MB when read into memory
+    images[0] = 0
+    assert int(np.load(path, mmap_mode="r")[0].max()) == 7
