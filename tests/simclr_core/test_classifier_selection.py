@@ -117,3 +117,14 @@ def test_fine_tuning_without_images_is_refused() -> None:
 
     with pytest.raises(ValueError, match="fine-tuning needs"):
         train_best_classifier(features, labeled, truth[labeled], 2, methods=["fine_tune"])
+
+
+def test_a_rare_class_does_not_shrink_the_folds() -> None:
+    # given 30 labels, one class with only 2 of them
+    features, truth = two_moons_on_a_line(seed=2)
+    labeled = np.concatenate([np.arange(0, 200, 7), [200, 300]])
+    # when the methods are cross-validated
+    report = train_best_classifier(features, labeled, truth[labeled], num_classes=2)
+    # then there are 5 folds (each trains on 4/5 of the labels), not 2 (each on half)
+    assert report.folds == 5
+    assert report.out_of_fold.shape == (len(labeled), 2)
