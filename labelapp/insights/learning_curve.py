@@ -2,7 +2,9 @@
 
 Pure geometry, no JavaScript: each classifier version is one point, x = how many labels a
 person gave (the labels it was scored on; accepted predictions add no information about
-quality), y = its cross-validated accuracy on them (0 to 100 %).
+quality), y = the accuracy to expect on the images nobody labeled where it is known (from 5
+labels per class), else the cross-validated accuracy on the labels (0 to 100 %); each point's
+title says which.
 """
 
 from dataclasses import dataclass
@@ -18,10 +20,14 @@ class CurvePoint:
     label_count: int
     accuracy: float
     version_number: int
+    basis: str  # what the accuracy measures
 
     @property
     def title(self) -> str:
-        return f"v{self.version_number}: {self.accuracy:.1%} with {self.label_count} labels"
+        return (
+            f"v{self.version_number}: {self.accuracy:.1%} with {self.label_count} labels"
+            f" ({self.basis})"
+        )
 
 
 @dataclass(frozen=True)
@@ -56,8 +62,11 @@ def _nice_step(span: float, wanted_ticks: int = 6) -> int:
     return int(10 * magnitude)
 
 
-def draw_learning_curve(measurements: list[tuple[int, int, float]]) -> LearningCurve | None:
-    """``measurements``: (version number, labels a person gave, accuracy in [0, 1]) per version.
+def draw_learning_curve(
+    measurements: list[tuple[int, int, float, str]],
+) -> LearningCurve | None:
+    """``measurements``: (version number, labels a person gave, accuracy in [0, 1], what the
+    accuracy measures) per version.
 
     Returns None when there is nothing to draw. Versions are ordered by label count.
     """
@@ -75,8 +84,8 @@ def draw_learning_curve(measurements: list[tuple[int, int, float]]) -> LearningC
         return TOP + plot_height * (1.0 - min(max(accuracy, 0.0), 1.0))
 
     points = [
-        CurvePoint(x_of(count), y_of(accuracy), count, accuracy, number)
-        for number, count, accuracy in ordered
+        CurvePoint(x_of(count), y_of(accuracy), count, accuracy, number, basis)
+        for number, count, accuracy, basis in ordered
     ]
     x_ticks = [Tick(x_of(value), str(value)) for value in range(0, x_max + 1, step)]
     y_ticks = [Tick(y_of(percent / 100), f"{percent}%") for percent in range(0, 101, 25)]

@@ -37,6 +37,8 @@ class VersionQuality:
     scored_all: bool  # trained before accepted predictions were left out of the scoring
     folds: int
     accuracy: float | None
+    expected_accuracy: float | None  # on the images it did not train on (run_train)
+    unlabeled_count: int | None
     calibration_error: float | None
     method_accuracies: list[tuple[str, float]]
     per_class: list[ClassAccuracy]
@@ -49,9 +51,23 @@ class VersionQuality:
         """Labels it trained on that a model gave (accepted predictions), never scored."""
         return max(self.trained_count - self.label_count, 0)
 
+    @property
+    def estimate(self) -> tuple[float, str] | None:
+        """The best accuracy figure it has, and what it measures (for the learning curve)."""
+        if self.expected_accuracy is not None:
+            return self.expected_accuracy, "expected on the unlabeled images"
+        if self.accuracy is not None:
+            return self.accuracy, "cross-validated on the labels"
+        return None
+
 
 def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _int_or_none(value: Any) -> int | None:
+    number = _number(value)
+    return None if number is None else int(number)
 
 
 def _class_colors(project: Project, class_ids: list[Any]) -> dict[Any, str]:
@@ -100,6 +116,8 @@ def describe_version(
         scored_all="scored_labels" not in metrics,
         folds=int(_number(metrics.get("folds")) or 0),
         accuracy=_number(metrics.get("accuracy")),
+        expected_accuracy=_number(metrics.get("expected_accuracy")),
+        unlabeled_count=_int_or_none(metrics.get("unlabeled_images")),
         calibration_error=_number(metrics.get("expected_calibration_error")),
         method_accuracies=method_accuracies,
         per_class=per_class,

@@ -26,7 +26,7 @@ def page_context(access: ProjectAccess, tab: str) -> dict[str, Any]:
 def quality_page(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
     versions = describe_classifiers(access.project)
     curve = draw_learning_curve(
-        [(v.number, v.label_count, v.accuracy) for v in versions if v.accuracy is not None]
+        [(v.number, v.label_count, *v.estimate) for v in versions if v.estimate is not None]
     )
     context = {**page_context(access, "quality"), "versions": versions, "curve": curve}
     return render(request, "insights/quality.html", context)

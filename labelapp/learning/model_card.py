@@ -92,6 +92,10 @@ def _evaluation(
         "confusion_matrix": quality.get("confusion_matrix"),
         "expected_calibration_error": quality.get("expected_calibration_error"),
         "calibration": "temperature scaling fitted on held-out labels",
+        # the held-out labels are the images the queue found hardest: this is what to expect
+        # on the others, from calibrated confidence (None before 5 labels per class, and for
+        # a stand-in, which was not estimated)
+        "expected_accuracy_on_unlabeled_images": quality.get("expected_accuracy"),
         "temperature": export.get("temperature"),
     }
 
@@ -128,7 +132,9 @@ def model_card_markdown(card: dict[str, Any]) -> str:
         "",
         f"{evaluation['protocol']}: accuracy {_percent(evaluation['accuracy'])}, expected "
         f"calibration error {_fraction(evaluation['expected_calibration_error'])} "
-        f"({evaluation['calibration']}, T = {_fraction(evaluation['temperature'])}).",
+        f"({evaluation['calibration']}, T = {_fraction(evaluation['temperature'])}). "
+        "Expected accuracy on the images nobody labeled, from calibrated confidence: "
+        f"{_percent(evaluation['expected_accuracy_on_unlabeled_images'])}.",
         "",
         "| class | scored labels | accuracy |",
         "|---|---:|---:|",

@@ -21,6 +21,7 @@ import torch
 
 from labelapp.learning.classifier_export import export_classifier
 from labelapp.learning.supervisor import die_with_parent
+from simclr_core.fewlabel.calibration import expected_accuracy
 from simclr_core.fewlabel.classifier_selection import (
     METHODS,
     FineTuneInputs,
@@ -244,13 +245,22 @@ def fine_tune_config(spec: Spec) -> FineTuneConfig:
     return config
 
 
+# Scored labels per class (on average) before the accuracy to expect on the unlabeled images
+# is shown: below 5, with folds of 1 to 3 labels per class, the estimate was 4 to 9 points
+# low on the unbalanced real-photo pool (benchmarks/estimate_bias.py, 12 seeds); from 5 on,
+# within a point.
+ESTIMATE_LABELS_PER_CLASS = 5
+
+
 def run_train(spec: Spec) -> None:
     """Pick the best few-label classifier by cross-validation and predict every image.
 
     With "fine_tune" among the methods the spec also names the image cache ("images"), the
     cache row of each representation ("image_rows") and the encoder ("encoder_dir").
     "scored" (one bool per label, default all) marks the labels a person gave: only those
-    are scored, the others (accepted predictions) only train.
+    are scored, the others (accepted predictions) only train. The metrics hold the accuracy
+    to expect on the images without a label (:func:`expected_accuracy`), None until there
+    are "labels_for_estimate" scored labels.
     """
     features = np.asarray(np.load(spec["representations"], mmap_mode="r"), dtype=np.float32)
     labeled_indices = np.asarray(spec["labeled_indices"], dtype=np.int64)
@@ -283,6 +293,13 @@ def run_train(spec: Spec) -> None:
         scored=scored,
     )
     quality = summarize_quality(report.out_of_fold[scored], labels[scored], num_classes)
+    unlabeled = np.setdiff1d(np.arange(len(features)), labeled_indices)
+    labels_for_estimate = ESTIMATE_LABELS_PER_CLASS * num_classes
+    expected = None
+    if scored.sum() >= labels_for_estimate:
+        expected = expected_accuracy(
+            report.out_of_fold[scored], labels[scored], report.probabilities[unlabeled]
+        )
     export = {}  # "export_dir" given: the classifier as TorchScript and ONNX files too
     if spec.get("export_dir"):
         export = export_classifier(spec, report, features, labeled_indices, labels, scored)
@@ -296,6 +313,9 @@ def run_train(spec: Spec) -> None:
             "folds": report.folds,
             "labels": len(labels),
             "scored_labels": int(scored.sum()),
+            "expected_accuracy": expected,
+            "unlabeled_images": len(unlabeled),
+            "labels_for_estimate": labels_for_estimate,
         },
     )
 

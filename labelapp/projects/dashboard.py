@@ -182,6 +182,22 @@ def _percent(value: Any) -> str:
     return f"{100 * float(value):.0f}%" if isinstance(value, int | float) else "—"
 
 
+def _expected_accuracy(metrics: dict[str, Any]) -> list[tuple[str, str]]:
+    """The accuracy to expect on the images without a label, or when it will be known.
+
+    Cross-validation scores the labels, and the queue picks images the model is unsure of,
+    so it understates what the images nobody labeled get; this is estimated from the model's
+    calibrated confidence on them (training_process.run_train)."""
+    if "unlabeled_images" not in metrics:  # trained before the estimate existed
+        return []
+    name = f"Expected accuracy on the {int(metrics['unlabeled_images']):,} unlabeled images"
+    if metrics.get("expected_accuracy") is not None:
+        return [(name, _percent(metrics["expected_accuracy"]))]
+    needed = int(metrics.get("labels_for_estimate") or 0)
+    missing = needed - int(metrics.get("scored_labels") or 0)
+    return [(name, f"known at {needed} labels ({missing} more)")]
+
+
 def latest_metrics(project: Project) -> Metrics | None:
     classifier = project.current_classifier
     if classifier is None:
@@ -192,10 +208,11 @@ def latest_metrics(project: Project) -> Metrics | None:
     trained, scored = metrics.get("labels", "?"), metrics.get("scored_labels")
     values = [
         ("Method", METHOD_NAMES.get(method, method) or "—"),
+        *_expected_accuracy(metrics),
         ("Trained on", f"{trained} labels"),
         ("Scored on", f"{scored} labels a person gave" if scored is not None else "every label"),
         (
-            f"Accuracy ({folds}-fold cross-validation)" if folds else "Accuracy",
+            f"Accuracy on those labels ({folds}-fold cross-validation)" if folds else "Accuracy",
             _percent(metrics.get("accuracy")),
         ),
     ]

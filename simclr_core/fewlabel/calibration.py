@@ -1,4 +1,5 @@
-"""Probability calibration: temperature scaling and expected calibration error."""
+"""Probability calibration: temperature scaling, expected calibration error, and the accuracy
+to expect on unlabeled images."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 import torch.nn.functional as F
+from sklearn.isotonic import IsotonicRegression
 from sklearn.model_selection import KFold, StratifiedKFold
 
 TEMPERATURE_GRID = np.exp(np.linspace(np.log(0.02), np.log(50.0), 200))
@@ -35,6 +37,33 @@ def expected_calibration_error(
     accuracy_sum = np.bincount(bins, weights=correct, minlength=num_bins)
     confidence_sum = np.bincount(bins, weights=confidence, minlength=num_bins)
     return float(np.abs(accuracy_sum - confidence_sum).sum() / len(labels))
+
+
+def expected_accuracy(
+    held_out: np.ndarray, labels: np.ndarray, probabilities: np.ndarray
+) -> float | None:
+    """The accuracy to expect on images nobody labeled, from the model's confidence on them.
+
+    Isotonic regression (Zadrozny & Elkan, 2002) maps a held-out prediction's top-class
+    probability to how often such a prediction was right; the mean of that map over the top
+    probabilities of ``probabilities`` is the estimate. Unlike the held-out accuracy itself,
+    it does not assume the labeled images are like the others: an active-learning queue picks
+    images the model is unsure of, and on the unbalanced real-photo pool
+    (benchmarks/estimate_bias.py, 12 seeds) cross-validated accuracy fell 5 to 9 points below
+    the accuracy on the unlabeled photos at 100 to 150 labels, this within 1. It cannot see
+    past the labels' confidences (the regression holds its end values), so labels taken only
+    among the least sure images leave it low; the default queue's typical picks cover the rest.
+
+    Shapes: held_out (n, classes) out-of-fold probabilities of the labels (n,);
+    probabilities (m, classes). None when n or m is 0.
+    """
+    held_out, probabilities = np.asarray(held_out), np.asarray(probabilities)
+    if len(labels) == 0 or len(probabilities) == 0:
+        return None
+    right = (held_out.argmax(axis=1) == np.asarray(labels)).astype(np.float64)
+    curve = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
+    curve.fit(held_out.max(axis=1), right)
+    return float(curve.predict(probabilities.max(axis=1)).mean())
 
 
 def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:

@@ -17,6 +17,7 @@ METRICS = {
     "method": "label_propagation", "labels": 12, "scored_labels": 10, "folds": 5,
     "accuracy": 0.5, "per_class_accuracy": [1.0, 0.25, None],
     "confusion_matrix": [[4, 0, 0], [3, 1, 0], [0, 0, 0]], "expected_calibration_error": 0.1,
+    "expected_accuracy": 0.8,
 }  # fmt: skip
 STAND_IN_QUALITY = {
     "accuracy": 0.6, "per_class_accuracy": [0.75, 0.5, None],
@@ -76,6 +77,8 @@ def test_the_card_describes_input_classes_and_the_stand_in(client, team, exporte
     assert (card["method"], card["stand_in_for"]) == ("linear_probe", "label_propagation")
     assert card["evaluation"]["per_class_accuracy"] == {"cat": 0.75, "dog": 0.5, "bird": None}
     assert card["evaluation"]["temperature"] == 0.7
+    # the stand-in's accuracy on unlabeled images was not estimated: not label propagation's
+    assert card["evaluation"]["expected_accuracy_on_unlabeled_images"] is None
     assert card["training"]["scored_labels_per_class"] == {"cat": 4, "dog": 4, "bird": 0}
     assert (card["training"]["labels"], card["training"]["labels_given_by_people"]) == (12, 10)
     assert card["created_at"] == exported.created_at.isoformat()
@@ -88,6 +91,20 @@ def test_the_markdown_card_has_a_row_per_class(client, team, exported) -> None:
 
     assert "| cat | 4 | 75.0% |" in text and "| bird | 0 | — |" in text
     assert "label propagation" in text and "224 x 224" in text
+
+
+def test_the_card_of_an_exported_method_gives_its_expected_accuracy(client, team, exported) -> None:
+    export = exported.config["export"]
+    exported.config["export"] = {**export, "method": "label_propagation", "quality": None}
+    exported.config["export"].pop("stand_in_for")
+    exported.save()
+    client.force_login(team.viewer)
+
+    card = json.loads(download(client, team, "model-card.json").content)
+    text = download(client, team, "model-card.md").content.decode()
+
+    assert card["evaluation"]["expected_accuracy_on_unlabeled_images"] == 0.8
+    assert "images nobody labeled, from calibrated confidence: 80.0%" in text
 
 
 def test_the_dashboard_links_the_downloads(client, team, exported) -> None:

@@ -53,7 +53,26 @@ def test_the_learning_curve_has_one_point_per_version(team: Team) -> None:
         (90, 0.8125),
     ]
     assert response.text.count('class="curve-point"') == 2
-    assert "v2: 81.2% with 90 labels" in response.text
+    assert "v2: 81.2% with 90 labels (cross-validated on the labels)" in response.text
+
+
+def test_the_learning_curve_prefers_the_accuracy_expected_on_unlabeled_images(
+    team: Team,
+) -> None:
+    # given a version with 90 labels whose accuracy on the unlabeled images is estimated
+    images, labels = nine_labeled_images(team)
+    metrics = {**quality_metrics(0.8125, 90), "expected_accuracy": 0.9, "unlabeled_images": 400}
+    make_classifier(team.project, images, images, labels, np.eye(3)[labels], metrics)
+    # when the quality page is opened
+    response = client_for(team.viewer).get(
+        reverse("insights-quality", kwargs={"project_id": team.project.pk})
+    )
+    # then the curve and the figures show that estimate, and say what it is
+    assert [round(p.accuracy, 4) for p in response.context["curve"].points] == [0.9]
+    assert "v1: 90.0% with 90 labels (expected on the unlabeled images)" in response.text
+    assert (
+        '<span class="number expected-accuracy">0.900</span> expected on the 400' in response.text
+    )
 
 
 def test_without_a_classifier_the_page_says_how_to_get_one(team: Team) -> None:

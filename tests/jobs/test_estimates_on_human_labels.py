@@ -11,6 +11,7 @@ from labelapp.images.labeling import accept_predictions
 from labelapp.images.models import Image
 from labelapp.learning import training_process
 from labelapp.learning.training import labeled_by_whom
+from simclr_core.fewlabel.calibration import expected_accuracy
 from tests.insights.builders import label_images
 from tests.simclr_core.test_scoring_human_labels import hard_people_easy_predictions
 from tests.web.people import Team, make_classifier, make_images, make_team
@@ -86,3 +87,43 @@ def test_a_label_a_person_gives_after_accepting_is_scored_again(team: Team) -> N
     _, _, scored = labeled_by_whom(np.array([i.pk for i in images]), team.classes, team.project.pk)
 
     assert scored.tolist() == [False, True]
+
+
+def test_the_expected_accuracy_is_over_the_unlabeled_images_from_labels_a_person_gave(
+    tmp_path: Path, capsys: Any
+) -> None:
+    # given 30 labels a person gave and 10 accepted predictions, of 340 images
+    features, truth, _ = hard_people_easy_predictions()
+    labeled = np.concatenate(
+        [np.arange(15), np.arange(20, 35), np.arange(40, 45), [190, 191, 192, 193, 194]]
+    )
+    scored = np.arange(40) < 30
+    spec = {"labeled_indices": labeled.tolist(), "labels": truth[labeled].tolist(),
+            "scored": scored.tolist()}  # fmt: skip
+    # when the train job runs
+    metrics = train_in_child(tmp_path, capsys, features, spec)
+    # then the accuracy it expects is for the 300 images without a label, calibrated on the
+    # out-of-fold predictions of the labels a person gave (simclr_core's tests check the
+    # estimate itself)
+    output = np.load(tmp_path / "classifier.npz")
+    unlabeled = np.setdiff1d(np.arange(len(truth)), labeled)
+    assert metrics["unlabeled_images"] == 300
+    assert metrics["expected_accuracy"] == pytest.approx(
+        expected_accuracy(
+            output["out_of_fold"][scored],
+            truth[labeled][scored],
+            output["probabilities"][unlabeled],
+        )
+    )
+    assert metrics["expected_accuracy"] != pytest.approx(
+        expected_accuracy(output["out_of_fold"], truth[labeled], output["probabilities"][unlabeled])
+    )
+
+
+def test_the_expected_accuracy_waits_for_five_labels_per_class(tmp_path: Path, capsys: Any) -> None:
+    features, truth, _ = hard_people_easy_predictions()
+    labeled = np.array([0, 1, 2, 3, 20, 21, 22, 23, 24])  # 9 labels, 2 classes: 10 needed
+    spec = {"labeled_indices": labeled.tolist(), "labels": truth[labeled].tolist()}
+    metrics = train_in_child(tmp_path, capsys, features, spec)
+    assert metrics["expected_accuracy"] is None
+    assert (metrics["labels_for_estimate"], metrics["unlabeled_images"]) == (10, 331)

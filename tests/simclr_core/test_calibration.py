@@ -1,10 +1,12 @@
-"""Expected calibration error against a naive reference, and temperature scaling."""
+"""Expected calibration error against a naive reference, temperature scaling, and the
+accuracy expected on unlabeled images."""
 
 import numpy as np
 import pytest
 
 from simclr_core.fewlabel.calibration import (
     apply_temperature,
+    expected_accuracy,
     expected_calibration_error,
     fit_temperature,
     fit_temperature_by_cross_validation,
@@ -65,3 +67,30 @@ def test_temperature_scaling_lowers_ece_of_overconfident_logits():
 
 def test_cross_validated_temperature_is_one_with_too_few_labels():
     assert fit_temperature_by_cross_validation(np.array([0, 1, 2]), lambda fit, held: None) == 1.0
+
+
+def test_expected_accuracy_sees_past_labels_picked_for_being_hard():
+    # given a pool where a prediction of confidence c is right with probability c, and labels
+    # picked mostly among the least confident predictions, as the default queue does (its
+    # class picks), the others at random (its typical picks are spread over the pool)
+    rng = np.random.default_rng(0)
+    confidence = rng.uniform(0.5, 1.0, 20_000)
+    right = rng.random(20_000) < confidence
+    probabilities = np.stack([confidence, 1 - confidence], 1)
+    least_sure = np.argsort(confidence + rng.normal(0, 0.1, 20_000))[:300]
+    others = rng.choice(np.setdiff1d(np.arange(20_000), least_sure), 100, replace=False)
+    picked = np.concatenate([least_sure, others])
+    labels = np.where(right[picked], 0, 1)  # class 0 is the prediction
+    rest = np.setdiff1d(np.arange(20_000), picked)
+    truth = right[rest].mean()
+    # when the accuracy on the rest is estimated from the labeled predictions
+    estimate = expected_accuracy(probabilities[picked], labels, probabilities[rest])
+    # then it is near the truth, while the accuracy on the labels is far below it
+    assert abs(estimate - truth) < 0.03
+    assert right[picked].mean() < truth - 0.1
+
+
+def test_expected_accuracy_needs_labels_and_images():
+    probabilities = np.array([[0.9, 0.1]])
+    assert expected_accuracy(probabilities[:0], np.array([], int), probabilities) is None
+    assert expected_accuracy(probabilities, np.array([0]), probabilities[:0]) is None
