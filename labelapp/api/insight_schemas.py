@@ -43,7 +43,13 @@ class ClassifierQualityOut(Schema):
     label_count: int = Field(..., description="labels a person gave: every figure uses these")
     trained_count: int = Field(..., description="labels it trained on, accepted ones included")
     folds: int
-    accuracy: float | None
+    accuracy: float | None = Field(..., description="cross-validated, on the labels")
+    expected_accuracy: float | None = Field(
+        ...,
+        description="to expect on the images it did not train on; None before 5 labels "
+        "per class, or for a version trained before it was estimated",
+    )
+    unlabeled_count: int | None = Field(..., description="the images it did not train on")
     calibration_error: float | None
     method_accuracies: list[MethodAccuracyOut]
     per_class: list[ClassAccuracyOut]

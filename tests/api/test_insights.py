@@ -65,6 +65,19 @@ def test_quality_gives_each_classifier_its_held_out_figures(team: Team, mislabel
         "linear probe",
         "label propagation",
     }
+    assert (version["expected_accuracy"], version["unlabeled_count"]) == (None, None)
+
+
+def test_quality_gives_the_accuracy_expected_on_unlabeled_images(
+    team: Team, mislabeled: Image
+) -> None:
+    classifier = team.project.current_classifier
+    classifier.metrics |= {"expected_accuracy": 0.93, "unlabeled_images": 40}
+    classifier.save()
+
+    [version] = get(team.viewer, f"/projects/{team.project.pk}/quality").json()
+
+    assert (version["expected_accuracy"], version["unlabeled_count"]) == (0.93, 40)
 
 
 def test_label_errors_name_the_planted_mislabel(team: Team, mislabeled: Image) -> None:
