@@ -6,7 +6,8 @@ EfficientNet-Lite0 with the flip average, cached by ``benchmarks/real_photos.py`
 typical picks, train, then batches of 30, each followed by a train, as the dashboard asks. At
 each stop it prints the two figures the dashboard shows, the cross-validated accuracy on the
 labels and the accuracy expected on the unlabeled photos (``expected_accuracy``, shown from 5
-labels per class), beside the accuracy on the photos nobody labeled (what the user gets).
+labels per class), beside the accuracy on the photos nobody labeled (what the user gets), and
+how often the truth fell inside the range the dashboard gives (``expected_accuracy_range``).
 
     .venv/bin/python benchmarks/real_photos.py --datasets sign_digits --starts frozen \\
         --strategies random --methods linear --seeds 1   # caches the representations
@@ -22,7 +23,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from simclr_core.curation.selection import select_default, select_random
-from simclr_core.fewlabel.calibration import expected_accuracy
+from simclr_core.fewlabel.calibration import expected_accuracy, expected_accuracy_range
 from simclr_core.fewlabel.classifier_selection import train_best_classifier
 
 CACHE = Path("var/real_photos")
@@ -37,7 +38,7 @@ def main() -> None:
     h = np.load(CACHE / "sign_digits_efficientnet_lite0_frozen_None_None_flip.npy")
     y = np.load(CACHE / "sign_digits_224_None.npz")["labels"]
     classes, stops = int(y.max()) + 1, [int(stop) for stop in args.stops.split(",")]
-    figures: dict[int, list[tuple[float, float, float]]] = {stop: [] for stop in stops}
+    figures: dict[int, list[tuple[float, float, float, bool]]] = {stop: [] for stop in stops}
     for seed in range(args.seeds):
         labeled = np.array([pick.index for pick in select_default(h, [], 50, seed=seed)[:20]])
         report = train_best_classifier(h, labeled, y[labeled], classes)
@@ -55,23 +56,27 @@ def main() -> None:
                 report = train_best_classifier(h, labeled, y[labeled], classes)
             unlabeled = np.setdiff1d(np.arange(len(y)), labeled)
             predicted = report.probabilities[unlabeled]
-            expected = expected_accuracy(report.out_of_fold, y[labeled], predicted)
+            calibration = (report.out_of_fold, y[labeled], predicted)
+            expected = expected_accuracy(*calibration) or 0.0
+            low, high = expected_accuracy_range(*calibration) or (0.0, 0.0)
             true = float((predicted.argmax(1) == y[unlabeled]).mean())
-            figures[stop].append(
-                (report.cross_validated_accuracy[report.method], expected or 0, true)
-            )
+            cross_validated = report.cross_validated_accuracy[report.method]
+            figures[stop].append((cross_validated, expected, true, low <= true <= high))
     print(
         f"{args.picks} picks, {args.seeds} seeds; gap = figure - truth, mean (standard deviation)"
     )
-    print("| labels | cross-validated on the labels | expected on the unlabeled | truth |")
-    print("|---|---|---|---|")
+    print(
+        "| labels | cross-validated on the labels | expected on the unlabeled | truth | in range |"
+    )
+    print("|---|---|---|---|---|")
     for stop, rows in figures.items():
         table = 100 * np.array(rows)
         cells = []
         for column in (0, 1):
             gap = table[:, column] - table[:, 2]
             cells.append(f"{table[:, column].mean():.1f} ({gap.mean():+.1f}, {gap.std():.1f})")
-        print(f"| {stop} | {cells[0]} | {cells[1]} | {table[:, 2].mean():.1f} |")
+        inside = f"{int(table[:, 3].sum() / 100)}/{len(rows)}"
+        print(f"| {stop} | {cells[0]} | {cells[1]} | {table[:, 2].mean():.1f} | {inside} |")
 
 
 if __name__ == "__main__":

@@ -49,6 +49,9 @@ class ClassifierQualityOut(Schema):
         description="to expect on the images it did not train on; None before 5 labels "
         "per class, or for a version trained before it was estimated",
     )
+    expected_range: tuple[float, float] | None = Field(
+        ..., description="5th and 95th percentiles of expected_accuracy over bootstraps"
+    )
     unlabeled_count: int | None = Field(..., description="the images it did not train on")
     calibration_error: float | None
     method_accuracies: list[MethodAccuracyOut]

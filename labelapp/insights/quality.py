@@ -38,6 +38,7 @@ class VersionQuality:
     folds: int
     accuracy: float | None
     expected_accuracy: float | None  # on the images it did not train on (run_train)
+    expected_range: tuple[float, float] | None  # its 5th and 95th bootstrap percentiles
     unlabeled_count: int | None
     calibration_error: float | None
     method_accuracies: list[tuple[str, float]]
@@ -63,6 +64,13 @@ class VersionQuality:
 
 def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _pair(value: Any) -> tuple[float, float] | None:
+    if not isinstance(value, list) or len(value) != 2:
+        return None
+    low, high = _number(value[0]), _number(value[1])
+    return None if low is None or high is None else (low, high)
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -117,6 +125,7 @@ def describe_version(
         folds=int(_number(metrics.get("folds")) or 0),
         accuracy=_number(metrics.get("accuracy")),
         expected_accuracy=_number(metrics.get("expected_accuracy")),
+        expected_range=_pair(metrics.get("expected_accuracy_range")),
         unlabeled_count=_int_or_none(metrics.get("unlabeled_images")),
         calibration_error=_number(metrics.get("expected_calibration_error")),
         method_accuracies=method_accuracies,

@@ -21,7 +21,7 @@ import torch
 
 from labelapp.learning.classifier_export import export_classifier
 from labelapp.learning.supervisor import die_with_parent
-from simclr_core.fewlabel.calibration import expected_accuracy
+from simclr_core.fewlabel.calibration import expected_accuracy, expected_accuracy_range
 from simclr_core.fewlabel.classifier_selection import (
     METHODS,
     FineTuneInputs,
@@ -259,8 +259,9 @@ def run_train(spec: Spec) -> None:
     cache row of each representation ("image_rows") and the encoder ("encoder_dir").
     "scored" (one bool per label, default all) marks the labels a person gave: only those
     are scored, the others (accepted predictions) only train. The metrics hold the accuracy
-    to expect on the images without a label (:func:`expected_accuracy`), None until there
-    are "labels_for_estimate" scored labels.
+    to expect on the images without a label (:func:`expected_accuracy`) and its range
+    (:func:`expected_accuracy_range`), None until there are "labels_for_estimate" scored
+    labels.
     """
     features = np.asarray(np.load(spec["representations"], mmap_mode="r"), dtype=np.float32)
     labeled_indices = np.asarray(spec["labeled_indices"], dtype=np.int64)
@@ -295,10 +296,12 @@ def run_train(spec: Spec) -> None:
     quality = summarize_quality(report.out_of_fold[scored], labels[scored], num_classes)
     unlabeled = np.setdiff1d(np.arange(len(features)), labeled_indices)
     labels_for_estimate = ESTIMATE_LABELS_PER_CLASS * num_classes
-    expected = None
+    expected, expected_range = None, None
     if scored.sum() >= labels_for_estimate:
-        expected = expected_accuracy(
-            report.out_of_fold[scored], labels[scored], report.probabilities[unlabeled]
+        calibration = (report.out_of_fold[scored], labels[scored], report.probabilities[unlabeled])
+        expected, expected_range = (
+            expected_accuracy(*calibration),
+            expected_accuracy_range(*calibration),
         )
     export = {}  # "export_dir" given: the classifier as TorchScript and ONNX files too
     if spec.get("export_dir"):
@@ -314,6 +317,7 @@ def run_train(spec: Spec) -> None:
             "labels": len(labels),
             "scored_labels": int(scored.sum()),
             "expected_accuracy": expected,
+            "expected_accuracy_range": expected_range,
             "unlabeled_images": len(unlabeled),
             "labels_for_estimate": labels_for_estimate,
         },

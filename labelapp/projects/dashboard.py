@@ -192,7 +192,11 @@ def _expected_accuracy(metrics: dict[str, Any]) -> list[tuple[str, str]]:
         return []
     name = f"Expected accuracy on the {int(metrics['unlabeled_images']):,} unlabeled images"
     if metrics.get("expected_accuracy") is not None:
-        return [(name, _percent(metrics["expected_accuracy"]))]
+        value = _percent(metrics["expected_accuracy"])
+        bounds = metrics.get("expected_accuracy_range")
+        if isinstance(bounds, list) and len(bounds) == 2:
+            value += f" (likely {_percent(bounds[0])} to {_percent(bounds[1])})"
+        return [(name, value)]
     needed = int(metrics.get("labels_for_estimate") or 0)
     missing = needed - int(metrics.get("scored_labels") or 0)
     return [(name, f"known at {needed} labels ({missing} more)")]

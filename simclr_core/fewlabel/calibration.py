@@ -61,9 +61,47 @@ def expected_accuracy(
     if len(labels) == 0 or len(probabilities) == 0:
         return None
     right = (held_out.argmax(axis=1) == np.asarray(labels)).astype(np.float64)
+    return _mean_calibrated(held_out.max(axis=1), right, probabilities.max(axis=1))
+
+
+def expected_accuracy_range(
+    held_out: np.ndarray,
+    labels: np.ndarray,
+    probabilities: np.ndarray,
+    resamples: int = 200,
+    seed: int = 0,
+    sample: int = 5000,
+) -> tuple[float, float] | None:
+    """The 5th and 95th percentiles of :func:`expected_accuracy` over bootstrap resamples of
+    the labels (on at most ``sample`` of the images, for speed).
+
+    It shows how far the few labels leave the estimate open, not the whole uncertainty: on
+    benchmarks/estimate_bias.py (12 seeds x 50, 80, 100 and 150 labels) the truth fell inside
+    in 34 of 48 runs with the app's queue and 37 of 48 with random picks, about 3 in 4, not 9
+    in 10. Same shapes as :func:`expected_accuracy`; None when it is None.
+    """
+    held_out, probabilities = np.asarray(held_out), np.asarray(probabilities)
+    if len(labels) == 0 or len(probabilities) == 0:
+        return None
+    rng = np.random.default_rng(seed)
+    confidence = held_out.max(axis=1)
+    right = (held_out.argmax(axis=1) == np.asarray(labels)).astype(np.float64)
+    others = probabilities.max(axis=1)
+    if len(others) > sample:
+        others = rng.choice(others, sample, replace=False)
+    estimates = []
+    for _ in range(resamples):
+        rows = rng.integers(0, len(right), len(right))
+        estimates.append(_mean_calibrated(confidence[rows], right[rows], others))
+    low, high = np.percentile(estimates, [5, 95])
+    return float(low), float(high)
+
+
+def _mean_calibrated(confidence: np.ndarray, right: np.ndarray, others: np.ndarray) -> float:
+    """The mean over ``others`` of the isotonic map from ``confidence`` to ``right``."""
     curve = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
-    curve.fit(held_out.max(axis=1), right)
-    return float(curve.predict(probabilities.max(axis=1)).mean())
+    curve.fit(confidence, right)
+    return float(curve.predict(others).mean())
 
 
 def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:

@@ -72,12 +72,15 @@ def test_quality_gives_the_accuracy_expected_on_unlabeled_images(
     team: Team, mislabeled: Image
 ) -> None:
     classifier = team.project.current_classifier
-    classifier.metrics |= {"expected_accuracy": 0.93, "unlabeled_images": 40}
+    classifier.metrics |= {
+        "expected_accuracy": 0.93, "expected_accuracy_range": [0.9, 0.95], "unlabeled_images": 40
+    }  # fmt: skip
     classifier.save()
 
     [version] = get(team.viewer, f"/projects/{team.project.pk}/quality").json()
 
     assert (version["expected_accuracy"], version["unlabeled_count"]) == (0.93, 40)
+    assert version["expected_range"] == [0.9, 0.95]
 
 
 def test_label_errors_name_the_planted_mislabel(team: Team, mislabeled: Image) -> None:

@@ -115,6 +115,8 @@ def test_the_expected_accuracy_is_over_the_unlabeled_images_from_labels_a_person
             output["probabilities"][unlabeled],
         )
     )
+    low, high = metrics["expected_accuracy_range"]
+    assert low <= metrics["expected_accuracy"] <= high
     assert metrics["expected_accuracy"] != pytest.approx(
         expected_accuracy(output["out_of_fold"], truth[labeled], output["probabilities"][unlabeled])
     )
@@ -125,5 +127,5 @@ def test_the_expected_accuracy_waits_for_five_labels_per_class(tmp_path: Path, c
     labeled = np.array([0, 1, 2, 3, 20, 21, 22, 23, 24])  # 9 labels, 2 classes: 10 needed
     spec = {"labeled_indices": labeled.tolist(), "labels": truth[labeled].tolist()}
     metrics = train_in_child(tmp_path, capsys, features, spec)
-    assert metrics["expected_accuracy"] is None
+    assert metrics["expected_accuracy"] is None and metrics["expected_accuracy_range"] is None
     assert (metrics["labels_for_estimate"], metrics["unlabeled_images"]) == (10, 331)

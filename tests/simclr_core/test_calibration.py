@@ -7,6 +7,7 @@ import pytest
 from simclr_core.fewlabel.calibration import (
     apply_temperature,
     expected_accuracy,
+    expected_accuracy_range,
     expected_calibration_error,
     fit_temperature,
     fit_temperature_by_cross_validation,
@@ -94,3 +95,19 @@ def test_expected_accuracy_needs_labels_and_images():
     probabilities = np.array([[0.9, 0.1]])
     assert expected_accuracy(probabilities[:0], np.array([], int), probabilities) is None
     assert expected_accuracy(probabilities, np.array([0]), probabilities[:0]) is None
+
+
+def test_the_expected_accuracy_range_holds_it_and_narrows_with_more_labels():
+    rng = np.random.default_rng(1)
+    confidence = rng.uniform(0.5, 1.0, 5_000)
+    right = rng.random(5_000) < confidence
+    probabilities = np.stack([confidence, 1 - confidence], 1)
+    labels = np.where(right, 0, 1)
+    widths = []
+    for count in (40, 1000):
+        held_out, given, rest = probabilities[:count], labels[:count], probabilities[count:]
+        low, high = expected_accuracy_range(held_out, given, rest)
+        assert low <= expected_accuracy(held_out, given, rest) <= high
+        widths.append(high - low)
+    assert widths[1] < widths[0] / 2
+    assert expected_accuracy_range(probabilities[:0], labels[:0], probabilities) is None
