@@ -146,13 +146,16 @@ def feature_path(folder: Path, data: str, encoder_name: str) -> Path:
 def compute_all(folder: Path, device: str, cifar_per_class: int) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     photos = photos_with_copies(*sign_photos())
-    fashion = photos_with_copies(*fashion_photos(3000))
     cifar_images, cifar_labels = cifar_test_subset(cifar_per_class)
     sets = {
         "photos": (photos["images"], {k: v for k, v in photos.items() if k != "images"}),
-        "fashion": (fashion["images"], {k: v for k, v in fashion.items() if k != "images"}),
         "cifar": (cifar_images, {"labels": cifar_labels}),
     }
+    if (FASHION_FOLDER / "t10k-images-idx3-ubyte.gz").exists():
+        fashion = photos_with_copies(*fashion_photos(3000))
+        sets["fashion"] = (fashion["images"], {k: v for k, v in fashion.items() if k != "images"})
+    else:
+        print(f"no Fashion-MNIST in {FASHION_FOLDER} (FASHION_MNIST_DIR): skipping it", flush=True)
     for data, (images, extra) in sets.items():
         for encoder_name, side in ENCODER_SIDES.items():
             h = encode(to_array(images, side), encoder_name, device)  # type: ignore[arg-type]
