@@ -57,11 +57,8 @@ def expected_accuracy(
     Shapes: held_out (n, classes) out-of-fold probabilities of the labels (n,);
     probabilities (m, classes). None when n or m is 0.
     """
-    held_out, probabilities = np.asarray(held_out), np.asarray(probabilities)
-    if len(labels) == 0 or len(probabilities) == 0:
-        return None
-    right = (held_out.argmax(axis=1) == np.asarray(labels)).astype(np.float64)
-    return _mean_calibrated(held_out.max(axis=1), right, probabilities.max(axis=1))
+    points = _calibration_points(held_out, labels, probabilities)
+    return None if points is None else _mean_calibrated(*points)
 
 
 def expected_accuracy_range(
@@ -80,13 +77,11 @@ def expected_accuracy_range(
     in 34 of 48 runs with the app's queue and 37 of 48 with random picks, about 3 in 4, not 9
     in 10. Same shapes as :func:`expected_accuracy`; None when it is None.
     """
-    held_out, probabilities = np.asarray(held_out), np.asarray(probabilities)
-    if len(labels) == 0 or len(probabilities) == 0:
+    points = _calibration_points(held_out, labels, probabilities)
+    if points is None:
         return None
+    confidence, right, others = points
     rng = np.random.default_rng(seed)
-    confidence = held_out.max(axis=1)
-    right = (held_out.argmax(axis=1) == np.asarray(labels)).astype(np.float64)
-    others = probabilities.max(axis=1)
     if len(others) > sample:
         others = rng.choice(others, sample, replace=False)
     estimates = []
@@ -95,6 +90,18 @@ def expected_accuracy_range(
         estimates.append(_mean_calibrated(confidence[rows], right[rows], others))
     low, high = np.percentile(estimates, [5, 95])
     return float(low), float(high)
+
+
+def _calibration_points(
+    held_out: np.ndarray, labels: np.ndarray, probabilities: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(held-out confidence, whether it was right, the others' confidence), or None when
+    there are no labels or no other images."""
+    held_out, probabilities = np.asarray(held_out), np.asarray(probabilities)
+    if len(labels) == 0 or len(probabilities) == 0:
+        return None
+    right = (held_out.argmax(axis=1) == np.asarray(labels)).astype(np.float64)
+    return held_out.max(axis=1), right, probabilities.max(axis=1)
 
 
 def _mean_calibrated(confidence: np.ndarray, right: np.ndarray, others: np.ndarray) -> float:
