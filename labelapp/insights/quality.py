@@ -40,6 +40,7 @@ class VersionQuality:
     expected_accuracy: float | None  # on the images it did not train on (run_train)
     expected_range: tuple[float, float] | None  # its 5th and 95th bootstrap percentiles
     unlabeled_count: int | None
+    labels_for_estimate: int | None  # scored labels it needs (run_train)
     calibration_error: float | None
     method_accuracies: list[tuple[str, float]]
     per_class: list[ClassAccuracy]
@@ -127,6 +128,7 @@ def describe_version(
         expected_accuracy=_number(metrics.get("expected_accuracy")),
         expected_range=_pair(metrics.get("expected_accuracy_range")),
         unlabeled_count=_int_or_none(metrics.get("unlabeled_images")),
+        labels_for_estimate=_int_or_none(metrics.get("labels_for_estimate")),
         calibration_error=_number(metrics.get("expected_calibration_error")),
         method_accuracies=method_accuracies,
         per_class=per_class,
