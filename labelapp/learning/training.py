@@ -11,7 +11,7 @@ from labelapp.images.models import Image
 from labelapp.jobs.context import JobContext
 from labelapp.jobs.models import Job
 from labelapp.learning.child_jobs import run_training_command, work_directory
-from labelapp.learning.dataset_cache import build_image_cache
+from labelapp.learning.dataset_cache import build_image_cache, cache_path
 from labelapp.learning.embedding import (
     current_encoder,
     materialize_encoder,
@@ -97,6 +97,7 @@ def train_classifier(context: JobContext) -> dict[str, Any]:
         "methods": methods,
         "output": str(work_dir / "classifier.npz"),
         "device": device,
+        "neighbors_cache": str(cache_path(project.pk) / "neighbors"),
         **export_spec(job, encoder),
     }
     if "fine_tune" in methods:

@@ -8,10 +8,13 @@ worker's supervisor (supervisor.py, via child_jobs.py) turns into Job updates. R
 
 import argparse
 import dataclasses
+import hashlib
 import json
+import os
 import sys
 import time
 import traceback
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +32,11 @@ from simclr_core.fewlabel.classifier_selection import (
     train_best_classifier,
 )
 from simclr_core.fewlabel.fine_tune import FineTuneConfig
+from simclr_core.fewlabel.label_propagation import (
+    NEIGHBORS,
+    graph_from_neighbors,
+    nearest_neighbors,
+)
 from simclr_core.hyperparameters import config_from_dict, config_to_dict, load_config
 from simclr_core.progress import Progress, ignore_progress, within
 from simclr_core.ssl.checkpoint import load_training_state
@@ -245,6 +253,35 @@ def fine_tune_config(spec: Spec) -> FineTuneConfig:
     return config
 
 
+def knn_graph(features: np.ndarray, folder: Path | None, device: str, progress: Progress) -> Any:
+    """The features' kNN graph, its neighbours read from ``folder`` when an earlier job of
+    the project stored them for the same features (named by their digest), else found on
+    ``device`` and stored there (replacing any other set): with 100,000 images they take about
+    3 minutes on 2 CPU cores, and the features change only when images are embedded, while
+    every labeling round trains again."""
+    if folder is None:
+        return graph_from_neighbors(*nearest_neighbors(features, NEIGHBORS, device))
+    digest = hashlib.sha256(str(features.shape).encode())
+    digest.update(np.ascontiguousarray(features, dtype=np.float32).data)
+    path = folder / f"neighbors-{NEIGHBORS}-{digest.hexdigest()[:24]}.npz"
+    try:
+        with np.load(path) as stored:
+            return graph_from_neighbors(stored["similarities"], stored["indices"])
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        pass  # not stored yet, or damaged: find them again
+    progress(None, f"Finding the {NEIGHBORS} nearest neighbours of each image")
+    similarities, indices = nearest_neighbors(features, NEIGHBORS, device)
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / f".{path.name}.{os.getpid()}.partial"
+    with open(partial, "wb") as output:
+        np.savez(output, similarities=similarities, indices=indices)
+    partial.replace(path)  # atomic: a concurrent job reads the whole file or none
+    for older in folder.glob("neighbors-*.npz"):
+        if older != path:
+            older.unlink(missing_ok=True)
+    return graph_from_neighbors(similarities, indices)
+
+
 # Scored labels per class (on average) before the accuracy to expect on the unlabeled images
 # is shown: below 5, with folds of 1 to 3 labels per class, the estimate was 4 to 9 points
 # low on the unbalanced real-photo pool (benchmarks/estimate_bias.py, 12 seeds); from 5 on,
@@ -257,11 +294,12 @@ def run_train(spec: Spec) -> None:
 
     With "fine_tune" among the methods the spec also names the image cache ("images"), the
     cache row of each representation ("image_rows") and the encoder ("encoder_dir").
-    "scored" (one bool per label, default all) marks the labels a person gave: only those
-    are scored, the others (accepted predictions) only train. The metrics hold the accuracy
-    to expect on the images without a label (:func:`expected_accuracy`) and its range
-    (:func:`expected_accuracy_range`), None until there are "labels_for_estimate" scored
-    labels.
+    "neighbors_cache" names a folder where the features' nearest neighbours are kept
+    between jobs (:func:`knn_graph`). "scored" (one bool per label, default all) marks the
+    labels a person gave: only those are scored, the others (accepted predictions) only
+    train. The metrics hold the accuracy to expect on the images without a label
+    (:func:`expected_accuracy`) and its range (:func:`expected_accuracy_range`), None until
+    there are "labels_for_estimate" scored labels.
     """
     features = np.asarray(np.load(spec["representations"], mmap_mode="r"), dtype=np.float32)
     labeled_indices = np.asarray(spec["labeled_indices"], dtype=np.int64)
@@ -279,11 +317,14 @@ def run_train(spec: Spec) -> None:
             config=fine_tune_config(spec),
         )
     note = f" (scoring the {int(scored.sum())} labels a person gave, of {len(labels)})"
-
+    graph = None
+    if {"self_training", "label_propagation"} & set(methods):
+        folder = Path(spec["neighbors_cache"]) if spec.get("neighbors_cache") else None
+        graph = knn_graph(features, folder, spec.get("device") or "cpu", progress_to_parent())
     report = train_best_classifier(
         features, labeled_indices, labels, num_classes,
         methods=methods, fine_tune_inputs=fine_tune_inputs, scored=scored,
-        progress=within(progress_to_parent(note=note), 0.1, 0.9),
+        progress=within(progress_to_parent(note=note), 0.1, 0.9), graph=graph,
     )  # fmt: skip
     np.savez(
         spec["output"],

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
+import scipy.sparse
 import torch
 from sklearn.model_selection import KFold, StratifiedKFold
 
@@ -36,7 +37,7 @@ from simclr_core.fewlabel.calibration import (
 )
 from simclr_core.fewlabel.fine_tune import FineTuneConfig, FineTunedClassifier, fine_tune
 from simclr_core.fewlabel.label_propagation import build_knn_graph, label_propagation_probabilities
-from simclr_core.fewlabel.linear_probe import LinearProbe, fit_linear_probe
+from simclr_core.fewlabel.linear_probe import LinearProbe, PowerNormalizer, fit_linear_probe
 from simclr_core.fewlabel.methods import ALL_METHODS, CALIBRATED_HERE, DEFAULT_METHODS
 from simclr_core.fewlabel.self_training import fit_self_trained_probe
 from simclr_core.progress import CancelCheck, Progress, ignore_progress, never_cancel
@@ -91,6 +92,7 @@ def train_best_classifier(
     fine_tune_inputs: FineTuneInputs | None = None,
     scored: np.ndarray | None = None,
     progress: Progress = ignore_progress,
+    graph: scipy.sparse.csr_matrix | None = None,
 ) -> ClassifierReport:
     """Cross-validate each method, keep the best, and predict every image with it.
 
@@ -103,6 +105,9 @@ def train_best_classifier(
     method from the accuracies. ``progress`` hears "Cross-validating <method>" as each
     method starts and as its folds (or, for fine-tuning, its optimizer steps) finish, each
     method an equal share of the fraction, with the time left at the method's pace.
+    ``graph``: the kNN graph of the features (:func:`build_knn_graph`), when the caller has
+    it; otherwise it is built here (once, if a method needs it), the costliest step with many
+    images.
 
     Raises:
         ValueError: with fewer than two labels, an unknown method, or "fine_tune" without
@@ -119,11 +124,11 @@ def train_best_classifier(
     folds = _folds_for_people(labels, scored, max_folds, seed)
     fitted: dict[str, LinearProbe | FineTunedClassifier] = {}  # each method's latest model
     count = _method_progress(methods, progress)
+    shared = _Shared(features, labeled_indices, labels, num_classes, fitted, graph)
     fitters = {
-        name: _fitter(name, features, labeled_indices, labels, num_classes, fine_tune_inputs,
-                      _step_counter(name, len(folds) + 1, count), fitted)
+        name: _fitter(name, shared, fine_tune_inputs, _step_counter(name, len(folds) + 1, count))
         for name in methods
-    }  # fmt: skip
+    }
     out_of_fold: dict[str, np.ndarray] = {}
     for name, fitter in fitters.items():
         count(name, 0, 1)
@@ -242,41 +247,67 @@ def _step_counter(name: str, fits: int, on_progress: MethodCounter) -> Callable[
     return count
 
 
+@dataclass
+class _Shared:
+    """What every candidate's fits read: the labeled data, each method's latest model, and the
+    features' kNN graph and normalizer, each made once, on first use."""
+
+    features: np.ndarray
+    labeled_indices: np.ndarray
+    labels: np.ndarray
+    num_classes: int
+    fitted: dict[str, LinearProbe | FineTunedClassifier]
+    _graph: scipy.sparse.csr_matrix | None = None
+    _scaler: PowerNormalizer | None = None
+
+    @property
+    def graph(self) -> scipy.sparse.csr_matrix:
+        if self._graph is None:
+            self._graph = build_knn_graph(self.features)
+        return self._graph
+
+    @property
+    def scaler(self) -> PowerNormalizer:
+        if self._scaler is None:
+            self._scaler = PowerNormalizer.fit(self.features)
+        return self._scaler
+
+    def probabilities(self, probe: LinearProbe, predict: np.ndarray | None) -> np.ndarray:
+        features = self.features if predict is None else self.features[predict]
+        return probe.predict_probabilities(features)
+
+
 def _fitter(
-    name: str, features: np.ndarray, labeled_indices: np.ndarray, labels: np.ndarray,
-    num_classes: int, fine_tune_inputs: FineTuneInputs | None,
+    name: str, shared: _Shared, fine_tune_inputs: FineTuneInputs | None,
     count_step: Callable[[int], None] = lambda steps_per_fit: None,
-    fitted: dict[str, LinearProbe | FineTunedClassifier] | None = None,
 ) -> Fitter:  # fmt: skip
-    fitted = {} if fitted is None else fitted
+    features, indices, labels = shared.features, shared.labeled_indices, shared.labels
     if name == "linear_probe":
 
         def fit_probe(train: np.ndarray, predict: np.ndarray | None) -> np.ndarray:
             probe = fit_linear_probe(
-                features[labeled_indices[train]], labels[train], num_classes,
-                unlabeled_features=features,
-            )  # fmt: skip
-            fitted[name] = probe
-            return probe.predict_probabilities(features if predict is None else features[predict])
+                features[indices[train]], labels[train], shared.num_classes, scaler=shared.scaler
+            )
+            shared.fitted[name] = probe
+            return shared.probabilities(probe, predict)
 
         return fit_probe
-    if name in ("label_propagation", "self_training"):
-        graph = build_knn_graph(features, neighbors=min(20, len(features) - 1))
     if name == "self_training":
 
         def fit_self_training(train: np.ndarray, predict: np.ndarray | None) -> np.ndarray:
             probe = fit_self_trained_probe(
-                features, labeled_indices[train], labels[train], num_classes, graph
-            )
-            fitted[name] = probe
-            return probe.predict_probabilities(features if predict is None else features[predict])
+                features, indices[train], labels[train], shared.num_classes, shared.graph,
+                scaler=shared.scaler,
+            )  # fmt: skip
+            shared.fitted[name] = probe
+            return shared.probabilities(probe, predict)
 
         return fit_self_training
     if name == "label_propagation":
 
         def fit_propagation(train: np.ndarray, predict: np.ndarray | None) -> np.ndarray:
             everything = label_propagation_probabilities(
-                graph, labeled_indices[train], labels[train], num_classes
+                shared.graph, indices[train], labels[train], shared.num_classes
             )
             return everything if predict is None else everything[predict]
 
@@ -284,8 +315,8 @@ def _fitter(
     if name == "fine_tune":
         if fine_tune_inputs is None:
             raise ValueError("fine-tuning needs the images and the encoder (fine_tune_inputs)")
-        return _fine_tune_fitter(fine_tune_inputs, len(features), labeled_indices, labels,
-                                 num_classes, count_step, fitted)  # fmt: skip
+        return _fine_tune_fitter(fine_tune_inputs, len(features), indices, labels,
+                                 shared.num_classes, count_step, shared.fitted)  # fmt: skip
     raise ValueError(f"unknown classifier {name!r}; use one of {ALL_METHODS}")
 
 

@@ -25,7 +25,7 @@ import numpy as np
 import scipy.sparse
 
 from simclr_core.fewlabel.label_propagation import propagate_labels
-from simclr_core.fewlabel.linear_probe import LinearProbe, fit_linear_probe
+from simclr_core.fewlabel.linear_probe import LinearProbe, PowerNormalizer, fit_linear_probe
 
 DEFAULT_SHARE = 0.4
 DEFAULT_MAX_PER_CLASS = 1000  # bounds the refit: at most classes x 1,000 training rows
@@ -68,19 +68,22 @@ def fit_self_trained_probe(
     graph: scipy.sparse.csr_matrix,
     share: float = DEFAULT_SHARE,
     max_per_class: int = DEFAULT_MAX_PER_CLASS,
+    scaler: PowerNormalizer | None = None,
 ) -> LinearProbe:
     """One round of self-training over every image (see the module's docstring).
 
     Shapes: features (N, dim), labeled_indices and labels (L,), graph (N, N) from
-    :func:`simclr_core.fewlabel.label_propagation.build_knn_graph` over the same features.
+    :func:`simclr_core.fewlabel.label_propagation.build_knn_graph` over the same features;
+    ``scaler``, the :class:`PowerNormalizer` of the features if already fitted.
 
     Raises:
         ValueError: if there are no labels or labels fall outside [0, num_classes).
     """
     labeled_indices = np.asarray(labeled_indices, dtype=np.int64)
     labels = np.asarray(labels, dtype=np.int64)
+    scaler = PowerNormalizer.fit(features) if scaler is None else scaler
     probe = fit_linear_probe(
-        features[labeled_indices], labels, num_classes, features, calibrate=False
+        features[labeled_indices], labels, num_classes, calibrate=False, scaler=scaler
     )
     propagated = propagate_labels(graph, labeled_indices, labels, num_classes)
     combined = _unit_sum(probe.predict_probabilities(features)) + _unit_sum(propagated)
@@ -88,8 +91,9 @@ def fit_self_trained_probe(
     extra, guesses = choose_pseudo_labels(combined, labeled_indices, share, max_per_class)
     rows = np.concatenate([labeled_indices, extra])
     return fit_linear_probe(
-        features[rows], np.concatenate([labels, guesses]), num_classes, features, calibrate=False
-    )
+        features[rows], np.concatenate([labels, guesses]), num_classes, calibrate=False,
+        scaler=scaler,
+    )  # fmt: skip
 
 
 def _unit_sum(probabilities: np.ndarray) -> np.ndarray:

@@ -31,7 +31,7 @@ def find_nearest_neighbors(
     for start in range(0, queries.shape[0], chunk_size):
         scores = queries[start : start + chunk_size] @ bank.T
         if exclude_self:
-            rows = torch.arange(scores.shape[0])
+            rows = torch.arange(scores.shape[0], device=scores.device)
             scores[rows, rows + start] = float("-inf")
         top = scores.topk(k, dim=1)
         similarities.append(top.values)

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from simclr_core.fewlabel.fine_tune import FineTuneConfig, fine_tune
+from simclr_core.fewlabel.label_propagation import nearest_neighbors
 from simclr_core.ssl.augment import AugmentationConfig, make_views
 from simclr_core.ssl.encoder import build_encoder
 from simclr_core.ssl.extract import extract_representations, iterate_representations
@@ -75,3 +76,11 @@ def test_pretrain_a_few_steps_on_cuda(tiny_pretrain_config, uint8_images, keep_i
     )
     assert np.isfinite(result.metrics["loss"]) and result.metrics["steady_images_per_second"] > 0
     assert next(result.encoder.parameters()).device.type == "cuda"
+
+
+def test_nearest_neighbours_on_the_card_match_the_cpu():
+    features = np.random.default_rng(0).normal(size=(300, 16)).astype(np.float32)
+    on_cpu = nearest_neighbors(features, 5, device="cpu")
+    on_card = nearest_neighbors(features, 5, device="cuda")
+    np.testing.assert_allclose(on_card[0], on_cpu[0], rtol=1e-4, atol=1e-5)
+    assert (on_card[1] == on_cpu[1]).mean() > 0.99  # ties may order differently
