@@ -43,7 +43,7 @@ def measure(
     scored = np.ones(len(trained), bool) if scored is None else scored
     unlabeled = np.setdiff1d(np.arange(len(truth)), trained)
     predicted = report.probabilities[unlabeled]
-    calibration = (report.out_of_fold[scored], given[scored], predicted)
+    calibration = (report.out_of_fold[scored], given[scored], report.for_estimate()[unlabeled])
     expected = expected_accuracy(*calibration) or 0.0
     low, high = expected_accuracy_range(*calibration) or (0.0, 0.0)
     true = float((predicted.argmax(1) == truth[unlabeled]).mean())

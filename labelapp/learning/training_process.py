@@ -339,7 +339,7 @@ def run_train(spec: Spec) -> None:
     labels_for_estimate = ESTIMATE_LABELS_PER_CLASS * num_classes
     expected, expected_range = None, None
     if scored.sum() >= labels_for_estimate:
-        calibration = (report.out_of_fold[scored], labels[scored], report.probabilities[unlabeled])
+        calibration = (report.out_of_fold[scored], labels[scored], report.for_estimate()[unlabeled])
         expected, expected_range = (
             expected_accuracy(*calibration),
             expected_accuracy_range(*calibration),

@@ -12,6 +12,7 @@ from labelapp.images.models import Image
 from labelapp.learning import training_process
 from labelapp.learning.training import labeled_by_whom
 from simclr_core.fewlabel.calibration import expected_accuracy
+from simclr_core.fewlabel.classifier_selection import train_best_classifier
 from tests.insights.builders import label_images
 from tests.simclr_core.test_scoring_human_labels import hard_people_easy_predictions
 from tests.web.people import Team, make_classifier, make_images, make_team
@@ -103,16 +104,19 @@ def test_the_expected_accuracy_is_over_the_unlabeled_images_from_labels_a_person
     # when the train job runs
     metrics = train_in_child(tmp_path, capsys, features, spec)
     # then the accuracy it expects is for the 300 images without a label, calibrated on the
-    # out-of-fold predictions of the labels a person gave (simclr_core's tests check the
-    # estimate itself)
+    # out-of-fold predictions of the labels a person gave and read from a model of those
+    # labels alone (simclr_core's tests check the estimate itself)
     output = np.load(tmp_path / "classifier.npz")
     unlabeled = np.setdiff1d(np.arange(len(truth)), labeled)
+    alone = train_best_classifier(
+        features, labeled[scored], truth[labeled][scored], 2, methods=[metrics["method"]]
+    )
     assert metrics["unlabeled_images"] == 300
     assert metrics["expected_accuracy"] == pytest.approx(
         expected_accuracy(
             output["out_of_fold"][scored],
             truth[labeled][scored],
-            output["probabilities"][unlabeled],
+            alone.probabilities[unlabeled],
         )
     )
     low, high = metrics["expected_accuracy_range"]

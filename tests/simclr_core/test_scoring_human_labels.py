@@ -48,6 +48,23 @@ def test_accepting_predictions_does_not_raise_the_estimate() -> None:
     assert accepted.scored.tolist() == by_person.tolist()
 
 
+def test_the_estimate_reads_a_model_of_the_labels_a_person_gave() -> None:
+    # given labels a person gave and a model's accepted answers
+    features, labels, people = hard_people_easy_predictions()
+    everything = np.arange(len(labels))
+    accepted = train_best_classifier(features, everything, labels, 2, scored=everything < people)
+    # when the same method is trained on the people's labels alone
+    alone = train_best_classifier(
+        features, everything[:people], labels[:people], 2, methods=[accepted.method]
+    )
+    # then that model's probabilities are the ones the expected accuracy reads, calibrated
+    # as the folds were, while the predictions come from the model that saw every label
+    np.testing.assert_allclose(accepted.for_estimate(), alone.probabilities, atol=1e-5)
+    assert not np.allclose(accepted.probabilities, accepted.for_estimate(), atol=1e-3)
+    # and with every label a person's, the estimate reads the predictions themselves
+    assert alone.from_people is None and alone.for_estimate() is alone.probabilities
+
+
 def test_scoring_the_accepted_predictions_would_inflate_it() -> None:
     # the behaviour this replaces: every label scored, the easy answers included
     features, labels, _ = hard_people_easy_predictions()
@@ -98,8 +115,10 @@ def test_progress_counts_every_fit_of_every_method() -> None:
     assert fractions == sorted(fractions) and fractions[0] >= 0 and fractions[-1] < 1
 
 
-def test_fine_tuning_reports_each_optimizer_step() -> None:
-    # given a tiny encoder fine-tuned for 3 steps per fit on 8 colour images
+@pytest.mark.parametrize("accepted", [0, 2])
+def test_fine_tuning_reports_each_optimizer_step(accepted: int) -> None:
+    # given a tiny encoder fine-tuned for 3 steps per fit on 8 colour images, the last
+    # ``accepted`` labels accepted predictions
     rng = np.random.default_rng(0)
     images = rng.integers(0, 255, (8, 3, 8, 8), dtype=np.uint8)
     labels = np.arange(8) % 2
@@ -112,10 +131,12 @@ def test_fine_tuning_reports_each_optimizer_step() -> None:
     # when it is cross-validated
     report = train_best_classifier(
         np.zeros((8, 2), np.float32), np.arange(8), labels, 2, methods=["fine_tune"],
-        fine_tune_inputs=inputs, progress=lambda fraction, message=None, **_: seen.append(message),
+        fine_tune_inputs=inputs, scored=np.arange(8) < 8 - accepted,
+        progress=lambda fraction, message=None, **_: seen.append(message),
     )  # fmt: skip
-    # then every step of every fold, and of the final fit on all labels, is counted
-    total = (report.folds + 1) * 3
+    # then every step of every fold, of the model of the people's labels alone (with
+    # accepted ones) and of the final fit on all labels is counted
+    total = (report.folds + 1 + (accepted > 0)) * 3
     assert seen == ["Cross-validating fine tune"] + [
         f"Cross-validating fine tune: {done}/{total} optimizer steps"
         for done in range(1, total + 1)
