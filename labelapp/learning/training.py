@@ -88,6 +88,8 @@ def train_classifier(context: JobContext) -> dict[str, Any]:
     if method not in METHODS:
         raise ValueError(f"Unknown training method {method!r}; use one of {', '.join(METHODS)}.")
     methods = candidate_methods(method, device)
+    neighbors_cache = cache_path(project.pk) / "neighbors"  # kept between jobs (knn_graph)
+    neighbors_cache.mkdir(parents=True, exist_ok=True)
     spec = {
         "representations": str(work_dir / "train-representations.npy"),
         "labeled_indices": positions.tolist(),
@@ -97,7 +99,7 @@ def train_classifier(context: JobContext) -> dict[str, Any]:
         "methods": methods,
         "output": str(work_dir / "classifier.npz"),
         "device": device,
-        "neighbors_cache": str(cache_path(project.pk) / "neighbors"),
+        "neighbors_cache": str(neighbors_cache),
         **export_spec(job, encoder),
     }
     if "fine_tune" in methods:

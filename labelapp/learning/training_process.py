@@ -258,28 +258,48 @@ def knn_graph(features: np.ndarray, folder: Path | None, device: str, progress: 
     the project stored them for the same features (named by their digest), else found on
     ``device`` and stored there (replacing any other set): with 100,000 images they take about
     3 minutes on 2 CPU cores, and the features change only when images are embedded, while
-    every labeling round trains again."""
+    every labeling round trains again. The worker creates ``folder``; storing is an
+    optimization, and where it fails (a full disk, or the folder deleted with its project
+    meanwhile, which is not created again) the job goes on without it."""
     if folder is None:
         return graph_from_neighbors(*nearest_neighbors(features, NEIGHBORS, device))
     digest = hashlib.sha256(str(features.shape).encode())
     digest.update(np.ascontiguousarray(features, dtype=np.float32).data)
     path = folder / f"neighbors-{NEIGHBORS}-{digest.hexdigest()[:24]}.npz"
-    try:
-        with np.load(path) as stored:
-            return graph_from_neighbors(stored["similarities"], stored["indices"])
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
-        pass  # not stored yet, or damaged: find them again
+    if (stored := _stored_neighbors(path, len(features))) is not None:
+        return graph_from_neighbors(*stored)
     progress(None, f"Finding the {NEIGHBORS} nearest neighbours of each image")
     similarities, indices = nearest_neighbors(features, NEIGHBORS, device)
-    folder.mkdir(parents=True, exist_ok=True)
     partial = folder / f".{path.name}.{os.getpid()}.partial"
-    with open(partial, "wb") as output:
-        np.savez(output, similarities=similarities, indices=indices)
-    partial.replace(path)  # atomic: a concurrent job reads the whole file or none
-    for older in folder.glob("neighbors-*.npz"):
-        if older != path:
-            older.unlink(missing_ok=True)
+    try:
+        with open(partial, "wb") as output:
+            np.savez(output, similarities=similarities, indices=indices)
+        partial.replace(path)  # atomic: a concurrent job reads the whole file or none
+        for older in folder.glob("neighbors-*.npz"):
+            if older != path:
+                older.unlink(missing_ok=True)
+    except OSError:
+        traceback.print_exc()  # the next job finds them again
+    finally:
+        partial.unlink(missing_ok=True)
     return graph_from_neighbors(similarities, indices)
+
+
+def _stored_neighbors(path: Path, count: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The (similarities, indices) stored at ``path`` for ``count`` images, or None when
+    there are none or they are damaged (then they are found again)."""
+    try:
+        with zipfile.ZipFile(path):  # an npz archive, not some other file under its name
+            pass
+        with np.load(path) as stored:
+            similarities, indices = stored["similarities"], stored["indices"]
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None
+    if similarities.shape != indices.shape or len(indices) != count:
+        return None
+    if indices.size and (indices.min() < 0 or indices.max() >= count):
+        return None
+    return similarities, indices
 
 
 # Scored labels per class (on average) before the accuracy to expect on the unlabeled images

@@ -81,9 +81,9 @@ class ClassifierReport:
     # of one image), and the temperature calibrating fine-tuning's outputs, if fitted.
     model: LinearProbe | FineTunedClassifier | None = None
     calibration: float | None = None
-    # When labels not scored (accepted predictions) trained ``probabilities``: the same method
-    # trained on the scored labels alone, (N, num_classes), what the accuracy to expect on
-    # the unlabeled images is estimated from (:meth:`for_estimate`).
+    # When labels not scored (accepted predictions) trained ``probabilities`` and at least
+    # two were scored: the same method trained on the scored labels alone, (N, num_classes),
+    # what the accuracy to expect on the unlabeled images is estimated from (:meth:`for_estimate`).
     from_people: np.ndarray | None = None
 
     def for_estimate(self) -> np.ndarray:
@@ -116,7 +116,9 @@ def train_best_classifier(
     folds (:func:`_folds_for_people`), every label gets an out-of-fold probability and
     trains the final model, and accuracies (and the temperature of methods calibrated
     here) are measured on the scored ones only; with none scored the
-    accuracies are empty and the first method is kept. :func:`choose_method` picks the
+    accuracies are empty and the first method is kept. With at least two scored labels and
+    some not, the winner is also fitted on the scored ones alone (``from_people``, what the
+    expected accuracy reads). :func:`choose_method` picks the
     method from the accuracies. ``progress`` hears "Cross-validating <method>" as each
     method starts and as its folds (or, for fine-tuning, its optimizer steps) finish, each
     method an equal share of the fraction, with the time left at the method's pace.
@@ -260,7 +262,8 @@ def _method_progress(methods: list[str], progress: Progress) -> MethodCounter:
 
 
 def _step_counter(name: str, fits: int, on_progress: MethodCounter) -> Callable[[int], None]:
-    """Reports fine-tuning's optimizer steps over all ``fits`` fits (each fold, then all)."""
+    """Reports fine-tuning's optimizer steps over all ``fits`` fits (each fold, the scored
+    labels alone when some are not, then all)."""
     done = 0
 
     def count(steps_per_fit: int) -> None:

@@ -26,7 +26,7 @@ class PowerNormalizer:
 
     @classmethod
     def fit(cls, pool: np.ndarray) -> PowerNormalizer:
-        return cls(_signed_sqrt(pool).mean(axis=0))
+        return cls(_signed_sqrt(pool).mean(axis=0, dtype=np.float64).astype(np.float32))
 
     def transform(self, features: np.ndarray) -> np.ndarray:
         centred = _signed_sqrt(features) - self.mean

@@ -1,6 +1,7 @@
 """The train child keeps the features' nearest neighbours between jobs: finding them is the
 costliest step with many images, and the features change only when images are embedded."""
 
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -49,12 +50,18 @@ def test_damaged_or_foreign_neighbours_are_found_again(tmp_path: Path) -> None:
     expected = build_knn_graph(features).toarray()
     knn_graph(features, tmp_path, "cpu", ignore_progress)
     (path,) = stored(tmp_path)
-    path.write_bytes(b"not an npz file")
+    for damaged in (b"not an npz file", _npy_bytes(np.arange(3))):  # or another format
+        path.write_bytes(damaged)
 
-    graph = knn_graph(features, tmp_path, "cpu", ignore_progress)
+        graph = knn_graph(features, tmp_path, "cpu", ignore_progress)
 
-    np.testing.assert_allclose(graph.toarray(), expected, rtol=1e-6)
-    assert stored(tmp_path) == [path]
+        np.testing.assert_allclose(graph.toarray(), expected, rtol=1e-6)
+        assert stored(tmp_path) == [path]
+    # neighbours of another set of images (indices out of range) are not taken either
+    np.savez(path, similarities=np.ones((120, 20), np.float32), indices=np.full((120, 20), 500))
+    np.testing.assert_allclose(
+        knn_graph(features, tmp_path, "cpu", ignore_progress).toarray(), expected, rtol=1e-6
+    )
     # other features (images were embedded since) get their own neighbours, and the old
     # set is removed
     other, _ = clusters(2)
@@ -67,13 +74,32 @@ def test_damaged_or_foreign_neighbours_are_found_again(tmp_path: Path) -> None:
     assert newer != path
 
 
+def test_a_folder_that_cannot_be_written_costs_only_the_storing(tmp_path: Path) -> None:
+    # the project's cache folder is gone (the project was deleted while the job ran)
+    features, _ = clusters(6)
+    folder = tmp_path / "deleted-project" / "neighbors"
+
+    graph = knn_graph(features, folder, "cpu", ignore_progress)
+
+    np.testing.assert_allclose(graph.toarray(), build_knn_graph(features).toarray(), rtol=1e-6)
+    assert not (tmp_path / "deleted-project").exists()  # not created again, nothing left
+    assert list(tmp_path.iterdir()) == []
+
+
+def _npy_bytes(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
 def test_the_train_child_stores_neighbours_and_predicts_the_same_with_them(
     tmp_path: Path, capsys: Any
 ) -> None:
     features, labels = clusters(3)
     labeled = np.concatenate([np.flatnonzero(labels == label)[:4] for label in range(3)])
     np.save(tmp_path / "features.npy", features)
-    folder = tmp_path / "neighbors"
+    folder = tmp_path / "neighbors"  # the worker creates it
+    folder.mkdir()
     spec = {
         "representations": str(tmp_path / "features.npy"),
         "labeled_indices": labeled.tolist(),
