@@ -37,6 +37,7 @@ from simclr_core.fewlabel.label_propagation import (
     graph_from_neighbors,
     nearest_neighbors,
 )
+from simclr_core.fewlabel.methods import GRAPH_METHODS
 from simclr_core.hyperparameters import config_from_dict, config_to_dict, load_config
 from simclr_core.progress import Progress, ignore_progress, within
 from simclr_core.ssl.checkpoint import load_training_state
@@ -288,12 +289,10 @@ def knn_graph(features: np.ndarray, folder: Path | None, device: str, progress: 
 def _stored_neighbors(path: Path, count: int) -> tuple[np.ndarray, np.ndarray] | None:
     """The (similarities, indices) stored at ``path`` for ``count`` images, or None when
     there are none or they are damaged (then they are found again)."""
-    try:
-        with zipfile.ZipFile(path):  # an npz archive, not some other file under its name
-            pass
+    try:  # TypeError: an .npy file under the name loads as an array, no npz archive
         with np.load(path) as stored:
             similarities, indices = stored["similarities"], stored["indices"]
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+    except (OSError, ValueError, KeyError, EOFError, TypeError, zipfile.BadZipFile):
         return None
     if similarities.shape != indices.shape or len(indices) != count:
         return None
@@ -338,7 +337,7 @@ def run_train(spec: Spec) -> None:
         )
     note = f" (scoring the {int(scored.sum())} labels a person gave, of {len(labels)})"
     graph = None
-    if {"self_training", "label_propagation"} & set(methods):
+    if set(GRAPH_METHODS) & set(methods):
         folder = Path(spec["neighbors_cache"]) if spec.get("neighbors_cache") else None
         graph = knn_graph(features, folder, spec.get("device") or "cpu", progress_to_parent())
     report = train_best_classifier(

@@ -9,3 +9,5 @@ ALL_METHODS = (*DEFAULT_METHODS, "fine_tune")
 # Methods whose probabilities come out uncalibrated: a temperature is fitted on their
 # out-of-fold probabilities of the scored labels (the others calibrate themselves).
 CALIBRATED_HERE = ("self_training", "fine_tune")
+# Methods that read the kNN graph of the features (built once per job, or handed in).
+GRAPH_METHODS = ("self_training", "label_propagation")
