@@ -112,6 +112,7 @@ def project_rows(project: Project) -> dict[str, Iterable[dict[str, Any]]]:
                 "created_at": _time(label.created_at),
                 "source": label.source,
                 "model_version": label.model_version_id,
+                "picked_by": label.picked_by,
             }
             for label in _iterate(
                 Label.objects.filter(image__project=project).select_related("user")

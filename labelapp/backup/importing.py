@@ -300,6 +300,7 @@ class _Importer:
             created_at=_time(row["created_at"]),
             source=_choice(row["source"], LabelSource.values, "label source"),
             model_version_id=_optional(self.versions, row.get("model_version")),
+            picked_by=str(row.get("picked_by") or "")[:40],
         )
 
     def create_predictions(self) -> None:

@@ -7,6 +7,8 @@ model's output is sent as predictions instead (labelapp/learning/external_predic
 which become labels only when a person accepts them.
 """
 
+from typing import NamedTuple
+
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from labelapp.images.models import Image, Label, LabelSource
@@ -15,8 +17,22 @@ from labelapp.images.models import Image, Label, LabelSource
 HUMAN_SOURCES = (LabelSource.PERSON, LabelSource.IMPORT)
 
 
-def current_labels(images: QuerySet[Image]) -> list[tuple[int, int, bool]]:
-    """(image id, class id, whether a person gave it) for each labeled image, in one query.
+# "Label next" strategies that offer the images the model is least sure of (the names of
+# simclr_core.curation.selection.UNCERTAINTY_MEASURES, not imported here: it loads torch).
+# Those images are harder than the rest, so their labels would make the accuracy expected
+# on the unlabeled images read low (benchmarks/estimate_bias.py --picks margin).
+LEAST_SURE_STRATEGIES = ("least_confidence", "margin", "entropy")
+
+
+class CurrentLabel(NamedTuple):
+    image_id: int
+    class_id: int
+    by_person: bool  # scored: estimates are measured on it
+    calibrates: bool  # by a person, and not picked as one of the model's least sure images
+
+
+def current_labels(images: QuerySet[Image]) -> list[CurrentLabel]:
+    """Each labeled image's label and who gave it, in one query.
 
     The source is that of the image's newest history row; an image without history counts
     as labeled by a person.
@@ -24,10 +40,15 @@ def current_labels(images: QuerySet[Image]) -> list[tuple[int, int, bool]]:
     newest = Label.objects.filter(image=OuterRef("pk")).order_by("-created_at", "-id")
     rows = (
         images.filter(current_label__isnull=False)
-        .annotate(newest_source=Subquery(newest.values("source")[:1]))
-        .values_list("id", "current_label_id", "newest_source")
+        .annotate(
+            newest_source=Subquery(newest.values("source")[:1]),
+            newest_pick=Subquery(newest.values("picked_by")[:1]),
+        )
+        .values_list("id", "current_label_id", "newest_source", "newest_pick")
     )
-    return [
-        (image_id, class_id, source is None or source in HUMAN_SOURCES)
-        for image_id, class_id, source in rows
-    ]
+    labels = []
+    for image_id, class_id, source, picked_by in rows:
+        by_person = source is None or source in HUMAN_SOURCES
+        calibrates = by_person and picked_by not in LEAST_SURE_STRATEGIES
+        labels.append(CurrentLabel(image_id, class_id, by_person, calibrates))
+    return labels

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Count, F, Max, Q, QuerySet
 
 from labelapp.images.models import Image, Label, LabelSource
-from labelapp.learning.models import ModelVersion, Prediction
+from labelapp.learning.models import ModelVersion, Prediction, QueueItem
 from labelapp.projects.models import LabelClass, Project
 from labelapp.webhooks import events as webhook_events
 
@@ -34,9 +34,16 @@ def set_label(
     source: str = LabelSource.PERSON,
     model_version: ModelVersion | None = None,
 ) -> Image:
-    """Give ``image`` the class (None clears it) if its label is still ``expected_version``."""
+    """Give ``image`` the class (None clears it) if its label is still ``expected_version``.
+
+    A person's label records the queue strategy that offered the image, if it was queued.
+    """
     if label_class is not None and label_class.project_id != image.project_id:
         raise ValueError("That class belongs to another project.")
+    picked_by = ""
+    if label_class is not None and source == LabelSource.PERSON:
+        queued = QueueItem.objects.filter(project_id=image.project_id, image_id=image.pk)
+        picked_by = queued.values_list("strategy", flat=True).first() or ""
     with transaction.atomic():
         updated = Image.objects.filter(pk=image.pk, label_version=expected_version).update(
             current_label=label_class, label_version=F("label_version") + 1
@@ -49,6 +56,7 @@ def set_label(
             user=user,
             source=source,
             model_version=model_version,
+            picked_by=picked_by,
         )
         webhook_events.labels_changed(image.project_id, [image.pk], source)
     image.current_label = label_class

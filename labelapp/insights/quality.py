@@ -40,7 +40,9 @@ class VersionQuality:
     expected_accuracy: float | None  # on the images it did not train on (run_train)
     expected_range: tuple[float, float] | None  # its 5th and 95th bootstrap percentiles
     unlabeled_count: int | None
-    labels_for_estimate: int | None  # scored labels it needs (run_train)
+    estimate_wait: str  # when the expected accuracy will be known, while it is not
+    # cross-validated on the labels that are not least-sure picks, when some are
+    calibrating_accuracy: float | None
     calibration_error: float | None
     method_accuracies: list[tuple[str, float]]
     per_class: list[ClassAccuracy]
@@ -58,6 +60,8 @@ class VersionQuality:
         """The best accuracy figure it has, and what it measures (for the learning curve)."""
         if self.expected_accuracy is not None:
             return self.expected_accuracy, "expected on the unlabeled images"
+        if self.calibrating_accuracy is not None:
+            return self.calibrating_accuracy, "cross-validated on labels not picked as least sure"
         if self.accuracy is not None:
             return self.accuracy, "cross-validated on the labels"
         return None
@@ -97,6 +101,22 @@ def _confusion_rows(matrix: Any, names: list[str]) -> list[ConfusionRow]:
     return rows
 
 
+def estimate_wait(metrics: dict[str, Any]) -> str:
+    """When the expected accuracy will be known, from a train job's metrics: the labels it
+    needs, counting only those that calibrate it (a person's, not picked as the model's
+    least sure images: labelapp/images/label_sources.py)."""
+    needed = int(metrics.get("labels_for_estimate") or 0)
+    scored = int(metrics.get("scored_labels") or 0)
+    calibrating = int(metrics.get("calibrating_labels", scored) or 0)
+    if calibrating == scored:
+        return f"known at {needed} labels ({needed - calibrating} more)"
+    return (
+        f"known at {needed} labels that are not least-sure picks ({needed - calibrating} more; "
+        f"{scored - calibrating} of yours are images the queue offered as the model's least "
+        "sure, which are harder than the rest and do not count)"
+    )
+
+
 def describe_version(
     version: ModelVersion, colors: dict[Any, str], current_id: int | None
 ) -> VersionQuality:
@@ -128,7 +148,12 @@ def describe_version(
         expected_accuracy=_number(metrics.get("expected_accuracy")),
         expected_range=_pair(metrics.get("expected_accuracy_range")),
         unlabeled_count=_int_or_none(metrics.get("unlabeled_images")),
-        labels_for_estimate=_int_or_none(metrics.get("labels_for_estimate")),
+        estimate_wait=estimate_wait(metrics),
+        calibrating_accuracy=(
+            _number(metrics.get("calibrating_accuracy"))
+            if _number(metrics.get("calibrating_labels")) != _number(metrics.get("scored_labels"))
+            else None
+        ),
         calibration_error=_number(metrics.get("expected_calibration_error")),
         method_accuracies=method_accuracies,
         per_class=per_class,

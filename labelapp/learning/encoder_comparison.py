@@ -41,7 +41,7 @@ def compare_encoders(
     labels and folds; None when too few labels (two classes with two labels each) to tell."""
     shared = np.intersect1d(before[0], after[0])
     classes = list(project.classes.order_by("position", "id"))
-    positions, labels, by_person = labeled_by_whom(shared, classes, project.pk)
+    positions, labels, by_person, _ = labeled_by_whom(shared, classes, project.pk)
     positions, labels = positions[by_person], labels[by_person]
     counts = np.bincount(labels, minlength=len(classes)) if len(labels) else np.zeros(1)
     scored_classes = np.flatnonzero(counts >= MINIMUM_PER_CLASS)

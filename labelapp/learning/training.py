@@ -42,29 +42,39 @@ def labeled_positions(
     image_ids: np.ndarray, classes: list[LabelClass], project_id: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Positions into ``image_ids`` of labeled images, and their class positions."""
-    positions, labels, _ = labeled_by_whom(image_ids, classes, project_id)
+    positions, labels, *_ = labeled_by_whom(image_ids, classes, project_id)
     return positions, labels
 
 
 def labeled_by_whom(
     image_ids: np.ndarray, classes: list[LabelClass], project_id: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Positions into ``image_ids`` of labeled images, their class positions, and whether a
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Positions into ``image_ids`` of labeled images, their class positions, whether a
     person gave each label (the latest history row's source; an image without history counts
-    as labeled by a person)."""
+    as labeled by a person), and whether it may calibrate the expected accuracy (a person's,
+    not picked as one of the model's least sure images: label_sources.CurrentLabel)."""
     position_of_class = {label_class.pk: index for index, label_class in enumerate(classes)}
     position_of_image = {int(image_id): index for index, image_id in enumerate(image_ids)}
     rows = [
-        (position_of_image[image_id], position_of_class[class_id], by_person)
-        for image_id, class_id, by_person in current_labels(
-            Image.objects.filter(project_id=project_id)
+        (
+            position_of_image[label.image_id],
+            position_of_class[label.class_id],
+            label.by_person,
+            label.calibrates,
         )
-        if image_id in position_of_image and class_id in position_of_class
+        for label in current_labels(Image.objects.filter(project_id=project_id))
+        if label.image_id in position_of_image and label.class_id in position_of_class
     ]
     if not rows:
-        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, bool)
-    positions, labels, by_person = zip(*rows, strict=True)
-    return np.array(positions, np.int64), np.array(labels, np.int64), np.array(by_person, bool)
+        empty = np.empty(0, np.int64), np.empty(0, np.int64)
+        return *empty, np.empty(0, bool), np.empty(0, bool)
+    positions, labels, by_person, calibrates = zip(*rows, strict=True)
+    return (
+        np.array(positions, np.int64),
+        np.array(labels, np.int64),
+        np.array(by_person, bool),
+        np.array(calibrates, bool),
+    )
 
 
 def train_classifier(context: JobContext) -> dict[str, Any]:
@@ -76,7 +86,7 @@ def train_classifier(context: JobContext) -> dict[str, Any]:
         raise ValueError("A classifier needs at least two classes; add classes first.")
     image_ids, representations = project_representations(context)
     encoder = current_encoder(project)  # the first one may have been made just now
-    positions, labels, scored = labeled_by_whom(image_ids, classes, project.pk)
+    positions, labels, scored, calibrating = labeled_by_whom(image_ids, classes, project.pk)
     if len(np.unique(labels)) < 2:
         raise ValueError(
             "Label images of at least two different classes before training "
@@ -95,6 +105,7 @@ def train_classifier(context: JobContext) -> dict[str, Any]:
         "labeled_indices": positions.tolist(),
         "labels": labels.tolist(),
         "scored": scored.tolist(),
+        "calibrating": calibrating.tolist(),
         "num_classes": len(classes),
         "methods": methods,
         "output": str(work_dir / "classifier.npz"),

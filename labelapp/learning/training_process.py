@@ -317,13 +317,16 @@ def run_train(spec: Spec) -> None:
     between jobs (:func:`knn_graph`). "scored" (one bool per label, default all) marks the
     labels a person gave: only those are scored, the others (accepted predictions) only
     train. The metrics hold the accuracy to expect on the images without a label
-    (:func:`expected_accuracy`) and its range (:func:`expected_accuracy_range`), None until
-    there are "labels_for_estimate" scored labels.
+    (:func:`expected_accuracy`) and its range (:func:`expected_accuracy_range`), calibrated
+    on the scored labels that "calibrating" marks (default all: labels of images the queue
+    offered as the model's least sure are left out, since those are harder than the images
+    nobody labeled), None until there are "labels_for_estimate" of them.
     """
     features = np.asarray(np.load(spec["representations"], mmap_mode="r"), dtype=np.float32)
     labeled_indices = np.asarray(spec["labeled_indices"], dtype=np.int64)
     labels = np.asarray(spec["labels"], dtype=np.int64)
     scored = np.asarray(spec.get("scored", [True] * len(labels)), dtype=bool)
+    calibrating = scored & np.asarray(spec.get("calibrating", scored), dtype=bool)
     num_classes = int(spec["num_classes"])
     methods = spec.get("methods") or METHODS
     fine_tune_inputs = None
@@ -357,8 +360,12 @@ def run_train(spec: Spec) -> None:
     unlabeled = np.setdiff1d(np.arange(len(features)), labeled_indices)
     labels_for_estimate = ESTIMATE_LABELS_PER_CLASS * num_classes
     expected, expected_range = None, None
-    if scored.sum() >= labels_for_estimate:
-        calibration = (report.out_of_fold[scored], labels[scored], report.for_estimate()[unlabeled])
+    if calibrating.sum() >= labels_for_estimate:
+        calibration = (
+            report.out_of_fold[calibrating],
+            labels[calibrating],
+            report.for_estimate()[unlabeled],
+        )
         expected, expected_range = (
             expected_accuracy(*calibration),
             expected_accuracy_range(*calibration),
@@ -376,12 +383,23 @@ def run_train(spec: Spec) -> None:
             "folds": report.folds,
             "labels": len(labels),
             "scored_labels": int(scored.sum()),
+            "calibrating_labels": int(calibrating.sum()),
+            # cross-validated apart: least-sure picks are harder than the other images
+            "calibrating_accuracy": _accuracy(report.out_of_fold, labels, calibrating),
+            "least_sure_accuracy": _accuracy(report.out_of_fold, labels, scored & ~calibrating),
             "expected_accuracy": expected,
             "expected_accuracy_range": expected_range,
             "unlabeled_images": len(unlabeled),
             "labels_for_estimate": labels_for_estimate,
         },
     )
+
+
+def _accuracy(out_of_fold: np.ndarray, labels: np.ndarray, rows: np.ndarray) -> float | None:
+    """Share of the out-of-fold predictions right at ``rows`` (bools), None for no rows."""
+    if not rows.any():
+        return None
+    return float((out_of_fold[rows].argmax(1) == labels[rows]).mean())
 
 
 COMMANDS: dict[str, Callable[[Spec], None]] = {

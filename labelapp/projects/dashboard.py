@@ -9,6 +9,7 @@ from django.db.models import Count
 
 from labelapp.images.label_sources import HUMAN_SOURCES, current_labels
 from labelapp.images.models import Image, Label
+from labelapp.insights.quality import estimate_wait
 from labelapp.jobs.models import Job, JobKind, JobStatus
 from labelapp.learning.job_options import METHOD_NAMES
 from labelapp.learning.models import ModelVersion
@@ -108,9 +109,9 @@ def job_buttons(state: ProjectState) -> list[JobButton]:
 def project_state(project: Project, images: int) -> ProjectState:
     """What :func:`next_step` needs to know about ``project``."""
     by_person = Counter(
-        class_id
-        for _, class_id, person in current_labels(Image.objects.filter(project=project))
-        if person
+        label.class_id
+        for label in current_labels(Image.objects.filter(project=project))
+        if label.by_person
     )
     classifier, encoder = project.current_classifier, project.current_encoder
     running = Job.objects.filter(project=project, status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
@@ -197,9 +198,28 @@ def _expected_accuracy(metrics: dict[str, Any]) -> list[tuple[str, str]]:
         if isinstance(bounds, list) and len(bounds) == 2:
             value += f" (likely {_percent(bounds[0])} to {_percent(bounds[1])})"
         return [(name, value)]
-    needed = int(metrics.get("labels_for_estimate") or 0)
-    missing = needed - int(metrics.get("scored_labels") or 0)
-    return [(name, f"known at {needed} labels ({missing} more)")]
+    return [(name, estimate_wait(metrics))]
+
+
+def _cross_validated(metrics: dict[str, Any], folds: Any) -> list[tuple[str, str]]:
+    """Accuracy on the labels by cross-validation; apart for the queue's least-sure picks,
+    which are harder than the other images (an estimate of nothing else)."""
+    how = f"{folds}-fold cross-validation" if folds else ""
+    scored = int(metrics.get("scored_labels") or 0)
+    calibrating = metrics.get("calibrating_labels", scored)
+    if not isinstance(calibrating, int) or calibrating >= scored:
+        name = f"Accuracy on those labels ({how})" if how else "Accuracy"
+        return [(name, _percent(metrics.get("accuracy")))]
+    return [
+        (
+            f"Accuracy on the {calibrating} other labels ({how})",
+            _percent(metrics.get("calibrating_accuracy")),
+        ),
+        (
+            f"Accuracy on the {scored - calibrating} least-sure picks (the hardest images)",
+            _percent(metrics.get("least_sure_accuracy")),
+        ),
+    ]
 
 
 def latest_metrics(project: Project) -> Metrics | None:
@@ -215,10 +235,7 @@ def latest_metrics(project: Project) -> Metrics | None:
         *_expected_accuracy(metrics),
         ("Trained on", f"{trained} labels"),
         ("Scored on", f"{scored} labels a person gave" if scored is not None else "every label"),
-        (
-            f"Accuracy on those labels ({folds}-fold cross-validation)" if folds else "Accuracy",
-            _percent(metrics.get("accuracy")),
-        ),
+        *_cross_validated(metrics, folds),
     ]
     error = metrics.get("expected_calibration_error")
     if isinstance(error, int | float):

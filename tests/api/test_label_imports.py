@@ -29,10 +29,8 @@ def test_labels_by_id_hash_and_name_apply_and_bad_rows_are_listed(client: Client
     assert (body["applied"], body["problem_count"]) == (2, 2)
     assert [problem["row"] for problem in body["problems"]] == [2, 3]
     assert "no class named 'unicorn'" in body["problems"][0]["message"]
-    labels = {
-        image: (label, person) for image, label, person in current_labels(Image.objects.all())
-    }
-    assert labels[second.pk][1] is True  # imported labels are a person's labels
+    labels = {label.image_id: label for label in current_labels(Image.objects.all())}
+    assert labels[second.pk].by_person is True  # imported labels are a person's labels
     assert Label.objects.get(image=first).source == "import"
 
 

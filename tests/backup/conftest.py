@@ -60,7 +60,11 @@ def full_project(add_cifar_images: AddCifarImages) -> Project:
     for step, image in enumerate(images[:8]):
         # Two changes each (the second one a clear for every fourth image), in time order.
         first = Label.objects.create(
-            image=image, label_class=classes[step % 3], user=labeler, source=LabelSource.PERSON
+            image=image,
+            label_class=classes[step % 3],
+            user=labeler,
+            source=LabelSource.PERSON,
+            picked_by="margin" if step % 2 else "",
         )
         second = Label.objects.create(
             image=image,

@@ -74,6 +74,7 @@ def snapshot(project: Project) -> dict[str, Any]:
                 label.created_at,
                 label.source,
                 versions.get(label.model_version_id or 0),
+                label.picked_by,
             )
             for label in Label.objects.filter(image__project=project)
         ],

@@ -76,6 +76,23 @@ def test_the_learning_curve_prefers_the_accuracy_expected_on_unlabeled_images(
     )
 
 
+def test_before_the_estimate_the_curve_leaves_out_the_least_sure_picks(team: Team) -> None:
+    # given a version scored on 90 labels, 40 of them the queue's least-sure picks
+    images, labels = nine_labeled_images(team)
+    metrics = {**quality_metrics(0.5, 90), "scored_labels": 90, "calibrating_labels": 50,
+               "calibrating_accuracy": 0.76, "least_sure_accuracy": 0.2}  # fmt: skip
+    make_classifier(team.project, images, images, labels, np.eye(3)[labels], metrics)
+    # when the quality page is opened
+    response = client_for(team.viewer).get(
+        reverse("insights-quality", kwargs={"project_id": team.project.pk})
+    )
+    # then the curve reads the accuracy on the 50 others, not the 50% on all 90
+    assert [round(p.accuracy, 4) for p in response.context["curve"].points] == [0.76]
+    assert "v1: 76.0% with 90 labels (cross-validated on labels not picked as least sure)" in (
+        response.text
+    )
+
+
 def test_without_a_classifier_the_page_says_how_to_get_one(team: Team) -> None:
     response = client_for(team.viewer).get(
         reverse("insights-quality", kwargs={"project_id": team.project.pk})

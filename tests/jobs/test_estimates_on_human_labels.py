@@ -7,10 +7,13 @@ from typing import Any
 import numpy as np
 import pytest
 
+from labelapp.images.label_sources import LEAST_SURE_STRATEGIES
 from labelapp.images.labeling import accept_predictions
 from labelapp.images.models import Image
 from labelapp.learning import training_process
+from labelapp.learning.models import QueueItem
 from labelapp.learning.training import labeled_by_whom
+from simclr_core.curation.selection import UNCERTAINTY_MEASURES
 from simclr_core.fewlabel.calibration import expected_accuracy
 from simclr_core.fewlabel.classifier_selection import train_best_classifier
 from tests.insights.builders import label_images
@@ -60,7 +63,7 @@ def test_accepting_predictions_does_not_raise_the_estimate(
     image_ids = np.array([image.pk for image in images])
 
     def estimate() -> dict[str, Any]:
-        positions, labels, scored = labeled_by_whom(image_ids, classes, team.project.pk)
+        positions, labels, scored, _ = labeled_by_whom(image_ids, classes, team.project.pk)
         spec = {"labeled_indices": positions.tolist(), "labels": labels.tolist(),
                 "scored": scored.tolist()}  # fmt: skip
         return train_in_child(tmp_path, capsys, features, spec)
@@ -85,7 +88,9 @@ def test_a_label_a_person_gives_after_accepting_is_scored_again(team: Team) -> N
     accept_predictions(team.project, team.owner, 0.95)
     label_images([Image.objects.get(pk=images[1].pk)], cat, team.owner)  # a person corrects one
 
-    _, _, scored = labeled_by_whom(np.array([i.pk for i in images]), team.classes, team.project.pk)
+    _, _, scored, _ = labeled_by_whom(
+        np.array([i.pk for i in images]), team.classes, team.project.pk
+    )
 
     assert scored.tolist() == [False, True]
 
@@ -133,3 +138,63 @@ def test_the_expected_accuracy_waits_for_five_labels_per_class(tmp_path: Path, c
     metrics = train_in_child(tmp_path, capsys, features, spec)
     assert metrics["expected_accuracy"] is None and metrics["expected_accuracy_range"] is None
     assert (metrics["labels_for_estimate"], metrics["unlabeled_images"]) == (10, 331)
+
+
+@pytest.mark.django_db
+def test_labels_of_the_least_sure_images_are_scored_but_do_not_calibrate_the_estimate(
+    team: Team,
+) -> None:
+    # given five images: two offered by a least-sure queue, one by the default queue, one
+    # not queued, and one whose prediction is accepted
+    images = make_images(team.project, 5)
+    cat, dog = team.classes[:2]
+    strategies = ["margin", "entropy", "default"]
+    for rank, (image, strategy) in enumerate(zip(images[:3], strategies, strict=True)):
+        QueueItem.objects.create(
+            project=team.project, image=image, rank=rank, strategy=strategy, score=1, reason=""
+        )
+    make_classifier(team.project, {images[4]: (dog, 0.99)})
+    # when a person labels the first four and the prediction is accepted
+    label_images([Image.objects.get(pk=image.pk) for image in images[:4]], cat, team.owner)
+    accept_predictions(team.project, team.owner, 0.95)
+    _, _, scored, calibrating = labeled_by_whom(
+        np.array([image.pk for image in images]), team.classes, team.project.pk
+    )
+    # then the labels record the strategy, every label of a person is scored, and only those
+    # of images not picked as least sure calibrate the expected accuracy
+    assert [label for label in Image.objects.get(pk=images[0].pk).labels.values_list(
+        "picked_by", flat=True)] == ["margin"]  # fmt: skip
+    assert scored.tolist() == [True, True, True, True, False]
+    assert calibrating.tolist() == [False, False, True, True, False]
+    assert set(LEAST_SURE_STRATEGIES) == set(UNCERTAINTY_MEASURES)
+
+
+def test_the_expected_accuracy_is_calibrated_only_on_labels_that_may_calibrate_it(
+    tmp_path: Path, capsys: Any
+) -> None:
+    features, truth, _ = hard_people_easy_predictions()
+    labeled = np.concatenate([np.arange(10), np.arange(20, 30)])  # 20 labels, 2 classes
+    calibrating = np.arange(20) % 2 == 0
+    spec = {"labeled_indices": labeled.tolist(), "labels": truth[labeled].tolist(),
+            "calibrating": calibrating.tolist()}  # fmt: skip
+    # with 10 labels that calibrate it (2 classes need 10), the estimate reads those alone
+    metrics = train_in_child(tmp_path, capsys, features, spec)
+    output = np.load(tmp_path / "classifier.npz")
+    unlabeled = np.setdiff1d(np.arange(len(truth)), labeled)
+    assert (metrics["scored_labels"], metrics["calibrating_labels"]) == (20, 10)
+    right = output["out_of_fold"].argmax(1) == truth[labeled]
+    assert metrics["calibrating_accuracy"] == pytest.approx(right[calibrating].mean())
+    assert metrics["least_sure_accuracy"] == pytest.approx(right[~calibrating].mean())
+    assert metrics["expected_accuracy"] == pytest.approx(
+        expected_accuracy(
+            output["out_of_fold"][calibrating],
+            truth[labeled][calibrating],
+            output["probabilities"][unlabeled],
+        )
+    )
+    # with 9, it waits, though all 20 are scored
+    calibrating[0] = False
+    spec["calibrating"] = calibrating.tolist()
+    metrics = train_in_child(tmp_path, capsys, features, spec)
+    assert (metrics["scored_labels"], metrics["calibrating_labels"]) == (20, 9)
+    assert metrics["expected_accuracy"] is None and metrics["expected_accuracy_range"] is None

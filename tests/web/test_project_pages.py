@@ -69,6 +69,18 @@ def test_dashboard_counts_labels_per_class(client: Client, team: Team) -> None:
     assert counts == {"cat": 1, "dog": 0, "bird": 0}
 
 
+def dashboard_for_metrics(client: Client, team: Team, metrics: dict[str, object]) -> str:
+    """The dashboard a viewer sees when the current classifier's job stored ``metrics``."""
+    from tests.web.people import make_classifier
+
+    make_classifier(team.project, {})
+    version = team.project.current_classifier
+    version.metrics = metrics
+    version.save()
+    client.force_login(team.viewer)
+    return client.get(f"/projects/{team.project.pk}/").content.decode()
+
+
 def test_dashboard_sums_up_the_current_classifier(client: Client, team: Team) -> None:
     from tests.web.people import make_classifier
 
@@ -99,21 +111,34 @@ def test_dashboard_sums_up_the_current_classifier(client: Client, team: Team) ->
 def test_dashboard_says_when_the_expected_accuracy_will_be_known(
     client: Client, team: Team
 ) -> None:
-    from tests.web.people import make_classifier
-
-    make_classifier(team.project, {})
-    version = team.project.current_classifier
-    version.metrics = {
+    page = dashboard_for_metrics(client, team, {
         "accuracy": 0.7, "folds": 5, "labels": 30, "scored_labels": 27, "method": "linear_probe",
         "expected_accuracy": None, "unlabeled_images": 500, "labels_for_estimate": 50,
-    }  # fmt: skip
-    version.save()
-    client.force_login(team.viewer)
-
-    page = client.get(f"/projects/{team.project.pk}/").content.decode()
+    })  # fmt: skip
 
     assert "Expected accuracy on the 500 unlabeled images" in page
     assert "known at 50 labels (23 more)" in page
+
+
+def test_the_wait_for_the_estimate_counts_only_labels_that_calibrate_it(
+    client: Client, team: Team
+) -> None:
+    # given 60 labels a person gave, 25 of them offered by the queue as the least sure images
+    dashboard = dashboard_for_metrics(client, team, {
+        "accuracy": 0.7, "folds": 5, "labels": 60, "scored_labels": 60, "method": "linear_probe",
+        "calibrating_labels": 35, "expected_accuracy": None, "unlabeled_images": 500,
+        "labels_for_estimate": 50, "calibrating_accuracy": 0.8, "least_sure_accuracy": 0.56,
+    })  # fmt: skip
+    quality = client.get(f"/projects/{team.project.pk}/insights/quality/").content.decode()
+
+    # then both pages say the 15 still missing and why
+    for page in (dashboard, quality):
+        assert "known at 50 labels that are not least-sure picks (15 more; 25 of yours" in page
+    # and the dashboard scores the least-sure picks apart, the hardest images
+    assert "Accuracy on the 35 other labels (5-fold cross-validation)" in dashboard
+    assert "80%" in dashboard and "Accuracy on those labels" not in dashboard
+    assert "Accuracy on the 25 least-sure picks (the hardest images)" in dashboard
+    assert "56%" in dashboard
 
 
 def test_owner_adds_a_member_by_username(client: Client, team: Team) -> None:
