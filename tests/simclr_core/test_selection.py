@@ -171,7 +171,9 @@ def test_default_sends_a_growing_share_to_the_classes_with_the_fewest_labels():
     assert taken == {5: 3, 1: 1, 3: 1, 4: 1}
     fifth = [pick.reason for pick in class_picks["many"] if blob_ids[pick.index] == 5]
     assert all(reason.endswith("class 5 has only 1 label") for reason in fifth)
-    assert {pick.strategy for pick in few + many} == {"default"}
+    least_sure = [pick for pick in few + many if pick.strategy == "margin"]
+    assert least_sure and all(" has only " not in pick.reason for pick in least_sure)
+    assert {pick.strategy for pick in few + many} == {"default", "margin"}
 
 
 def test_default_sends_half_the_batch_to_class_picks_at_five_labels_per_class():
@@ -190,3 +192,36 @@ def test_default_leaves_classes_without_labels_to_typical_picks():
     picks = select_default(points, known, 12, probabilities, labels=blob_ids[known], seed=0)
     assert not any("class 4 has only" in pick.reason for pick in picks)
     assert len({pick.index for pick in picks}) == 12
+
+
+def test_default_moves_to_the_images_the_model_is_least_sure_of_as_labels_grow():
+    points, blob_ids, probabilities, _ = confused_blobs()
+    labeled = [int(i) for blob in range(6) for i in np.flatnonzero(blob_ids == blob)[:5]]
+    picks = select_default(points, labeled, 12, probabilities, labels=blob_ids[labeled], seed=0)
+    # 5 labels per class: 6 class picks; of the other 6, 0.5 / 5.5 typical (1), 5 least sure
+    kinds = Counter(
+        "class" if " has only " in pick.reason
+        else "typical" if pick.reason.startswith("densest")
+        else "uncertain"
+        for pick in picks
+    )  # fmt: skip
+    assert kinds == {"class": 6, "typical": 1, "uncertain": 5}
+    uncertain = [pick for pick in picks if pick.strategy == "margin"]
+    assert all(pick.reason.startswith("model torn between") for pick in uncertain)
+    assert all(" has only " not in pick.reason for pick in uncertain)
+    # the model is torn only on blob 5 (class 5 0.5, class 4 0.4): every least-sure pick is
+    # there, spread over it, not its five nearest neighbours
+    assert {int(blob_ids[pick.index]) for pick in uncertain} == {5}
+    unit = normalize_rows(points[[pick.index for pick in uncertain]])
+    assert (unit @ unit.T - 2 * np.eye(5)).max() < DUPLICATE_COSINE
+    assert len({pick.index for pick in picks}) == 12 and not {p.index for p in picks} & set(labeled)
+
+
+def test_default_with_a_first_model_keeps_a_third_of_the_other_picks_typical():
+    points, _, probabilities, labeled = confused_blobs()
+    picks = select_default(points, labeled, 12, probabilities, labels=range(6), seed=0)
+    # 1 label per class: class picks 12 x 1/6 (2); of the other 10, 0.5 / 1.5 typical (3),
+    # which keep finding what the model has not seen; the least sure 7
+    assert sum(pick.reason.startswith("densest") for pick in picks) == 3
+    assert sum(" has only " in pick.reason for pick in picks) == 2
+    assert sum(pick.strategy == "margin" for pick in picks) == 7
