@@ -199,7 +199,12 @@ class QueueItemOut(Schema):
 
     image: int
     rank: int
-    strategy: str
+    strategy: str = Field(
+        description="the strategy that picked it; the default strategy's picks of the images "
+        "the model is least sure of say 'margin'. Labels of images picked as least sure "
+        "(margin, least_confidence, entropy) are scored, but do not calibrate the accuracy "
+        "expected on the unlabeled images"
+    )
     score: float
     reason: str
 
