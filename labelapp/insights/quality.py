@@ -101,6 +101,14 @@ def _confusion_rows(matrix: Any, names: list[str]) -> list[ConfusionRow]:
     return rows
 
 
+def least_sure_apart(metrics: dict[str, Any]) -> bool:
+    """Whether a train job's metrics score some labels of least-sure picks apart (then its
+    "calibrating_accuracy" leaves them out; see labelapp/images/label_sources.py)."""
+    calibrating = _number(metrics.get("calibrating_labels"))
+    scored = _number(metrics.get("scored_labels"))
+    return calibrating is not None and scored is not None and calibrating < scored
+
+
 def estimate_wait(metrics: dict[str, Any]) -> str:
     """When the expected accuracy will be known, from a train job's metrics: the labels it
     needs, counting only those that calibrate it (a person's, not picked as the model's
@@ -150,9 +158,7 @@ def describe_version(
         unlabeled_count=_int_or_none(metrics.get("unlabeled_images")),
         estimate_wait=estimate_wait(metrics),
         calibrating_accuracy=(
-            _number(metrics.get("calibrating_accuracy"))
-            if _number(metrics.get("calibrating_labels")) != _number(metrics.get("scored_labels"))
-            else None
+            _number(metrics.get("calibrating_accuracy")) if least_sure_apart(metrics) else None
         ),
         calibration_error=_number(metrics.get("expected_calibration_error")),
         method_accuracies=method_accuracies,

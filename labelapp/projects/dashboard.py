@@ -9,7 +9,7 @@ from django.db.models import Count
 
 from labelapp.images.label_sources import HUMAN_SOURCES, current_labels
 from labelapp.images.models import Image, Label
-from labelapp.insights.quality import estimate_wait
+from labelapp.insights.quality import estimate_wait, least_sure_apart
 from labelapp.jobs.models import Job, JobKind, JobStatus
 from labelapp.learning.job_options import METHOD_NAMES
 from labelapp.learning.models import ModelVersion
@@ -204,15 +204,14 @@ def _expected_accuracy(metrics: dict[str, Any]) -> list[tuple[str, str]]:
 def _cross_validated(metrics: dict[str, Any], folds: Any) -> list[tuple[str, str]]:
     """Accuracy on the labels by cross-validation; apart for the queue's least-sure picks,
     which are harder than the other images (an estimate of nothing else)."""
-    how = f"{folds}-fold cross-validation" if folds else ""
-    scored = int(metrics.get("scored_labels") or 0)
-    calibrating = metrics.get("calibrating_labels", scored)
-    if not isinstance(calibrating, int) or calibrating >= scored:
-        name = f"Accuracy on those labels ({how})" if how else "Accuracy"
+    how = f" ({folds}-fold cross-validation)" if folds else ""
+    if not least_sure_apart(metrics):
+        name = f"Accuracy on those labels{how}" if how else "Accuracy"
         return [(name, _percent(metrics.get("accuracy")))]
+    scored, calibrating = int(metrics["scored_labels"]), int(metrics["calibrating_labels"])
     return [
         (
-            f"Accuracy on the {calibrating} other labels ({how})",
+            f"Accuracy on the {calibrating} other labels{how}",
             _percent(metrics.get("calibrating_accuracy")),
         ),
         (
