@@ -9,7 +9,7 @@ which become labels only when a person accepts them.
 
 from typing import NamedTuple
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from labelapp.images.models import Image, Label, LabelSource
 
@@ -28,7 +28,9 @@ class CurrentLabel(NamedTuple):
     image_id: int
     class_id: int
     by_person: bool  # scored: estimates are measured on it
-    calibrates: bool  # by a person, and not picked as one of the model's least sure images
+    # by a person, and the image never picked as one of the model's least sure (a later
+    # correction of such a label does not make the image typical)
+    calibrates: bool
 
 
 def current_labels(images: QuerySet[Image]) -> list[CurrentLabel]:
@@ -42,13 +44,14 @@ def current_labels(images: QuerySet[Image]) -> list[CurrentLabel]:
         images.filter(current_label__isnull=False)
         .annotate(
             newest_source=Subquery(newest.values("source")[:1]),
-            newest_pick=Subquery(newest.values("picked_by")[:1]),
+            least_sure=Exists(
+                Label.objects.filter(image=OuterRef("pk"), picked_by__in=LEAST_SURE_STRATEGIES)
+            ),
         )
-        .values_list("id", "current_label_id", "newest_source", "newest_pick")
+        .values_list("id", "current_label_id", "newest_source", "least_sure")
     )
     labels = []
-    for image_id, class_id, source, picked_by in rows:
+    for image_id, class_id, source, least_sure in rows:
         by_person = source is None or source in HUMAN_SOURCES
-        calibrates = by_person and picked_by not in LEAST_SURE_STRATEGIES
-        labels.append(CurrentLabel(image_id, class_id, by_person, calibrates))
+        labels.append(CurrentLabel(image_id, class_id, by_person, by_person and not least_sure))
     return labels

@@ -198,3 +198,22 @@ def test_the_expected_accuracy_is_calibrated_only_on_labels_that_may_calibrate_i
     metrics = train_in_child(tmp_path, capsys, features, spec)
     assert (metrics["scored_labels"], metrics["calibrating_labels"]) == (20, 9)
     assert metrics["expected_accuracy"] is None and metrics["expected_accuracy_range"] is None
+
+
+@pytest.mark.django_db
+def test_correcting_a_least_sure_pick_keeps_it_out_of_the_calibration(team: Team) -> None:
+    # given an image the queue offered as least sure, labeled cat from the queue
+    (image,) = make_images(team.project, 1)
+    cat, dog = team.classes[:2]
+    QueueItem.objects.create(
+        project=team.project, image=image, rank=0, strategy="margin", score=1, reason=""
+    )
+    label_images([image], cat, team.owner)
+    QueueItem.objects.filter(image=image).delete()  # the queue moves on
+    # when a person corrects it to dog later, outside the queue
+    label_images([Image.objects.get(pk=image.pk)], dog, team.owner)
+    _, labels, scored, calibrating = labeled_by_whom(
+        np.array([image.pk]), team.classes, team.project.pk
+    )
+    # then the correction is scored, but the image is still one picked for being hard
+    assert (labels.tolist(), scored.tolist(), calibrating.tolist()) == ([1], [True], [False])
