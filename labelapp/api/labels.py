@@ -41,17 +41,25 @@ def _label_images(request: HttpRequest, access: ProjectAccess, body: LabelsIn) -
     label_class = _label_class(access.project, body.label_class)
     source = LabelSource.PREDICTION if body.source == "prediction" else LabelSource.PERSON
     model_version = access.project.current_classifier if source == LabelSource.PREDICTION else None
-    wanted = {item.id: item.expected_version for item in body.images}
+    wanted = {item.id: item for item in body.images}
     images = Image.objects.filter(project=access.project, pk__in=wanted)
     found = {image.pk: image for image in images}
     results = []
-    for image_id, expected_version in wanted.items():
+    for image_id, item in wanted.items():
         image = found.get(image_id)
         if image is None:
             results.append(_missing(image_id))
             continue
         try:
-            set_label(image, label_class, request.user, expected_version, source, model_version)
+            set_label(
+                image,
+                label_class,
+                request.user,
+                item.expected_version,
+                source,
+                model_version,
+                item.picked_by,
+            )
             results.append(_result(image, ok=True))
         except LabelConflict as conflict:
             results.append(_result(conflict.image, ok=False, message=str(conflict)))
@@ -96,7 +104,7 @@ def set_one_label(
     image = get_object_or_404(Image, pk=image_id, project=access.project)
     label_class = _label_class(access.project, body.label_class)
     try:
-        set_label(image, label_class, request.user, body.expected_version)
+        set_label(image, label_class, request.user, body.expected_version, picked_by=body.picked_by)
     except LabelConflict as conflict:
         return Status(409, _result(conflict.image, ok=False, message=str(conflict)))
     return Status(200, _result(image, ok=True))

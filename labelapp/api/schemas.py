@@ -8,6 +8,7 @@ from ninja import Field, Schema
 from pydantic import field_validator
 
 from labelapp.ids import MAX_ID, DatabaseId
+from labelapp.images.label_sources import PICKED_BY
 from labelapp.images.models import Image, UploadBatch
 from labelapp.jobs.schemas import JobOut
 from labelapp.learning.job_options import MAX_EPOCHS, METHODS, USER_JOB_KINDS
@@ -155,14 +156,34 @@ class ImageDetailOut(ImageOut):
         )
 
 
-class LabelIn(TextInput):
+PICKED_BY_HELP = (
+    "the strategy of the queue item that offered you this image (see the queue's items), "
+    "or empty if you chose it yourself. Labels of images offered as least sure (margin, "
+    "least_confidence, entropy) are scored, but do not calibrate the accuracy expected on "
+    "the unlabeled images"
+)
+
+
+class PickedByIn(Schema):
+    picked_by: str = Field("", max_length=40, description=PICKED_BY_HELP)
+
+    @field_validator("picked_by")
+    @classmethod
+    def known_strategy(cls, value: str) -> str:
+        if value not in PICKED_BY:
+            named = ", ".join(name for name in PICKED_BY if name)
+            raise ValueError(f"unknown strategy; use one of {named}, or leave it empty")
+        return value
+
+
+class LabelIn(TextInput, PickedByIn):
     label_class: DatabaseId | None = Field(
         ..., description="A class id, or null to clear the label."
     )
     expected_version: int = Field(..., ge=0, le=MAX_ID, description="The label_version you saw.")
 
 
-class ImageVersionIn(Schema):
+class ImageVersionIn(PickedByIn):
     id: DatabaseId
     expected_version: int = Field(..., ge=0, le=MAX_ID)
 
@@ -201,9 +222,9 @@ class QueueItemOut(Schema):
     rank: int
     strategy: str = Field(
         description="the strategy that picked it; the default strategy's picks of the images "
-        "the model is least sure of say 'margin'. Labels of images picked as least sure "
-        "(margin, least_confidence, entropy) are scored, but do not calibrate the accuracy "
-        "expected on the unlabeled images"
+        "the model is least sure of say 'margin'. Send it as picked_by when you label the "
+        "image: labels of images picked as least sure (margin, least_confidence, entropy) "
+        "are scored, but do not calibrate the accuracy expected on the unlabeled images"
     )
     score: float
     reason: str

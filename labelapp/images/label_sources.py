@@ -22,6 +22,9 @@ HUMAN_SOURCES = (LabelSource.PERSON, LabelSource.IMPORT)
 # Those images are harder than the rest, so their labels would make the accuracy expected
 # on the unlabeled images read low (benchmarks/estimate_bias.py --picks margin).
 LEAST_SURE_STRATEGIES = ("least_confidence", "margin", "entropy")
+# What a label's ``picked_by`` may say: "" (the person found the image), a strategy of
+# simclr_core.curation.selection.STRATEGY_NAMES, or "manual" (put in the queue by a person).
+PICKED_BY = ("", "random", *LEAST_SURE_STRATEGIES, "typical", "core_set", "default", "manual")
 
 
 class CurrentLabel(NamedTuple):

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Count, F, Max, Q, QuerySet
 
 from labelapp.images.models import Image, Label, LabelSource
-from labelapp.learning.models import ModelVersion, Prediction, QueueItem
+from labelapp.learning.models import ModelVersion, Prediction
 from labelapp.projects.models import LabelClass, Project
 from labelapp.webhooks import events as webhook_events
 
@@ -33,17 +33,18 @@ def set_label(
     expected_version: int,
     source: str = LabelSource.PERSON,
     model_version: ModelVersion | None = None,
+    picked_by: str = "",
 ) -> Image:
     """Give ``image`` the class (None clears it) if its label is still ``expected_version``.
 
-    A person's label records the queue strategy that offered the image, if it was queued.
+    ``picked_by`` is the "Label next" strategy that offered the image to the person, as the
+    page they labeled it on showed it ("" when they found it themselves): the queue may have
+    been rebuilt since, so it is not looked up here. Only a person's label keeps it.
     """
     if label_class is not None and label_class.project_id != image.project_id:
         raise ValueError("That class belongs to another project.")
-    picked_by = ""
-    if label_class is not None and source == LabelSource.PERSON:
-        queued = QueueItem.objects.filter(project_id=image.project_id, image_id=image.pk)
-        picked_by = queued.values_list("strategy", flat=True).first() or ""
+    if label_class is None or source != LabelSource.PERSON:
+        picked_by = ""
     with transaction.atomic():
         updated = Image.objects.filter(pk=image.pk, label_version=expected_version).update(
             current_label=label_class, label_version=F("label_version") + 1

@@ -3,6 +3,7 @@
 Labels themselves are saved by the browser through the JSON API (labelapp/api/labels.py).
 """
 
+from dataclasses import replace
 from typing import Any
 
 from django.contrib import messages
@@ -13,6 +14,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from labelapp.images import labeling
+from labelapp.images.label_sources import PICKED_BY
 from labelapp.images.models import Image
 from labelapp.learning.models import Prediction, QueueItem
 from labelapp.projects.forms import AcceptPredictionsForm
@@ -70,14 +72,15 @@ def queue_page(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
     items = list(
         QueueItem.objects.filter(project=access.project, image__current_label__isnull=True)
         .select_related("image")
-        .only("image_id", "reason", "rank", *(f"image__{name}" for name in TILE_FIELDS))
+        .only("image_id", "reason", "rank", "strategy", *(f"image__{name}" for name in TILE_FIELDS))
         .order_by("rank")[:PAGE_SIZE]
     )
-    reasons = {item.image_id: item.reason for item in items}
     context = {
         **_grid_context(access),
         "tab": "queue",
-        "tiles": build_tiles(access.project, [item.image for item in items], reasons),
+        "tiles": build_tiles(
+            access.project, [item.image for item in items], {item.image_id: item for item in items}
+        ),
     }
     return render(request, "images/queue.html", context)
 
@@ -98,10 +101,16 @@ def image_detail(request: HttpRequest, access: ProjectAccess, image_id: int) -> 
     neighbours = Image.objects.filter(project=access.project)
     previous_image = neighbours.filter(pk__lt=image.pk).order_by("-pk").first()
     next_image = neighbours.filter(pk__gt=image.pk).order_by("pk").first()
+    # opened from "Label next": its label records the strategy that offered it
+    picked_by = request.GET.get("picked_by", "")
+    tiles = [
+        replace(tile, picked_by=picked_by if picked_by in PICKED_BY else "")
+        for tile in build_tiles(access.project, [image])
+    ]
     context = {
         **_grid_context(access),
         "image": image,
-        "tiles": build_tiles(access.project, [image]),
+        "tiles": tiles,
         "full_url": url_template("image-file-hashed", access.project.pk, hashed=True).format(
             image_id=image.pk, hash=image.content_hash
         ),

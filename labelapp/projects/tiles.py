@@ -1,12 +1,13 @@
 """What one thumbnail on the labeling grid shows, built for a whole page in two queries."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from labelapp.images.models import Image
-from labelapp.learning.models import Prediction
+from labelapp.learning.models import Prediction, QueueItem
 from labelapp.projects.models import Project
 
 TILE_FIELDS = (
@@ -30,6 +31,7 @@ class Tile:
     thumbnail_url: str
     detail_url: str
     reason: str = ""
+    picked_by: str = ""  # the queue strategy that offered it (on the "Label next" page)
 
     @property
     def confidence_text(self) -> str:
@@ -54,9 +56,13 @@ def url_template(name: str, project_id: int, hashed: bool = False) -> str:
 
 
 def build_tiles(
-    project: Project, images: Iterable[Image], reasons: dict[int, str] | None = None
+    project: Project, images: Iterable[Image], queued: Mapping[int, QueueItem] | None = None
 ) -> list[Tile]:
+    """Tiles of ``images``; those in ``queued`` (image id to its "Label next" item) say why
+    they were picked, and their labels and detail links carry the strategy that picked
+    them."""
     images = list(images)
+    queued = queued or {}
     predictions = dict[int, tuple[int, float]]()
     if project.current_classifier_id is not None:
         rows = Prediction.objects.filter(
@@ -68,6 +74,10 @@ def build_tiles(
     tiles = []
     for image in images:
         predicted_id, confidence = predictions.get(image.pk, (None, None))
+        item = queued.get(image.pk)
+        detail_url = detail.format(image_id=image.pk)
+        if item is not None:
+            detail_url += "?" + urlencode({"picked_by": item.strategy})
         tiles.append(
             Tile(
                 image_id=image.pk,
@@ -77,8 +87,9 @@ def build_tiles(
                 predicted_id=predicted_id,
                 confidence=confidence,
                 thumbnail_url=thumbnail.format(image_id=image.pk, hash=image.content_hash),
-                detail_url=detail.format(image_id=image.pk),
-                reason=(reasons or {}).get(image.pk, ""),
+                detail_url=detail_url,
+                reason=item.reason if item else "",
+                picked_by=item.strategy if item else "",
             )
         )
     return tiles

@@ -6,14 +6,15 @@ from typing import Any
 
 import numpy as np
 import pytest
+from django.test import Client
 
-from labelapp.images.label_sources import LEAST_SURE_STRATEGIES
-from labelapp.images.labeling import accept_predictions
+from labelapp.images.label_sources import LEAST_SURE_STRATEGIES, PICKED_BY
+from labelapp.images.labeling import accept_predictions, set_label
 from labelapp.images.models import Image
 from labelapp.learning import training_process
 from labelapp.learning.models import QueueItem
 from labelapp.learning.training import labeled_by_whom
-from simclr_core.curation.selection import UNCERTAINTY_MEASURES
+from simclr_core.curation.selection import STRATEGY_NAMES, UNCERTAINTY_MEASURES
 from simclr_core.fewlabel.calibration import expected_accuracy
 from simclr_core.fewlabel.classifier_selection import train_best_classifier
 from tests.insights.builders import label_images
@@ -142,31 +143,67 @@ def test_the_expected_accuracy_waits_for_five_labels_per_class(tmp_path: Path, c
 
 @pytest.mark.django_db
 def test_labels_of_the_least_sure_images_are_scored_but_do_not_calibrate_the_estimate(
-    team: Team,
+    client: Client, team: Team
 ) -> None:
-    # given five images: two offered by a least-sure queue, one by the default queue, one
-    # not queued, and one whose prediction is accepted
-    images = make_images(team.project, 5)
+    # given six images: one offered as least sure and labeled through the API with the
+    # strategy that offered it, one offered by the default queue, one found by the person,
+    # one queued as least sure but labeled from the grid (not picked because it was hard:
+    # the queue is not consulted), and one whose prediction is accepted
+    images = make_images(team.project, 6)
     cat, dog = team.classes[:2]
-    strategies = ["margin", "entropy", "default"]
-    for rank, (image, strategy) in enumerate(zip(images[:3], strategies, strict=True)):
-        QueueItem.objects.create(
-            project=team.project, image=image, rank=rank, strategy=strategy, score=1, reason=""
-        )
-    make_classifier(team.project, {images[4]: (dog, 0.99)})
-    # when a person labels the first four and the prediction is accepted
-    label_images([Image.objects.get(pk=image.pk) for image in images[:4]], cat, team.owner)
+    QueueItem.objects.create(
+        project=team.project, image=images[3], rank=0, strategy="margin", score=1, reason=""
+    )
+    make_classifier(team.project, {images[5]: (dog, 0.99)})
+    client.force_login(team.labeler)
+    picks = ["margin", "entropy", "default", "", ""]
+    body = {
+        "label_class": cat.pk,
+        "images": [
+            {"id": image.pk, "expected_version": 0, "picked_by": picked_by}
+            for image, picked_by in zip(images, picks, strict=False)
+        ],
+    }
+    # when a person labels the first five and the prediction is accepted
+    response = client.post(
+        f"/api/projects/{team.project.pk}/labels", body, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
     accept_predictions(team.project, team.owner, 0.95)
     _, _, scored, calibrating = labeled_by_whom(
         np.array([image.pk for image in images]), team.classes, team.project.pk
     )
     # then the labels record the strategy, every label of a person is scored, and only those
-    # of images not picked as least sure calibrate the expected accuracy
-    assert [label for label in Image.objects.get(pk=images[0].pk).labels.values_list(
-        "picked_by", flat=True)] == ["margin"]  # fmt: skip
-    assert scored.tolist() == [True, True, True, True, False]
-    assert calibrating.tolist() == [False, False, True, True, False]
+    # of images not offered as least sure calibrate the expected accuracy
+    assert [image.labels.get().picked_by for image in images[:5]] == picks
+    assert scored.tolist() == [True, True, True, True, True, False]
+    assert calibrating.tolist() == [False, False, True, True, True, False]
     assert set(LEAST_SURE_STRATEGIES) == set(UNCERTAINTY_MEASURES)
+    assert set(PICKED_BY) == {"", *STRATEGY_NAMES, QueueItem.MANUAL}
+
+
+@pytest.mark.django_db
+def test_a_strategy_the_app_does_not_know_is_refused_and_nothing_is_labeled(
+    client: Client, team: Team
+) -> None:
+    image = make_images(team.project, 1)[0]
+    client.force_login(team.labeler)
+    body = {
+        "label_class": team.classes[0].pk,
+        "images": [{"id": image.pk, "expected_version": 0, "picked_by": "hardest"}],
+    }
+    response = client.post(
+        f"/api/projects/{team.project.pk}/labels", body, content_type="application/json"
+    )
+    assert response.status_code == 422
+    assert "unknown strategy; use one of random, least_confidence" in response.content.decode()
+    response = client.put(
+        f"/api/projects/{team.project.pk}/images/{image.pk}/label",
+        {"label_class": team.classes[0].pk, "expected_version": 0, "picked_by": "hardest"},
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert not Image.objects.filter(current_label__isnull=False).exists()
 
 
 def test_the_expected_accuracy_is_calibrated_only_on_labels_that_may_calibrate_it(
@@ -205,11 +242,7 @@ def test_correcting_a_least_sure_pick_keeps_it_out_of_the_calibration(team: Team
     # given an image the queue offered as least sure, labeled cat from the queue
     (image,) = make_images(team.project, 1)
     cat, dog = team.classes[:2]
-    QueueItem.objects.create(
-        project=team.project, image=image, rank=0, strategy="margin", score=1, reason=""
-    )
-    label_images([image], cat, team.owner)
-    QueueItem.objects.filter(image=image).delete()  # the queue moves on
+    set_label(image, cat, team.owner, image.label_version, picked_by="margin")
     # when a person corrects it to dog later, outside the queue
     label_images([Image.objects.get(pk=image.pk)], dog, team.owner)
     _, labels, scored, calibrating = labeled_by_whom(

@@ -284,5 +284,10 @@ def check_history(data_dir: Path, manual: dict[str, str], accepted: int) -> None
         jobs = database.execute(
             "SELECT kind, status FROM jobs_job WHERE kind IN ('pretrain', 'retrain')"
         ).fetchall()
+        picked_by = database.execute(
+            "SELECT picked_by, COUNT(*) FROM images_label WHERE source = 'person' GROUP BY 1"
+        ).fetchall()
     assert sources == {"person": len(manual), "prediction": accepted}
+    # labeled on the "Label next" page before any classifier: the default's typical picks
+    assert picked_by == [("default", len(manual))]
     assert sorted(jobs) == [("pretrain", "succeeded"), ("retrain", "succeeded")]

@@ -7,6 +7,7 @@ from django.test import Client
 
 from labelapp.images.labeling import LabelConflict, set_label
 from labelapp.images.models import Image, Label, LabelSource
+from labelapp.learning.models import QueueItem
 from tests.web.people import Team, make_classifier, make_images
 
 
@@ -173,3 +174,29 @@ def test_class_names_are_escaped_on_the_labeling_page(client: Client, team: Team
     assert "<img src=x onerror" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page  # the legend button
     assert "\\u003Cimg src=x onerror=alert(1)\\u003E" in page  # the script's JSON data
+
+
+def test_the_label_next_page_hands_each_tile_the_strategy_that_offered_it(
+    client: Client, team: Team
+) -> None:
+    # given a queue with one image offered as least sure and one typical pick
+    unsure, typical = make_images(team.project, 2)
+    for rank, (image, strategy) in enumerate([(unsure, "margin"), (typical, "default")]):
+        QueueItem.objects.create(
+            project=team.project, image=image, rank=rank, strategy=strategy, score=1, reason="r"
+        )
+    client.force_login(team.labeler)
+    # when the labeler opens "Label next", then the full-size page of the least-sure pick
+    queue = client.get(f"/projects/{team.project.pk}/queue/").content.decode()
+    detail = f"/projects/{team.project.pk}/images/{unsure.pk}/"
+    full_size = client.get(detail, {"picked_by": "margin"}).content.decode()
+    hostile = client.get(detail, {"picked_by": '"><b>hard</b>'}).content.decode()
+    # then the tiles carry what labeling.js sends as each label's picked_by, on both pages;
+    # the grid's tiles and a word the app does not know carry nothing
+    assert queue.count('data-picked-by="margin"') == 1
+    assert queue.count('data-picked-by="default"') == 1
+    assert f"{detail}?picked_by=margin" in queue
+    assert 'data-picked-by="margin"' in full_size
+    assert 'data-picked-by=""' in hostile and "<b>hard" not in hostile
+    grid = client.get(f"/projects/{team.project.pk}/images/").content.decode()
+    assert grid.count('data-picked-by=""') == 2

@@ -77,7 +77,11 @@
   async function send(classId, chosen, source, before, recordUndo) {
     const body = {
       label_class: classId === null ? null : Number(classId),
-      images: chosen.map((t) => ({ id: Number(t.dataset.imageId), expected_version: Number(t.dataset.version) })),
+      images: chosen.map((t) => ({
+        id: Number(t.dataset.imageId),
+        expected_version: Number(t.dataset.version),
+        picked_by: t.dataset.pickedBy || "",  // the "Label next" strategy that offered it
+      })),
       source: source,
     };
     let response = null;
