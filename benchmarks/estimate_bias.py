@@ -140,8 +140,11 @@ def main() -> None:
             cells.append(
                 f"{values.mean():.1f} ({gap.mean():+.1f}, {gap.std():.1f})" if any(shown) else "—"
             )
-        inside = f"{sum(row[3] for row in rows)}/{len(rows)}"
         withheld = sum(row[1] is None for row in rows)
+        # of the runs that showed a range: a withheld estimate is neither in nor out
+        inside = (
+            f"{sum(row[3] for row in rows)}/{len(rows) - withheld}" if withheld < len(rows) else "—"
+        )
         print(
             f"| {stop} | {cells[0]} | {cells[1]} | {truth.mean():.1f} | {inside} | {withheld} "
             f"| {cells[2]} |"

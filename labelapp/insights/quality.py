@@ -41,8 +41,10 @@ class VersionQuality:
     expected_range: tuple[float, float] | None  # its 5th and 95th bootstrap percentiles
     unlabeled_count: int | None
     estimate_wait: str  # when the expected accuracy will be known, while it is not
-    # cross-validated on the labels that are not least-sure picks, when some are
+    # cross-validated on the labels that are not least-sure picks, and on those, when some are
     calibrating_accuracy: float | None
+    calibrating_count: int
+    least_sure_accuracy: float | None
     calibration_error: float | None
     method_accuracies: list[tuple[str, float]]
     per_class: list[ClassAccuracy]
@@ -56,12 +58,18 @@ class VersionQuality:
         return max(self.trained_count - self.label_count, 0)
 
     @property
+    def least_sure_count(self) -> int:
+        return self.label_count - self.calibrating_count
+
+    @property
     def estimate(self) -> tuple[float, str] | None:
         """The best accuracy figure it has, and what it measures (for the learning curve)."""
         if self.expected_accuracy is not None:
             return self.expected_accuracy, "expected on the unlabeled images"
         if self.calibrating_accuracy is not None:
-            return self.calibrating_accuracy, "cross-validated on labels not picked as least sure"
+            return self.calibrating_accuracy, (
+                f"cross-validated on the {self.calibrating_count} labels not picked as least sure"
+            )
         if self.accuracy is not None:
             return self.accuracy, "cross-validated on the labels"
         return None
@@ -116,6 +124,10 @@ def estimate_wait(metrics: dict[str, Any]) -> str:
     needed = int(metrics.get("labels_for_estimate") or 0)
     scored = int(metrics.get("scored_labels") or 0)
     calibrating = int(metrics.get("calibrating_labels", scored) or 0)
+    if metrics.get("unlabeled_images") == 0:
+        return "nothing to estimate: every image has a label"
+    if calibrating >= needed:  # enough labels, yet no estimate: nothing says why
+        return "not estimated for this model: train again"
     if calibrating == scored:
         return f"known at {needed} labels ({needed - calibrating} more)"
     return (
@@ -159,6 +171,10 @@ def describe_version(
         estimate_wait=estimate_wait(metrics),
         calibrating_accuracy=(
             _number(metrics.get("calibrating_accuracy")) if least_sure_apart(metrics) else None
+        ),
+        calibrating_count=int(_number(metrics.get("calibrating_labels")) or 0),
+        least_sure_accuracy=(
+            _number(metrics.get("least_sure_accuracy")) if least_sure_apart(metrics) else None
         ),
         calibration_error=_number(metrics.get("expected_calibration_error")),
         method_accuracies=method_accuracies,

@@ -88,9 +88,14 @@ def test_before_the_estimate_the_curve_leaves_out_the_least_sure_picks(team: Tea
     )
     # then the curve reads the accuracy on the 50 others, not the 50% on all 90
     assert [round(p.accuracy, 4) for p in response.context["curve"].points] == [0.76]
-    assert "v1: 76.0% with 90 labels (cross-validated on labels not picked as least sure)" in (
-        response.text
+    assert (
+        "v1: 76.0% with 90 labels (cross-validated on the 50 labels not picked as least sure)"
+        in response.text
     )
+    # and the figures score the two kinds of labels apart, as the dashboard does
+    figures = '<span class="number">{}</span> on the {}'
+    assert figures.format("0.760", "50 other labels") in response.text
+    assert figures.format("0.200", "40 least-sure picks (the hardest images)") in response.text
 
 
 def test_without_a_classifier_the_page_says_how_to_get_one(team: Team) -> None:

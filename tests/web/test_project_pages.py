@@ -135,10 +135,25 @@ def test_the_wait_for_the_estimate_counts_only_labels_that_calibrate_it(
     for page in (dashboard, quality):
         assert "known at 50 labels that are not least-sure picks (15 more; 25 of yours" in page
     # and the dashboard scores the least-sure picks apart, the hardest images
-    assert "Accuracy on the 35 other labels (5-fold cross-validation)" in dashboard
-    assert "80%" in dashboard and "Accuracy on those labels" not in dashboard
-    assert "Accuracy on the 25 least-sure picks (the hardest images)" in dashboard
-    assert "56%" in dashboard
+    row = '<tr><th>{}</th><td class="num">{}</td></tr>'
+    assert row.format("Accuracy on the 35 other labels (5-fold cross-validation)", "80%") in (
+        dashboard
+    )
+    assert row.format("Accuracy on the 25 least-sure picks (the hardest images)", "56%") in (
+        dashboard
+    )
+    assert "Accuracy on those labels" not in dashboard
+
+
+def test_with_every_image_labeled_there_is_nothing_to_estimate(client: Client, team: Team) -> None:
+    page = dashboard_for_metrics(client, team, {
+        "accuracy": 0.9, "folds": 5, "labels": 60, "scored_labels": 60, "method": "linear_probe",
+        "calibrating_labels": 60, "expected_accuracy": None, "unlabeled_images": 0,
+        "labels_for_estimate": 50,
+    })  # fmt: skip
+
+    assert "nothing to estimate: every image has a label" in page
+    assert "more)" not in page
 
 
 def test_owner_adds_a_member_by_username(client: Client, team: Team) -> None:
