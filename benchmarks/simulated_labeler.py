@@ -601,7 +601,7 @@ def main() -> None:
         title = f"classifier: {classifier}, worst class's recall"
         print("\n" + format_table(summary, budgets, f"{classifier}_worst", title))
     if arguments.unbalanced:
-        report_unbalanced_targets(summary, budgets)
+        report_unbalanced_targets(runs, budgets)
     elif arguments.features is None:
         report_targets(summary, budgets, full)
     stem = RESULTS / f"simulated_labeler{arguments.tag}"
@@ -613,23 +613,48 @@ def main() -> None:
     print(f"\nwrote {stem}.json and .png")
 
 
-def report_unbalanced_targets(summary: Summary, budgets: list[int], budget: int = 100) -> None:
+def report_unbalanced_targets(
+    runs: dict[str, list[dict[str, list[float]]]], budgets: list[int], budget: int = 100
+) -> None:
     """Issue 13's target: at 100 labels the default's worst-class recall at least 15 points
-    above random's, and its accuracy not below random's."""
-    if "default" not in summary or "random" not in summary or budget not in budgets:
+    above random's, and its accuracy not below random's. Differences are paired by seed,
+    with their standard error: the mean over 200 seeds moved by 3.5 points between two sets
+    of 200 seeds. The oracle (equal labels per class, the densest of each) is the reference
+    when it ran."""
+    if "default" not in runs or "random" not in runs or budget not in budgets:
         return
     index = budgets.index(budget)
-    print(f"\ntargets at {budget} labels (default vs random, mean over seeds):")
+
+    def gap(strategy: str, metric: str) -> tuple[float, float]:
+        ours = np.array([run[metric][index] for run in runs[strategy]])
+        random = np.array([run[metric][index] for run in runs["random"]])
+        difference = 100 * (ours - random)
+        return float(difference.mean()), float(difference.std() / np.sqrt(len(difference)))
+
+    seeds = len(runs["random"])
+    print(f"\ntargets at {budget} labels (default vs random, paired over {seeds} seeds, +- s.e.):")
     for classifier in CLASSIFIERS:
-        default, random = summary["default"], summary["random"]
-        worst = 100 * (
-            default[f"{classifier}_worst"]["mean"][index]
-            - random[f"{classifier}_worst"]["mean"][index]
+        (worst, worst_error), (accuracy, accuracy_error) = (
+            gap("default", f"{classifier}_worst"),
+            gap("default", classifier),
         )
-        accuracy = 100 * (default[classifier]["mean"][index] - random[classifier]["mean"][index])
         verdict = "met" if worst >= 15 and accuracy >= 0 else "NOT MET"
-        line = f"worst recall {worst:+5.1f} (need >= +15), accuracy {accuracy:+5.1f} (need >= 0)"
+        line = (
+            f"worst recall {worst:+5.1f} +- {worst_error:.1f} (need >= +15), "
+            f"accuracy {accuracy:+5.1f} +- {accuracy_error:.1f} (need >= 0)"
+        )
         print(f"  {classifier:<12} {line} {verdict}")
+    if ORACLE in runs:
+        print(f"reference: {ORACLE} vs random (it peeks at the true classes)")
+        for classifier in CLASSIFIERS:
+            (worst, worst_error), (accuracy, accuracy_error) = (
+                gap(ORACLE, f"{classifier}_worst"),
+                gap(ORACLE, classifier),
+            )
+            print(
+                f"  {classifier:<12} worst recall {worst:+5.1f} +- {worst_error:.1f}, "
+                f"accuracy {accuracy:+5.1f} +- {accuracy_error:.1f}"
+            )
 
 
 def report_targets(summary: Summary, budgets: list[int], full: dict[str, float]) -> None:
