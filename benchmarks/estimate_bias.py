@@ -30,11 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from labelapp.learning.training_process import ESTIMATE_LABELS_PER_CLASS
 from simclr_core.curation.selection import (
-    UNCERTAINTY_MEASURES,
     select_default,
     select_random,
     select_uncertain,
 )
+from simclr_core.curation.strategies import UNCERTAINTY_MEASURES
 from simclr_core.fewlabel.calibration import expected_accuracy, expected_accuracy_range
 from simclr_core.fewlabel.classifier_selection import ClassifierReport, train_best_classifier
 

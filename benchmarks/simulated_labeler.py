@@ -46,6 +46,7 @@ from benchmarks.simclr_cifar import load_cifar10
 from simclr_core.curation import selection
 from simclr_core.curation.near_duplicates import find_near_duplicate_pairs
 from simclr_core.curation.projection_2d import project_to_2d
+from simclr_core.curation.strategies import UNCERTAINTY_MEASURES
 from simclr_core.fewlabel.label_propagation import (
     build_knn_graph,
     label_propagation_probabilities,
@@ -250,7 +251,7 @@ def pick_batch(
     seed: int,
 ) -> list[int]:
     """Indices a strategy picks; uncertainty strategies start with a random batch (no model)."""
-    if strategy in selection.UNCERTAINTY_MEASURES and probabilities is None:
+    if strategy in UNCERTAINTY_MEASURES and probabilities is None:
         strategy = "random"
     picks = selection.select_batch(
         strategy, train_h, labeled, count, probabilities, None, seed, labels=labels

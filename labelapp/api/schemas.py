@@ -8,11 +8,12 @@ from ninja import Field, Schema
 from pydantic import field_validator
 
 from labelapp.ids import MAX_ID, DatabaseId
-from labelapp.images.label_sources import PICKED_BY
+from labelapp.images.label_sources import check_picked_by
 from labelapp.images.models import Image, UploadBatch
 from labelapp.jobs.schemas import JobOut
 from labelapp.learning.job_options import MAX_EPOCHS, METHODS, USER_JOB_KINDS
 from labelapp.learning.models import Prediction, QueueItem
+from simclr_core.curation.strategies import STRATEGY_NAMES, UNCERTAINTY_MEASURES
 
 MAX_PAGE = 500
 MAX_OFFSET = 2**53  # beyond any real collection, and inside every database's integers
@@ -156,11 +157,13 @@ class ImageDetailOut(ImageOut):
         )
 
 
+LEAST_SURE_HELP = (
+    f"labels of images offered as least sure ({', '.join(UNCERTAINTY_MEASURES)}) are scored, "
+    "but do not calibrate the accuracy expected on the unlabeled images"
+)
 PICKED_BY_HELP = (
     "the strategy of the queue item that offered you this image (see the queue's items), "
-    "or empty if you chose it yourself. Labels of images offered as least sure (margin, "
-    "least_confidence, entropy) are scored, but do not calibrate the accuracy expected on "
-    "the unlabeled images"
+    f"or empty if you chose it yourself: {LEAST_SURE_HELP}"
 )
 
 
@@ -170,10 +173,7 @@ class PickedByIn(Schema):
     @field_validator("picked_by")
     @classmethod
     def known_strategy(cls, value: str) -> str:
-        if value not in PICKED_BY:
-            named = ", ".join(name for name in PICKED_BY if name)
-            raise ValueError(f"unknown strategy; use one of {named}, or leave it empty")
-        return value
+        return check_picked_by(value)
 
 
 class LabelIn(TextInput, PickedByIn):
@@ -223,8 +223,7 @@ class QueueItemOut(Schema):
     strategy: str = Field(
         description="the strategy that picked it; the default strategy's picks of the images "
         "the model is least sure of say 'margin'. Send it as picked_by when you label the "
-        "image: labels of images picked as least sure (margin, least_confidence, entropy) "
-        "are scored, but do not calibrate the accuracy expected on the unlabeled images"
+        f"image: {LEAST_SURE_HELP}"
     )
     score: float
     reason: str
@@ -252,8 +251,6 @@ class QueueIn(Schema):
     @field_validator("strategy")
     @classmethod
     def known_strategy(cls, value: str) -> str:
-        from simclr_core.curation.selection import STRATEGY_NAMES  # loads torch: only when asked
-
         if value not in STRATEGY_NAMES:
             raise ValueError(f"unknown strategy; use one of {', '.join(STRATEGY_NAMES)}")
         return value

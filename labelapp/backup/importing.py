@@ -24,6 +24,7 @@ from django.utils.dateparse import parse_datetime
 
 from labelapp.backup.archive_format import ArchiveError, file_member
 from labelapp.backup.reading import open_archive, read_rows
+from labelapp.images.label_sources import PICKED_BY
 from labelapp.images.models import Image, Label, LabelSource, UploadBatch
 from labelapp.insights.models import KeptLabel
 from labelapp.learning.models import ModelKind, ModelVersion, Prediction, QueueItem
@@ -300,7 +301,7 @@ class _Importer:
             created_at=_time(row["created_at"]),
             source=_choice(row["source"], LabelSource.values, "label source"),
             model_version_id=_optional(self.versions, row.get("model_version")),
-            picked_by=str(row.get("picked_by") or "")[:40],
+            picked_by=_choice(row.get("picked_by") or "", PICKED_BY, "label picked_by"),
         )
 
     def create_predictions(self) -> None:

@@ -12,27 +12,35 @@ from typing import NamedTuple
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from labelapp.images.models import Image, Label, LabelSource
+from labelapp.learning.models import QueueItem
+from simclr_core.curation.strategies import STRATEGY_NAMES, UNCERTAINTY_MEASURES
 
 # Set by hand or in an imported file; the others came from a model.
 HUMAN_SOURCES = (LabelSource.PERSON, LabelSource.IMPORT)
 
 
-# "Label next" strategies that offer the images the model is least sure of (the names of
-# simclr_core.curation.selection.UNCERTAINTY_MEASURES, not imported here: it loads torch).
-# Those images are harder than the rest, so their labels would make the accuracy expected
-# on the unlabeled images read low (benchmarks/estimate_bias.py --picks margin).
-LEAST_SURE_STRATEGIES = ("least_confidence", "margin", "entropy")
-# What a label's ``picked_by`` may say: "" (the person found the image), a strategy of
-# simclr_core.curation.selection.STRATEGY_NAMES, or "manual" (put in the queue by a person).
-PICKED_BY = ("", "random", *LEAST_SURE_STRATEGIES, "typical", "core_set", "default", "manual")
+# What a label's ``picked_by`` may say: "" (the person found the image), a strategy, or
+# "manual" (put in the queue by a person).
+PICKED_BY = ("", *STRATEGY_NAMES, QueueItem.MANUAL)
+
+
+def check_picked_by(value: str) -> str:
+    """``value`` if a label's ``picked_by`` may say it; else a ``ValueError`` that lists
+    what it may say."""
+    if value not in PICKED_BY:
+        named = ", ".join(name for name in PICKED_BY if name)
+        raise ValueError(f"unknown strategy {value[:40]!r}; use one of {named}, or leave it empty")
+    return value
 
 
 class CurrentLabel(NamedTuple):
     image_id: int
     class_id: int
     by_person: bool  # scored: estimates are measured on it
-    # by a person, and the image never picked as one of the model's least sure (a later
-    # correction of such a label does not make the image typical)
+    # by a person, and the image never picked as one of the model's least sure (by a strategy
+    # of UNCERTAINTY_MEASURES): those images are harder than the rest, so their labels would
+    # make the accuracy expected on the unlabeled images read low (benchmarks/estimate_bias.py
+    # --picks margin). A later correction of such a label does not make the image typical.
     calibrates: bool
 
 
@@ -48,7 +56,7 @@ def current_labels(images: QuerySet[Image]) -> list[CurrentLabel]:
         .annotate(
             newest_source=Subquery(newest.values("source")[:1]),
             least_sure=Exists(
-                Label.objects.filter(image=OuterRef("pk"), picked_by__in=LEAST_SURE_STRATEGIES)
+                Label.objects.filter(image=OuterRef("pk"), picked_by__in=UNCERTAINTY_MEASURES)
             ),
         )
         .values_list("id", "current_label_id", "newest_source", "least_sure")

@@ -11,6 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, F, Max, Q, QuerySet
 
+from labelapp.images.label_sources import check_picked_by
 from labelapp.images.models import Image, Label, LabelSource
 from labelapp.learning.models import ModelVersion, Prediction
 from labelapp.projects.models import LabelClass, Project
@@ -43,6 +44,7 @@ def set_label(
     """
     if label_class is not None and label_class.project_id != image.project_id:
         raise ValueError("That class belongs to another project.")
+    check_picked_by(picked_by)
     if label_class is None or source != LabelSource.PERSON:
         picked_by = ""
     with transaction.atomic():

@@ -117,10 +117,10 @@ class Label(models.Model):
     model_version = models.ForeignKey(
         "learning.ModelVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # The "label next" strategy that offered the image when a person labeled it, "" when it
-    # was not in the queue. Labels of images picked as the model's least sure are scored, but
-    # they do not calibrate the accuracy expected on the unlabeled images (they are harder
-    # than those: labelapp/images/label_sources.py).
+    # The "label next" strategy that offered the image on the page a person labeled it from,
+    # "" when they found it elsewhere (the grid, search). Labels of images picked as the
+    # model's least sure are scored, but they do not calibrate the accuracy expected on the
+    # unlabeled images (they are harder than those: labelapp/images/label_sources.py).
     picked_by = models.CharField(max_length=40, blank=True, default="")
 
     class Meta:

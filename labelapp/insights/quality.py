@@ -42,6 +42,7 @@ class VersionQuality:
     unlabeled_count: int | None
     estimate_wait: str  # when the expected accuracy will be known, while it is not
     # cross-validated on the labels that are not least-sure picks, and on those, when some are
+    least_sure_apart: bool
     calibrating_accuracy: float | None
     calibrating_count: int
     least_sure_accuracy: float | None
@@ -128,7 +129,7 @@ def estimate_wait(metrics: dict[str, Any]) -> str:
         return "nothing to estimate: every image has a label"
     if calibrating >= needed:  # enough labels, yet no estimate: nothing says why
         return "not estimated for this model: train again"
-    if calibrating == scored:
+    if not least_sure_apart(metrics):
         return f"known at {needed} labels ({needed - calibrating} more)"
     return (
         f"known at {needed} labels that are not least-sure picks ({needed - calibrating} more; "
@@ -156,6 +157,7 @@ def describe_version(
         for method, value in (metrics.get("cross_validated_accuracy") or {}).items()
         if _number(value) is not None
     )
+    apart = least_sure_apart(metrics)
     return VersionQuality(
         number=version.number,
         created_at=version.created_at,
@@ -169,13 +171,10 @@ def describe_version(
         expected_range=_pair(metrics.get("expected_accuracy_range")),
         unlabeled_count=_int_or_none(metrics.get("unlabeled_images")),
         estimate_wait=estimate_wait(metrics),
-        calibrating_accuracy=(
-            _number(metrics.get("calibrating_accuracy")) if least_sure_apart(metrics) else None
-        ),
+        least_sure_apart=apart,
+        calibrating_accuracy=_number(metrics.get("calibrating_accuracy")) if apart else None,
         calibrating_count=int(_number(metrics.get("calibrating_labels")) or 0),
-        least_sure_accuracy=(
-            _number(metrics.get("least_sure_accuracy")) if least_sure_apart(metrics) else None
-        ),
+        least_sure_accuracy=_number(metrics.get("least_sure_accuracy")) if apart else None,
         calibration_error=_number(metrics.get("expected_calibration_error")),
         method_accuracies=method_accuracies,
         per_class=per_class,

@@ -7,6 +7,7 @@ from labelapp.learning.models import QueueItem
 from labelapp.learning.training import labeled_positions, load_classifier_output
 from labelapp.learning.versions import load_representations
 from labelapp.projects.models import Project
+from simclr_core.curation.strategies import UNCERTAINTY_MEASURES
 
 QUEUE_SIZE = 50
 
@@ -44,7 +45,7 @@ def refresh_queue(
     classes = list(project.classes.order_by("position", "id"))
     labeled, labels = labeled_positions(image_ids, classes, project.pk)
     probabilities = _aligned_probabilities(project, image_ids)
-    if probabilities is None and strategy not in {"default", "typical", "core_set", "random"}:
+    if probabilities is None and strategy in UNCERTAINTY_MEASURES:
         strategy = "default"
     unlabeled = len(image_ids) - len(labeled)
     picks = select_batch(

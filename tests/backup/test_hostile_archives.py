@@ -107,6 +107,17 @@ def test_a_dangling_reference_after_files_were_saved_leaves_nothing(
 
 
 @pytest.mark.django_db
+def test_a_label_picked_by_an_unknown_strategy_is_refused(exported: Path, tmp_path: Path) -> None:
+    def rename(name: str, data: bytes) -> bytes:
+        if name != "tables/labels.jsonl":
+            return data
+        first, *rest = data.decode().splitlines()
+        return "\n".join([json.dumps({**json.loads(first), "picked_by": "<b>x"}), *rest]).encode()
+
+    _refused(_rewrite(exported, tmp_path / "picked.zip", rename), "not a known label picked_by")
+
+
+@pytest.mark.django_db
 def test_a_missing_image_file_is_refused(exported: Path, tmp_path: Path) -> None:
     broken = _rewrite(
         exported, tmp_path / "nofile.zip", lambda n, d: None if n.endswith("/thumbnail") else d

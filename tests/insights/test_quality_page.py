@@ -98,6 +98,28 @@ def test_before_the_estimate_the_curve_leaves_out_the_least_sure_picks(team: Tea
     assert figures.format("0.200", "40 least-sure picks (the hardest images)") in response.text
 
 
+def test_when_every_label_is_a_least_sure_pick_the_page_still_scores_them_apart(
+    team: Team,
+) -> None:
+    # given a version whose 90 labels were all the queue's least-sure picks
+    images, labels = nine_labeled_images(team)
+    metrics = {**quality_metrics(0.3, 90), "scored_labels": 90, "calibrating_labels": 0,
+               "calibrating_accuracy": None, "least_sure_accuracy": 0.3,
+               "labels_for_estimate": 50, "unlabeled_images": 400}  # fmt: skip
+    make_classifier(team.project, images, images, labels, np.eye(3)[labels], metrics)
+    # when the quality page is opened
+    response = client_for(team.viewer).get(
+        reverse("insights-quality", kwargs={"project_id": team.project.pk})
+    )
+    # then it shows the two groups, as the dashboard does, with nothing on the empty one
+    figures = '<span class="number">{}</span> on the {}'
+    assert figures.format("–", "0 other labels") in response.text
+    assert figures.format("0.300", "90 least-sure picks (the hardest images)") in response.text
+    assert "known at 50 labels that are not least-sure picks (50 more; 90 of yours" in (
+        response.text
+    )
+
+
 def test_without_a_classifier_the_page_says_how_to_get_one(team: Team) -> None:
     response = client_for(team.viewer).get(
         reverse("insights-quality", kwargs={"project_id": team.project.pk})

@@ -131,8 +131,9 @@ def test_newcomer_journey(app: RunningApp, page: Any, screenshots: Path, tmp_pat
     reasons = page.eval_on_selector_all("#grid .reason", "rs => rs.map(r => r.textContent)")
     queued = page.eval_on_selector_all("#grid .tile img", "images => images.map(i => i.alt)")
     assert not set(queued) & set(manual), "labeled images are still queued"
-    # Below 50 labels per class the default strategy picks typical images (dense clusters);
-    # "model torn between ..." margin picks join later. Every pick says why it was chosen.
+    # With a model trained, the default strategy mixes typical images (dense clusters), the
+    # classes with the fewest labels and the images the model is least sure of; the last two
+    # say "model torn between ...". Every pick says why it was chosen.
     assert len(reasons) == len(queued) > 0
     assert all("cluster" in reason or "torn between" in reason for reason in reasons), reasons
     snap("12-next-uncertain", full_page=False)

@@ -9,7 +9,6 @@ from numpy.typing import NDArray
 from simclr_core.curation.normalize import normalize_rows
 from simclr_core.curation.selection import (
     DUPLICATE_COSINE,
-    STRATEGY_NAMES,
     score_uncertainty,
     select_batch,
     select_core_set,
@@ -17,6 +16,7 @@ from simclr_core.curation.selection import (
     select_typical,
     select_uncertain,
 )
+from simclr_core.curation.strategies import STRATEGY_NAMES
 
 PROBABILITIES = np.array([[0.41, 0.39, 0.20], [0.90, 0.05, 0.05], [0.50, 0.25, 0.25]])
 
