@@ -10,6 +10,7 @@ from labelapp.api.schemas import HistoryOut, LabelIn, LabelResult, LabelsIn, Lab
 from labelapp.ids import DatabaseId
 from labelapp.images.labeling import LabelConflict, set_label
 from labelapp.images.models import Image, LabelSource
+from labelapp.learning.models import QueueItem
 from labelapp.projects.models import LabelClass, Project
 from labelapp.projects.permissions import ProjectAccess
 
@@ -37,11 +38,28 @@ def _result(image: Image, ok: bool, message: str = "") -> LabelResult:
     )
 
 
+def _picked_by(project: Project, sent: dict[int, str | None]) -> dict[int, str]:
+    """Each image's ``picked_by``: what the client sent, or, where it sent nothing, the
+    strategy of the image's "Label next" item now ("" when it is not queued). A client that
+    labels the queue without knowing the field then does not calibrate the expected accuracy
+    with the model's least-sure picks; a queue rebuilt meanwhile may tag it wrongly, which
+    is why the app's own pages send it."""
+    omitted = [image_id for image_id, value in sent.items() if value is None]
+    queued = dict(
+        QueueItem.objects.filter(project=project, image_id__in=omitted).values_list(
+            "image_id", "strategy"
+        )
+    )
+    return {image_id: queued.get(image_id, "") if value is None else value
+            for image_id, value in sent.items()}  # fmt: skip
+
+
 def _label_images(request: HttpRequest, access: ProjectAccess, body: LabelsIn) -> Status[LabelsOut]:
     label_class = _label_class(access.project, body.label_class)
     source = LabelSource.PREDICTION if body.source == "prediction" else LabelSource.PERSON
     model_version = access.project.current_classifier if source == LabelSource.PREDICTION else None
     wanted = {item.id: item for item in body.images}
+    picked_by = _picked_by(access.project, {item.id: item.picked_by for item in body.images})
     images = Image.objects.filter(project=access.project, pk__in=wanted)
     found = {image.pk: image for image in images}
     results = []
@@ -58,7 +76,7 @@ def _label_images(request: HttpRequest, access: ProjectAccess, body: LabelsIn) -
                 item.expected_version,
                 source,
                 model_version,
-                item.picked_by,
+                picked_by[image_id],
             )
             results.append(_result(image, ok=True))
         except LabelConflict as conflict:
@@ -104,7 +122,8 @@ def set_one_label(
     image = get_object_or_404(Image, pk=image_id, project=access.project)
     label_class = _label_class(access.project, body.label_class)
     try:
-        set_label(image, label_class, request.user, body.expected_version, picked_by=body.picked_by)
+        picked_by = _picked_by(access.project, {image.pk: body.picked_by})[image.pk]
+        set_label(image, label_class, request.user, body.expected_version, picked_by=picked_by)
     except LabelConflict as conflict:
         return Status(409, _result(conflict.image, ok=False, message=str(conflict)))
     return Status(200, _result(image, ok=True))

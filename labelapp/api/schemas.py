@@ -163,17 +163,18 @@ LEAST_SURE_HELP = (
 )
 PICKED_BY_HELP = (
     "the strategy of the queue item that offered you this image (see the queue's items), "
-    f"or empty if you chose it yourself: {LEAST_SURE_HELP}"
+    "or empty if you chose it yourself; left out, the strategy of the image's queue item "
+    f"when the label is saved, if it is queued: {LEAST_SURE_HELP}"
 )
 
 
 class PickedByIn(Schema):
-    picked_by: str = Field("", max_length=40, description=PICKED_BY_HELP)
+    picked_by: str | None = Field(None, max_length=40, description=PICKED_BY_HELP)
 
     @field_validator("picked_by")
     @classmethod
-    def known_strategy(cls, value: str) -> str:
-        return check_picked_by(value)
+    def known_strategy(cls, value: str | None) -> str | None:
+        return value if value is None else check_picked_by(value)
 
 
 class LabelIn(TextInput, PickedByIn):

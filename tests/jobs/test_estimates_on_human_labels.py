@@ -179,6 +179,35 @@ def test_labels_of_the_least_sure_images_are_scored_but_do_not_calibrate_the_est
 
 
 @pytest.mark.django_db
+def test_a_client_that_leaves_picked_by_out_gets_the_strategy_of_the_queue(
+    client: Client, team: Team
+) -> None:
+    # given three images queued as least sure and one not queued
+    images = make_images(team.project, 4)
+    for rank, image in enumerate(images[:3]):
+        QueueItem.objects.create(
+            project=team.project, image=image, rank=rank, strategy="margin", score=1, reason=""
+        )
+    client.force_login(team.labeler)
+    labels = f"/api/projects/{team.project.pk}/labels"
+    one = f"/api/projects/{team.project.pk}/images/{{}}/label"
+    # when a client labels them without saying what offered them, except for one it found
+    # itself (empty), in bulk and one at a time
+    body = {"label_class": team.classes[0].pk, "images": [
+        {"id": images[0].pk, "expected_version": 0},
+        {"id": images[1].pk, "expected_version": 0, "picked_by": ""},
+        {"id": images[3].pk, "expected_version": 0},
+    ]}  # fmt: skip
+    assert client.post(labels, body, content_type="application/json").status_code == 200
+    single = {"label_class": team.classes[0].pk, "expected_version": 0}
+    response = client.put(one.format(images[2].pk), single, content_type="application/json")
+    assert response.status_code == 200
+    # then a left-out strategy is the queue's, so least-sure picks stay out of calibration
+    picked = [image.labels.get().picked_by for image in images]
+    assert picked == ["margin", "", "margin", ""]
+
+
+@pytest.mark.django_db
 def test_a_strategy_the_app_does_not_know_is_refused_and_nothing_is_labeled(
     client: Client, team: Team
 ) -> None:
