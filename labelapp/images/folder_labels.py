@@ -13,7 +13,7 @@ from pathlib import PurePosixPath
 from labelapp.images.label_import import LabelImportReport, LabelRow, import_label_rows
 from labelapp.images.models import Image, UploadBatch
 from labelapp.projects.class_editing import ClassEditError, add_class
-from labelapp.projects.class_lines import PALETTE
+from labelapp.projects.class_lines import PALETTE, fill_keys
 from labelapp.projects.models import LabelClass, Project
 
 CLASS_NAME_LENGTH = 100
@@ -38,12 +38,14 @@ def folder_class(name: str) -> str:
 
 def _add_missing_classes(project: Project, names: set[str]) -> None:
     known = {name.casefold() for name in project.classes.values_list("name", flat=True)}
-    for name in sorted(names):
+    missing = sorted({name for name in names if name.casefold() not in known})
+    taken = set(project.classes.values_list("key", flat=True))
+    for name, key in zip(missing, fill_keys(missing, [""] * len(missing), taken), strict=True):
         if name.casefold() in known:
             continue
         color = PALETTE[LabelClass.objects.filter(project=project).count() % len(PALETTE)]
         try:
-            add_class(project, name, color, "")
+            add_class(project, name, color, key)
         except ClassEditError:
             continue  # too many classes: its rows are reported as naming no class
         known.add(name.casefold())

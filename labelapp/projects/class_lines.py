@@ -2,10 +2,11 @@
 
 A line is ``name``, optionally followed by a colour ``#rrggbb`` and a one-character key,
 in any order after the name: ``cat``, ``cat #e15759``, ``cat #e15759 c``. Missing colours
-and keys are filled in from a palette and the keys 1-9, 0.
+are filled in from a palette, missing keys by :func:`fill_keys`.
 """
 
 import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 PALETTE = [
@@ -20,6 +21,22 @@ RESERVED_KEYS = set("az ")  # "a" accepts a prediction, "z" undoes
 
 class ClassLinesError(ValueError):
     pass
+
+
+def fill_keys(names: Sequence[str], keys: Sequence[str], taken: Collection[str] = ()) -> list[str]:
+    """``keys`` (one per name, "" for none given) with the blanks filled in, none of them in
+    ``taken`` or twice: a class named by one character is typed with it (class "0" with 0,
+    not with the tenth key), the others get the first free of 1-9, 0 in order, until none
+    is left."""
+    filled = [key.lower() for key in keys]
+    used = set(taken) | set(filled)
+    for index, name in enumerate(names):
+        own = name.strip().lower()
+        if not filled[index] and len(own) == 1 and own not in RESERVED_KEYS and own not in used:
+            filled[index] = own
+            used.add(own)
+    free = [key for key in DEFAULT_KEYS if key not in used]
+    return [key or (free.pop(0) if free else "") for key in filled]
 
 
 @dataclass(frozen=True)
@@ -76,11 +93,8 @@ def build_class_specs(entries: list[tuple[str, str, str]]) -> list[ClassSpec]:
     given_keys = [key.lower() for _, _, key in entries if key]
     if len(given_keys) != len(set(given_keys)):
         raise ClassLinesError("Two classes have the same key.")
-    free_keys = [key for key in DEFAULT_KEYS if key not in given_keys]
-    specs = []
-    for index, (name, color, key) in enumerate(entries):
-        if not key and free_keys:
-            key = free_keys.pop(0)
-        color = (color or PALETTE[index % len(PALETTE)]).lower()
-        specs.append(ClassSpec(name.strip(), color, key.lower()))
-    return specs
+    keys = fill_keys([name for name, _, _ in entries], [key for _, _, key in entries])
+    return [
+        ClassSpec(name.strip(), (color or PALETTE[index % len(PALETTE)]).lower(), key)
+        for index, ((name, color, _), key) in enumerate(zip(entries, keys, strict=True))
+    ]

@@ -9,7 +9,8 @@ from labelapp.projects.models import EncoderStart, Role
 
 CLASSES_HELP = (
     "One class per line. Optionally add a colour and a key after the name, "
-    "e.g. “cat #e15759 c”. Keys 1–9 and 0 are given out automatically."
+    "e.g. “cat #e15759 c”. Otherwise a class named by one character is typed with it "
+    "(class 7 with 7), the others with 1–9 and 0."
 )
 
 

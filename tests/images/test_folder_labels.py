@@ -39,6 +39,17 @@ def test_folders_become_classes_and_labels_when_asked(project, owner, classes):
     assert set(Label.objects.values_list("source", flat=True)) == {"import"}
 
 
+def test_folder_classes_get_keys_their_own_name_first(project, owner, classes):
+    # given classes cat (key 1) and dog (key 2), and folders 2 and 7 beside bird
+    archive = {f"{name}/1.png": picture_bytes((index, 0, 0))
+               for index, name in enumerate(["bird", "2", "7"])}  # fmt: skip
+    batch = receive_upload(project, owner, [uploaded("d.zip", zip_bytes(archive))], True)
+    import_staged_batch(batch)
+    # then 7 is typed with 7; 2, whose digit dog has, and bird take the first free keys
+    keys = dict(project.classes.values_list("name", "key"))
+    assert keys == {"cat": "1", "dog": "2", "2": "3", "7": "7", "bird": "4"}
+
+
 def test_folders_are_not_labels_by_default(project, owner, classes):
     report = import_zip(project, owner, labels_from_folders=False)
 
