@@ -109,6 +109,12 @@ def score_uncertainty(probabilities: NDArray[np.floating], measure: str) -> Floa
     return scores.astype(np.float32)
 
 
+def _guesses(row: NDArray[np.floating], class_names: Sequence[str]) -> str:
+    """The two likeliest classes of a probability row, e.g. ``cat 0.57, then dog 0.19``."""
+    first, *rest = np.argsort(-row)[:2]
+    return ", then ".join(f"{class_names[label]} {row[label]:.2f}" for label in (first, *rest))
+
+
 def describe_uncertainty(row: NDArray[np.floating], class_names: Sequence[str]) -> str:
     """Reason text for one probability row, e.g. ``model torn between cat 0.41 and dog 0.39``."""
     order = np.argsort(-row)
@@ -448,7 +454,8 @@ def select_for_weak_classes(
         rare = f"{class_names[label]} has only {counts[label]} label{plural}"
         for row in _pick_diverse(points, unlabeled, members, int(allocation[label]), picks, seed):
             index = int(unlabeled[row])
-            reason = f"{describe_uncertainty(probabilities[index], class_names)}; {rare}"
+            # not "torn": the margin may be wide, it is only the smallest among these images
+            reason = f"{rare}; model's guess {_guesses(probabilities[index], class_names)}"
             picks.append(Pick(index, float(1.0 - margin[row]), reason, "margin"))
     return picks
 
