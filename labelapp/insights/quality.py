@@ -18,6 +18,8 @@ class ClassAccuracy:
     name: str
     color: str
     accuracy: float | None  # None: no labeled image of this class
+    right: int | None = None  # of ``count`` scored labels of the class (from the confusion)
+    count: int | None = None
 
 
 @dataclass(frozen=True)
@@ -63,16 +65,18 @@ class VersionQuality:
         return self.label_count - self.calibrating_count
 
     @property
-    def estimate(self) -> tuple[float, str] | None:
-        """The best accuracy figure it has, and what it measures (for the learning curve)."""
+    def estimate(self) -> tuple[float, bool, str] | None:
+        """The best accuracy figure it has, whether it is the one expected on the unlabeled
+        images, and what it measures (for the learning curve)."""
         if self.expected_accuracy is not None:
-            return self.expected_accuracy, "expected on the unlabeled images"
+            return self.expected_accuracy, True, "expected on the unlabeled images"
         if self.calibrating_accuracy is not None:
-            return self.calibrating_accuracy, (
+            basis = (
                 f"cross-validated on the {self.calibrating_count} labels not picked as least sure"
             )
+            return self.calibrating_accuracy, False, basis
         if self.accuracy is not None:
-            return self.accuracy, "cross-validated on the labels"
+            return self.accuracy, False, "cross-validated on the labels"
         return None
 
 
@@ -132,9 +136,9 @@ def estimate_wait(metrics: dict[str, Any]) -> str:
     if not least_sure_apart(metrics):
         return f"known at {needed} labels ({needed - calibrating} more)"
     return (
-        f"known at {needed} labels that are not least-sure picks ({needed - calibrating} more; "
-        f"{scored - calibrating} of yours are images the queue offered as the model's least "
-        "sure, which are harder than the rest and do not count)"
+        f"known at {needed} labels that are not least-sure picks: {calibrating} so far (the "
+        f"other {scored - calibrating} are images the queue offered as the model's least sure, "
+        "which are harder than the rest and do not count)"
     )
 
 
@@ -148,9 +152,16 @@ def describe_version(
     if len(names) != len(class_ids):
         names = [f"class {index + 1}" for index in range(len(class_ids))]
     per_class_values = metrics.get("per_class_accuracy") or []
+    confusion = _confusion_rows(metrics.get("confusion_matrix"), names)
+    # how many labels each figure rests on: 2 of 5 is no 0.400 to three decimals
+    counts: list[tuple[int | None, int | None]] = [
+        (row.cells[index][0], row.total) for index, row in enumerate(confusion)
+    ] or [(None, None)] * len(names)
     per_class = [
-        ClassAccuracy(name, colors.get(class_id, "#8c959f"), _number(value))
-        for name, class_id, value in zip(names, class_ids, per_class_values, strict=False)
+        ClassAccuracy(name, colors.get(class_id, "#8c959f"), _number(value), right, count)
+        for name, class_id, value, (right, count) in zip(
+            names, class_ids, per_class_values, counts, strict=False
+        )
     ]
     method_accuracies = sorted(
         (str(method).replace("_", " "), float(value))
@@ -179,7 +190,7 @@ def describe_version(
         method_accuracies=method_accuracies,
         per_class=per_class,
         class_names=names,
-        confusion=_confusion_rows(metrics.get("confusion_matrix"), names),
+        confusion=confusion,
         is_current=version.pk == current_id,
     )
 

@@ -229,11 +229,17 @@ def latest_metrics(project: Project) -> Metrics | None:
     method = str(metrics.get("method", ""))
     folds = metrics.get("folds")
     trained, scored = metrics.get("labels", "?"), metrics.get("scored_labels")
+    scored_text = f"{scored} labels a person gave" if scored is not None else "every label"
+    if isinstance(trained, int) and isinstance(scored, int) and trained > scored:
+        accepted = trained - scored
+        scored_text += (
+            f", by the same method trained on them alone (not on the {accepted} accepted)"
+        )
     values = [
         ("Method", METHOD_NAMES.get(method, method) or "—"),
         *_expected_accuracy(metrics),
         ("Trained on", f"{trained} labels"),
-        ("Scored on", f"{scored} labels a person gave" if scored is not None else "every label"),
+        ("Scored on", scored_text),
         *_cross_validated(metrics, folds),
     ]
     error = metrics.get("expected_calibration_error")

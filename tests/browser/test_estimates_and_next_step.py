@@ -86,6 +86,7 @@ def test_one_next_step_and_an_estimate_accepted_predictions_do_not_raise(
     page.reload()
     panel = page.inner_text("#current-model")
     assert "340 labels" in panel and f"{people} labels a person gave" in panel
+    assert "by the same method trained on them alone (not on the 300 accepted)" in panel
     accuracy = int(re.search(r"(\d+)%", panel.split("Accuracy")[1]).group(1))
     assert accuracy < 90, panel  # the model's own easy answers would have made it ~97%
     assert "Label next" in page.inner_text("#next-step")  # up to date: no new labels
@@ -95,6 +96,7 @@ def test_one_next_step_and_an_estimate_accepted_predictions_do_not_raise(
     scored = page.inner_text("#version-2 .scored-labels")
     assert f"Scored on the {people} labels a person gave" in scored
     assert "300 accepted predictions it also trained on were not scored" in scored
+    assert "every figure below is of the same method trained on your labels alone" in scored
     page.screenshot(path=str(screenshots / "03-quality.png"), full_page=True)
     # no page asked for anything missing: the favicon included
     assert page.request.get(f"{live_server.url}/favicon.ico").ok

@@ -34,6 +34,8 @@ def test_the_page_shows_each_versions_accuracy_calibration_and_confusion(team: T
     assert page.count('<span class="number calibration">0.042</span>') == 2
     # and per-class accuracy, with a dash for a class nobody labeled
     assert '<td class="num">0.800</td>' in page and '<td class="num">0.950</td>' in page
+    # each with the labels it rests on (cat: 10 of 12 right, 2 taken for dogs)
+    assert '<td class="num muted class-count">10 of 12</td>' in page
     # and a confusion matrix with class names: 30 labels -> 10 on the diagonal, 2 cats as dogs
     assert (
         '<th scope="row">cat</th><td class="num diagonal">10</td><td class="num confused">2</td>'
@@ -52,8 +54,34 @@ def test_the_learning_curve_has_one_point_per_version(team: Team) -> None:
         (30, 0.617),
         (90, 0.8125),
     ]
-    assert response.text.count('class="curve-point"') == 2
+    assert response.text.count('class="curve-point cross-validated"') == 2
     assert "v2: 81.2% with 90 labels (cross-validated on the labels)" in response.text
+
+
+def test_the_curve_never_joins_a_cross_validated_point_to_an_expected_one(team: Team) -> None:
+    # given two versions scored by cross-validation alone and a later one with an estimate
+    images, labels = nine_labeled_images(team)
+    out_of_fold = np.eye(3)[labels]
+    for accuracy, count in ((0.65, 20), (0.62, 50)):
+        metrics = quality_metrics(accuracy, count)
+        make_classifier(team.project, images, images, labels, out_of_fold, metrics)
+    metrics = {**quality_metrics(0.6, 90), "expected_accuracy": 0.85, "unlabeled_images": 400}
+    make_classifier(team.project, images, images, labels, out_of_fold, metrics)
+    # when the quality page is opened
+    response = client_for(team.viewer).get(
+        reverse("insights-quality", kwargs={"project_id": team.project.pk})
+    )
+    # then each kind has its own line, and the legend says why the first reads lower
+    curve = response.context["curve"]
+    assert [(kind, len(points.split())) for kind, points in curve.lines] == [
+        ("cross-validated", 2),
+        ("expected", 1),
+    ]
+    assert response.text.count('<polyline class="curve cross-validated"') == 1
+    assert response.text.count('<polyline class="curve expected"') == 1
+    assert "cross-validated on your labels, before the expected accuracy is known" in (
+        response.text
+    )
 
 
 def test_the_learning_curve_prefers_the_accuracy_expected_on_unlabeled_images(
@@ -115,7 +143,7 @@ def test_when_every_label_is_a_least_sure_pick_the_page_still_scores_them_apart(
     figures = '<span class="number">{}</span> on the {}'
     assert figures.format("–", "0 other labels") in response.text
     assert figures.format("0.300", "90 least-sure picks (the hardest images)") in response.text
-    assert "known at 50 labels that are not least-sure picks (50 more; 90 of yours" in (
+    assert "known at 50 labels that are not least-sure picks: 0 so far (the other 90" in (
         response.text
     )
 
