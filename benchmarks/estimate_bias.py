@@ -14,6 +14,9 @@ labels (they train it but are not scored), as on the Accept predictions page. As
 labels of images picked as the least sure are scored but do not calibrate the expected
 accuracy, which is withheld below 5 labels per class that do ("withheld" counts those runs);
 the last column is the estimate calibrated on every scored label, as before that rule.
+A second table checks the Accept predictions page (without ``--accept``): of the unlabeled
+photos whose prediction is at least 0.7 or 0.9 confident, the share it says is likely right
+(the calibration map summed over them) beside the share that is right.
 
     .venv/bin/python benchmarks/real_photos.py --datasets sign_digits --starts frozen \\
         --strategies random --methods linear --seeds 1   # caches the representations
@@ -35,7 +38,11 @@ from simclr_core.curation.selection import (
     select_uncertain,
 )
 from simclr_core.curation.strategies import UNCERTAINTY_MEASURES
-from simclr_core.fewlabel.calibration import expected_accuracy, expected_accuracy_range
+from simclr_core.fewlabel.calibration import (
+    calibration_map,
+    expected_accuracy,
+    expected_accuracy_range,
+)
 from simclr_core.fewlabel.classifier_selection import ClassifierReport, train_best_classifier
 
 CACHE = Path("var/real_photos")
@@ -67,6 +74,33 @@ def measure(
     return cross_validated, expected, true, low <= true <= high, every
 
 
+ACCEPT_THRESHOLDS = (0.7, 0.9)
+
+
+def measure_accepting(
+    report: ClassifierReport, labeled: np.ndarray, calibrating: np.ndarray, truth: np.ndarray
+) -> list[tuple[int, float, float]] | None:
+    """Per threshold of ACCEPT_THRESHOLDS: how many unlabeled photos the Accept predictions
+    page would label, the share of them it says are likely right, and the share that are;
+    None where the app withholds the estimate."""
+    if calibrating.sum() < ESTIMATE_LABELS_PER_CLASS * report.probabilities.shape[1]:
+        return None
+    knots = calibration_map(report.out_of_fold[calibrating], truth[labeled][calibrating])
+    assert knots is not None
+    unlabeled = np.setdiff1d(np.arange(len(truth)), labeled)
+    probabilities = report.probabilities[unlabeled]
+    confidence = probabilities.max(1)
+    right = probabilities.argmax(1) == truth[unlabeled]
+    rows = []
+    for threshold in ACCEPT_THRESHOLDS:
+        taken = confidence >= threshold
+        likely = float(np.interp(confidence[taken], *knots).mean()) if taken.any() else np.nan
+        rows.append(
+            (int(taken.sum()), likely, float(right[taken].mean()) if taken.any() else np.nan)
+        )
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=4)
@@ -84,6 +118,9 @@ def main() -> None:
     y = np.load(CACHE / "sign_digits_224_None.npz")["labels"]
     classes, stops = int(y.max()) + 1, [int(stop) for stop in args.stops.split(",")]
     figures: dict[int, list[tuple[float, float | None, float, bool, float]]] = {
+        stop: [] for stop in stops
+    }
+    accepting_figures: dict[int, list[list[tuple[int, float, float]] | None]] = {
         stop: [] for stop in stops
     }
     for seed in range(args.seeds):
@@ -120,6 +157,7 @@ def main() -> None:
                 figures[stop].append(
                     measure(report, labeled, y[labeled], everything, calibrating, y)
                 )
+                accepting_figures[stop].append(measure_accepting(report, labeled, calibrating, y))
     accepting = "" if args.accept is None else f", predictions at >= {args.accept} accepted"
     print(
         f"{args.picks} picks{accepting}, {args.seeds} seeds; gap = figure - truth, "
@@ -149,6 +187,29 @@ def main() -> None:
             f"| {stop} | {cells[0]} | {cells[1]} | {truth.mean():.1f} | {inside} | {withheld} "
             f"| {cells[2]} |"
         )
+    if args.accept is None:
+        print_accepting(accepting_figures)
+
+
+def print_accepting(figures: dict[int, list[list[tuple[int, float, float]] | None]]) -> None:
+    print("\nAccept predictions page: of the unlabeled photos at or above the threshold, % said")
+    print("likely right and % right; gap = said - right, mean (standard deviation) over seeds")
+    print("| labels | threshold | photos | said likely right | right | gap | withheld |")
+    print("|---|---|---|---|---|---|---|")
+    for stop, runs in figures.items():
+        shown = [run for run in runs if run is not None]
+        for column, threshold in enumerate(ACCEPT_THRESHOLDS):
+            rows = np.array([run[column] for run in shown], dtype=float).reshape(-1, 3)
+            rows = rows[~np.isnan(rows).any(axis=1)]
+            if len(rows) == 0:
+                print(f"| {stop} | {threshold} | — | — | — | — | {len(runs) - len(shown)} |")
+                continue
+            gap = 100 * (rows[:, 1] - rows[:, 2])
+            print(
+                f"| {stop} | {threshold} | {rows[:, 0].mean():.0f} | {100 * rows[:, 1].mean():.1f} "
+                f"| {100 * rows[:, 2].mean():.1f} | {gap.mean():+.1f} ({gap.std():.1f}) "
+                f"| {len(runs) - len(shown)} |"
+            )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ saw) plus a new ``Label`` history row, in one transaction. A stale version raise
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from django.db import transaction
 from django.db.models import Count, F, Max, Q, QuerySet
 
@@ -76,6 +77,13 @@ class AcceptancePreview:
     count: int
     highest: float | None = None  # the most confident prediction of an unlabeled image
     counts: tuple[tuple[float, int], ...] = ()  # (threshold, images at or above it)
+    # of the ``count``, how many to expect right, where the classifier's metrics hold the
+    # calibration map of its expected accuracy (see expected_right)
+    expected_right: int | None = None
+
+    @property
+    def expected_wrong(self) -> int | None:
+        return None if self.expected_right is None else self.count - self.expected_right
 
 
 def acceptable_predictions(project: Project, minimum_confidence: float) -> QuerySet[Prediction]:
@@ -103,7 +111,26 @@ def preview_acceptance(project: Project, minimum_confidence: float) -> Acceptanc
         (threshold, int(numbers[f"at_{index}"]))
         for index, threshold in enumerate(PREVIEW_THRESHOLDS)
     )
-    return AcceptancePreview(minimum_confidence, int(numbers["chosen"]), numbers["highest"], counts)
+    right = expected_right(project, minimum_confidence)
+    return AcceptancePreview(
+        minimum_confidence, int(numbers["chosen"]), numbers["highest"], counts, right
+    )
+
+
+def expected_right(project: Project, minimum_confidence: float) -> int | None:
+    """How many of the predictions ``accept_predictions`` would take are likely right: the sum
+    over them of the chance a prediction that confident is right, by the isotonic map the
+    train job calibrated the expected accuracy with (its "calibration_map"). None when the
+    classifier has none: too few labels calibrate it yet, or accepted predictions trained it."""
+    classifier = project.current_classifier
+    knots = (classifier.metrics or {}).get("calibration_map") if classifier else None
+    if not (isinstance(knots, list) and len(knots) == 2 and len(knots[0]) == len(knots[1]) > 0):
+        return None
+    confidences = acceptable_predictions(project, minimum_confidence).values_list(
+        "confidence", flat=True
+    )
+    chances = np.interp(np.fromiter(confidences, float), *np.asarray(knots, dtype=float))
+    return round(float(chances.sum()))
 
 
 def accept_predictions(project: Project, user: Any, minimum_confidence: float) -> int:

@@ -142,6 +142,16 @@ def estimate_wait(metrics: dict[str, Any]) -> str:
     )
 
 
+def unknown_right_reason(metrics: dict[str, Any]) -> str:
+    """Why the accept page cannot say how many predictions are likely right (a train job's
+    metrics without "calibration_map")."""
+    if metrics.get("expected_accuracy") is None:
+        return f"like the dashboard's expected accuracy, it is {estimate_wait(metrics)}"
+    if int(_number(metrics.get("labels")) or 0) > int(_number(metrics.get("scored_labels")) or 0):
+        return "this model also trained on accepted predictions, which its calibration leaves out"
+    return "this model was trained by an older version of the app: train again"
+
+
 def describe_version(
     version: ModelVersion, colors: dict[Any, str], current_id: int | None
 ) -> VersionQuality:

@@ -24,7 +24,11 @@ import torch
 
 from labelapp.learning.classifier_export import export_classifier
 from labelapp.learning.supervisor import die_with_parent
-from simclr_core.fewlabel.calibration import expected_accuracy, expected_accuracy_range
+from simclr_core.fewlabel.calibration import (
+    calibration_map,
+    expected_accuracy,
+    expected_accuracy_range,
+)
 from simclr_core.fewlabel.classifier_selection import (
     METHODS,
     FineTuneInputs,
@@ -359,7 +363,7 @@ def run_train(spec: Spec) -> None:
     quality = summarize_quality(report.out_of_fold[scored], labels[scored], num_classes)
     unlabeled = np.setdiff1d(np.arange(len(features)), labeled_indices)
     labels_for_estimate = ESTIMATE_LABELS_PER_CLASS * num_classes
-    expected, expected_range = None, None
+    expected, expected_range, knots = None, None, None
     if calibrating.sum() >= labels_for_estimate:
         calibration = (
             report.out_of_fold[calibrating],
@@ -370,6 +374,10 @@ def run_train(spec: Spec) -> None:
             expected_accuracy(*calibration),
             expected_accuracy_range(*calibration),
         )
+        # the chance each stored prediction is right, for the accept page; only when the
+        # model that made them is the one calibrated (no accepted predictions trained it)
+        fitted = calibration_map(*calibration[:2]) if scored.all() else None
+        knots = None if fitted is None else [np.round(part, 4).tolist() for part in fitted]
     export = {}  # "export_dir" given: the classifier as TorchScript and ONNX files too
     if spec.get("export_dir"):
         export = export_classifier(spec, report, features, labeled_indices, labels, scored)
@@ -389,6 +397,7 @@ def run_train(spec: Spec) -> None:
             "least_sure_accuracy": _accuracy(report.out_of_fold, labels, scored & ~calibrating),
             "expected_accuracy": expected,
             "expected_accuracy_range": expected_range,
+            "calibration_map": knots,
             "unlabeled_images": len(unlabeled),
             "labels_for_estimate": labels_for_estimate,
         },

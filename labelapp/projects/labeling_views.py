@@ -16,6 +16,7 @@ from django.utils.http import urlencode
 from labelapp.images import labeling
 from labelapp.images.label_sources import PICKED_BY
 from labelapp.images.models import Image
+from labelapp.insights.quality import unknown_right_reason
 from labelapp.learning.models import Prediction, QueueItem
 from labelapp.projects.forms import AcceptPredictionsForm
 from labelapp.projects.image_filters import FilterError, ImageFilter, filter_images, parse_filter
@@ -153,5 +154,7 @@ def accept_predictions(request: HttpRequest, access: ProjectAccess) -> HttpRespo
         changed += "labels or predictions changed meanwhile)" if changed else ""
         messages.success(request, f"Accepted {accepted} predictions as labels{changed}.")
         return redirect("project-labeling", project_id=project.pk)
-    context["preview"] = labeling.preview_acceptance(project, minimum_confidence)
+    context["preview"] = preview = labeling.preview_acceptance(project, minimum_confidence)
+    if preview.expected_right is None and project.current_classifier is not None:
+        context["unknown_right"] = unknown_right_reason(project.current_classifier.metrics or {})
     return render(request, "images/accept_predictions.html", context)

@@ -104,11 +104,28 @@ def _calibration_points(
     return held_out.max(axis=1), right, probabilities.max(axis=1)
 
 
-def _mean_calibrated(confidence: np.ndarray, right: np.ndarray, others: np.ndarray) -> float:
-    """The mean over ``others`` of the isotonic map from ``confidence`` to ``right``."""
+def calibration_map(
+    held_out: np.ndarray, labels: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The map :func:`expected_accuracy` averages, as knots (confidence, how often a prediction
+    that confident was right, both ascending): ``np.interp(confidence, *knots)`` is the chance
+    that a prediction of an unlabeled image is right (e.g. to say how many of the predictions
+    above a threshold are). Shapes as in :func:`expected_accuracy`; None without labels."""
+    points = _calibration_points(held_out, labels, np.zeros((1, 1)))
+    return None if points is None else _fit_map(*points[:2])
+
+
+def _fit_map(confidence: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Knots of the isotonic map (Zadrozny & Elkan, 2002) from ``confidence`` to ``right``;
+    linear between them and held at the ends, as ``IsotonicRegression.predict`` reads it."""
     curve = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
     curve.fit(confidence, right)
-    return float(curve.predict(others).mean())
+    return curve.X_thresholds_, curve.y_thresholds_
+
+
+def _mean_calibrated(confidence: np.ndarray, right: np.ndarray, others: np.ndarray) -> float:
+    """The mean over ``others`` of the isotonic map from ``confidence`` to ``right``."""
+    return float(np.interp(others, *_fit_map(confidence, right)).mean())
 
 
 def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:

@@ -125,6 +125,9 @@ def test_the_expected_accuracy_is_over_the_unlabeled_images_from_labels_a_person
     )
     low, high = metrics["expected_accuracy_range"]
     assert low <= metrics["expected_accuracy"] <= high
+    # the accept page cannot say how many of this model's predictions are right: it is not
+    # the model the map was calibrated for
+    assert metrics["calibration_map"] is None
     assert metrics["expected_accuracy"] != pytest.approx(
         expected_accuracy(output["out_of_fold"], truth[labeled], output["probabilities"][unlabeled])
     )
@@ -258,12 +261,17 @@ def test_the_expected_accuracy_is_calibrated_only_on_labels_that_may_calibrate_i
             output["probabilities"][unlabeled],
         )
     )
+    # and the accept page's map of how often a prediction that confident is right averages
+    # to that estimate over the unlabeled images (its knots are rounded to 4 places)
+    chances = np.interp(output["probabilities"][unlabeled].max(1), *metrics["calibration_map"])
+    assert chances.mean() == pytest.approx(metrics["expected_accuracy"], abs=1e-3)
     # with 9, it waits, though all 20 are scored
     calibrating[0] = False
     spec["calibrating"] = calibrating.tolist()
     metrics = train_in_child(tmp_path, capsys, features, spec)
     assert (metrics["scored_labels"], metrics["calibrating_labels"]) == (20, 9)
     assert metrics["expected_accuracy"] is None and metrics["expected_accuracy_range"] is None
+    assert metrics["calibration_map"] is None
 
 
 @pytest.mark.django_db

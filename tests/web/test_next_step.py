@@ -173,3 +173,42 @@ def test_pretrain_is_optional_except_where_it_must_come_first() -> None:
 
     assert job_buttons(READY)[-1].title == "Pretrain (optional)"
     assert job_buttons(bare)[-1].title == "Pretrain"
+
+
+def test_the_accept_page_says_how_many_predictions_are_likely_right(team: Team) -> None:
+    # given predictions at 0.9, 0.7 and 0.5 from a classifier whose calibration says a
+    # prediction that confident is right 100%, 80% and 60% of the time
+    images = make_images(team.project, 3)
+    cat = team.classes[0]
+    predictions = [(cat, 0.9), (cat, 0.7), (cat, 0.5)]
+    make_classifier(team.project, dict(zip(images, predictions, strict=True)))
+    version = team.project.current_classifier
+    version.metrics = {"expected_accuracy": 0.8, "calibration_map": [[0.5, 0.9], [0.6, 1.0]]}
+    version.save(update_fields=["metrics"])
+    client = Client()
+    client.force_login(team.labeler)
+    url = reverse("project-accept", kwargs={"project_id": team.project.pk})
+    # when the page counts the images at 0.5 and at 0.8
+    everything = client.get(url, {"minimum_confidence": "0.5"}).content.decode()
+    confident = client.get(url, {"minimum_confidence": "0.8"}).content.decode()
+    # then it says 2.4 of the 3 are likely right, and 1 of the 1 at 0.8
+    likely = "About <strong>{}</strong> of them are likely right and <strong>{}</strong> wrong"
+    assert likely.format(2, 1) in everything
+    assert likely.format(1, 0) in confident
+
+
+def test_the_accept_page_says_why_it_cannot_know_how_many_are_right(team: Team) -> None:
+    images = make_images(team.project, 2)
+    make_classifier(team.project, {image: (team.classes[0], 0.9) for image in images})
+    version = team.project.current_classifier
+    version.metrics = {"expected_accuracy": None, "labels_for_estimate": 15,
+                       "scored_labels": 6, "calibrating_labels": 6}  # fmt: skip
+    version.save(update_fields=["metrics"])
+    client = Client()
+    client.force_login(team.labeler)
+    url = reverse("project-accept", kwargs={"project_id": team.project.pk})
+    page = client.get(url, {"minimum_confidence": "0.5"}).content.decode()
+    assert (
+        "How many of them are right is not known yet: like the dashboard&#x27;s expected "
+        "accuracy, it is known at 15 labels (9 more)" in page
+    )
