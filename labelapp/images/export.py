@@ -4,9 +4,11 @@ Every function is a generator, so a view can stream the answer: memory stays fla
 whatever the number of images. The prediction shown is the one made by the project's
 current classifier (``project.current_classifier``), as on the labeling pages.
 
-CSV columns: ``image_id, original_name, content_hash, width, height, label,
+CSV columns: ``image_id, original_name, content_hash, width, height, label, label_source,
 predicted_label, confidence, model_version`` and one ``probability:<class name>`` column
-per class. The CSV can be read back by ``label_import.import_labels``.
+per class. ``label_source`` says who gave the label: ``person``, ``import`` (a labels file or
+class folders) or ``prediction`` (an accepted prediction, which nobody checked). The CSV can
+be read back by ``label_import.import_labels``.
 """
 
 import csv
@@ -17,9 +19,11 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import OuterRef, Subquery
+
 from labelapp.images.file_names import safe_file_name
 from labelapp.images.image_bytes import ImageUnavailable, open_image, stored_extension
-from labelapp.images.models import Image
+from labelapp.images.models import Image, Label, LabelSource
 from labelapp.learning.models import Prediction
 from labelapp.projects.models import LabelClass, Project
 
@@ -32,6 +36,7 @@ BASE_COLUMNS = [
     "width",
     "height",
     "label",
+    "label_source",
     "predicted_label",
     "confidence",
     "model_version",
@@ -45,12 +50,18 @@ class ExportRow:
     image: Image
     label: str
     prediction: Prediction | None
+    label_source: str = ""  # a LabelSource value; "" without a label
 
 
 def export_rows(project: Project) -> Iterator[ExportRow]:
     """Every image of the project in id order, with its label and current prediction."""
     names = dict(LabelClass.objects.filter(project=project).values_list("id", "name"))
-    images = Image.objects.filter(project=project).order_by("id")
+    newest = Label.objects.filter(image=OuterRef("pk")).order_by("-created_at", "-id")
+    images = (
+        Image.objects.filter(project=project)
+        .annotate(newest_source=Subquery(newest.values("source")[:1]))
+        .order_by("id")
+    )
     batch: list[Image] = []
     for image in images.iterator(chunk_size=CHUNK_IMAGES):
         batch.append(image)
@@ -79,6 +90,7 @@ def csv_lines(project: Project) -> Iterator[str]:
                 row.image.width,
                 row.image.height,
                 _safe_cell(row.label),
+                row.label_source,
                 _safe_cell(predicted),
                 f"{row.prediction.confidence:.6f}" if row.prediction else "",
                 version.number if row.prediction and version else "",
@@ -190,7 +202,9 @@ def _with_predictions(
         predictions = {prediction.image_id: prediction for prediction in rows}
     for image in images:
         label = names.get(image.current_label_id, "") if image.current_label_id else ""
-        yield ExportRow(image, label, predictions.get(image.pk))
+        # labels without a history row count as a person's, as in label_sources
+        source = (getattr(image, "newest_source", None) or LabelSource.PERSON) if label else ""
+        yield ExportRow(image, label, predictions.get(image.pk), source)
 
 
 def _image_json(row: ExportRow, names: dict[str, str]) -> dict[str, Any]:
@@ -213,6 +227,7 @@ def _image_json(row: ExportRow, names: dict[str, str]) -> dict[str, Any]:
         "width": image.width,
         "height": image.height,
         "label": row.label or None,
+        "label_source": row.label_source or None,
         "prediction": prediction,
     }
 

@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from labelapp.images.export import csv_lines, imagenet_zip_chunks, json_chunks
+from labelapp.images.labeling import accept_predictions
 from labelapp.images.models import Image
 from labelapp.learning.models import ModelKind, ModelVersion, Prediction
 
@@ -43,7 +44,7 @@ def test_csv_has_a_column_per_class_probability(project, predicted):
     header = next(csv.reader(io.StringIO("".join(csv_lines(project)))))
 
     assert header == [
-        "image_id", "original_name", "content_hash", "width", "height", "label",
+        "image_id", "original_name", "content_hash", "width", "height", "label", "label_source",
         "predicted_label", "confidence", "model_version", "probability:cat", "probability:dog",
     ]  # fmt: skip
 
@@ -57,6 +58,16 @@ def test_csv_rows_carry_labels_and_predictions(project, predicted, three_images)
     assert (green["probability:cat"], green["probability:dog"]) == ("0.300000", "0.700000")
     assert blue["label"] == blue["predicted_label"] == ""
     assert red["content_hash"] == three_images[0].content_hash
+
+
+def test_each_label_says_who_gave_it(project, predicted, owner):
+    # given red labeled by a person (no history row) and green's prediction accepted
+    accept_predictions(project, owner, 0.5)
+    red, green, blue = read_csv(project)
+    # then the export tells the accepted prediction, which nobody checked, from the others
+    assert [row["label_source"] for row in (red, green, blue)] == ["person", "prediction", ""]
+    exported = json.loads("".join(json_chunks(project)))["images"]
+    assert [image["label_source"] for image in exported] == ["person", "prediction", None]
 
 
 def test_predictions_of_older_classifiers_are_not_exported(project, predicted, classes):
