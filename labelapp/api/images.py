@@ -65,8 +65,9 @@ def upload_status(
 @router.get("/projects/{project_id}/images", response=ImagePage, operation_id="list_images")
 @api_role("viewer")
 def list_images(request: HttpRequest, project_id: DatabaseId, page: Query[Page]) -> Paged[Image]:
-    """Filters: status=labeled|unlabeled, label, predicted, min_confidence, max_confidence,
-    disagree=1 (the same as the labeling page)."""
+    """Filters: status=labeled|unlabeled|accepted (labels that are accepted predictions),
+    label, predicted, min_confidence, max_confidence, disagree=1 (the same as the labeling
+    page)."""
     try:
         image_filter = parse_filter(request.GET)
     except FilterError as error:

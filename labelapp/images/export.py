@@ -19,11 +19,10 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import OuterRef, Subquery
-
 from labelapp.images.file_names import safe_file_name
 from labelapp.images.image_bytes import ImageUnavailable, open_image, stored_extension
-from labelapp.images.models import Image, Label, LabelSource
+from labelapp.images.label_sources import newest_source
+from labelapp.images.models import Image, LabelSource
 from labelapp.learning.models import Prediction
 from labelapp.projects.models import LabelClass, Project
 
@@ -56,12 +55,8 @@ class ExportRow:
 def export_rows(project: Project) -> Iterator[ExportRow]:
     """Every image of the project in id order, with its label and current prediction."""
     names = dict(LabelClass.objects.filter(project=project).values_list("id", "name"))
-    newest = Label.objects.filter(image=OuterRef("pk")).order_by("-created_at", "-id")
-    images = (
-        Image.objects.filter(project=project)
-        .annotate(newest_source=Subquery(newest.values("source")[:1]))
-        .order_by("id")
-    )
+    images = Image.objects.filter(project=project).annotate(newest_source=newest_source())
+    images = images.order_by("id")
     batch: list[Image] = []
     for image in images.iterator(chunk_size=CHUNK_IMAGES):
         batch.append(image)

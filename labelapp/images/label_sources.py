@@ -44,17 +44,23 @@ class CurrentLabel(NamedTuple):
     calibrates: bool
 
 
+def newest_source() -> Subquery:
+    """The source of an image's newest label history row, to annotate images with; None for
+    an image without history (labeled before history was kept: a person's)."""
+    newest = Label.objects.filter(image=OuterRef("pk")).order_by("-created_at", "-id")
+    return Subquery(newest.values("source")[:1])
+
+
 def current_labels(images: QuerySet[Image]) -> list[CurrentLabel]:
     """Each labeled image's label and who gave it, in one query.
 
     The source is that of the image's newest history row; an image without history counts
     as labeled by a person.
     """
-    newest = Label.objects.filter(image=OuterRef("pk")).order_by("-created_at", "-id")
     rows = (
         images.filter(current_label__isnull=False)
         .annotate(
-            newest_source=Subquery(newest.values("source")[:1]),
+            newest_source=newest_source(),
             least_sure=Exists(
                 Label.objects.filter(image=OuterRef("pk"), picked_by__in=UNCERTAINTY_MEASURES)
             ),

@@ -11,10 +11,11 @@ from typing import Any
 from django.db.models import F, FilteredRelation, Q, QuerySet
 
 from labelapp.ids import parse_id
-from labelapp.images.models import Image
+from labelapp.images.label_sources import newest_source
+from labelapp.images.models import Image, LabelSource
 from labelapp.projects.models import Project
 
-STATUSES = ("", "unlabeled", "labeled")
+STATUSES = ("", "unlabeled", "labeled", "accepted")
 
 
 class FilterError(ValueError):
@@ -23,7 +24,7 @@ class FilterError(ValueError):
 
 @dataclass(frozen=True)
 class ImageFilter:
-    status: str = ""  # "", "unlabeled", "labeled"
+    status: str = ""  # "", "unlabeled", "labeled", "accepted" (an accepted prediction)
     label: int | None = None  # current label class id
     predicted: int | None = None  # predicted class id (current classifier)
     min_confidence: float | None = None
@@ -74,7 +75,7 @@ def parse_filter(params: Any) -> ImageFilter:
     """An ImageFilter from query parameters; raises FilterError with a readable message."""
     status = params.get("status", "")
     if status not in STATUSES:
-        raise FilterError("'status' must be 'labeled' or 'unlabeled'.")
+        raise FilterError("'status' must be 'labeled', 'unlabeled' or 'accepted'.")
     return ImageFilter(
         status=status,
         label=_optional_id(params.get("label", ""), "label"),
@@ -91,6 +92,9 @@ def filter_images(project: Project, image_filter: ImageFilter) -> QuerySet[Image
         images = images.filter(current_label__isnull=True)
     elif image_filter.status == "labeled":
         images = images.filter(current_label__isnull=False)
+    elif image_filter.status == "accepted":  # labels nobody checked: worth a look
+        images = images.filter(current_label__isnull=False).annotate(source=newest_source())
+        images = images.filter(source=LabelSource.PREDICTION)
     if image_filter.label is not None:
         images = images.filter(current_label_id=image_filter.label)
     if not image_filter.uses_prediction:

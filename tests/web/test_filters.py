@@ -2,7 +2,7 @@
 
 from django.test import Client
 
-from labelapp.images.labeling import set_label
+from labelapp.images.labeling import accept_predictions, set_label
 from tests.web.people import Team, make_classifier, make_images
 
 
@@ -34,6 +34,19 @@ def test_filter_unlabeled_and_labeled(client: Client, team: Team) -> None:
 
     assert shown_ids(client, team, status="unlabeled") == {images[1].pk, images[3].pk}
     assert shown_ids(client, team, status="labeled") == {images[0].pk, images[2].pk}
+
+
+def test_filter_accepted_predictions(client: Client, team: Team) -> None:
+    # given two labels a person gave and the prediction of a third image accepted
+    images = labeled_and_predicted(team)
+    accept_predictions(team.project, team.owner, 0.3)
+    client.force_login(team.viewer)
+    # then "accepted" shows only that one, the labels nobody checked
+    assert shown_ids(client, team, status="accepted") == {images[1].pk}
+    # and a person's correction of it makes it theirs
+    images[1].refresh_from_db()
+    set_label(images[1], team.classes[2], team.owner, images[1].label_version)
+    assert shown_ids(client, team, status="accepted") == set()
 
 
 def test_filter_by_label_and_by_predicted_class(client: Client, team: Team) -> None:
