@@ -183,7 +183,7 @@ def _percent(value: Any) -> str:
     return f"{100 * float(value):.0f}%" if isinstance(value, int | float) else "—"
 
 
-def _expected_accuracy(metrics: dict[str, Any]) -> list[tuple[str, str]]:
+def _expected_accuracy(metrics: dict[str, Any], unlabeled_now: int | None) -> list[tuple[str, str]]:
     """The accuracy to expect on the images without a label, or when it will be known.
 
     Cross-validation scores the labels, and the queue picks images the model is unsure of,
@@ -191,7 +191,11 @@ def _expected_accuracy(metrics: dict[str, Any]) -> list[tuple[str, str]]:
     calibrated confidence on them (training_process.run_train)."""
     if "unlabeled_images" not in metrics:  # trained before the estimate existed
         return []
-    name = f"Expected accuracy on the {int(metrics['unlabeled_images']):,} unlabeled images"
+    then = int(metrics["unlabeled_images"])
+    name = f"Expected accuracy on the {then:,} unlabeled images"
+    if unlabeled_now is not None and unlabeled_now < then:  # labels given or accepted since
+        name = f"Expected accuracy on the {then:,} images unlabeled when it was trained"
+        name += f" ({unlabeled_now:,} now)"
     if metrics.get("expected_accuracy") is not None:
         value = _percent(metrics["expected_accuracy"])
         bounds = metrics.get("expected_accuracy_range")
@@ -221,7 +225,9 @@ def _cross_validated(metrics: dict[str, Any], folds: Any) -> list[tuple[str, str
     ]
 
 
-def latest_metrics(project: Project) -> Metrics | None:
+def latest_metrics(project: Project, unlabeled_now: int | None = None) -> Metrics | None:
+    """The current classifier's panel; ``unlabeled_now`` (the images without a label now)
+    lets the expected accuracy say when it is about images that have a label since."""
     classifier = project.current_classifier
     if classifier is None:
         return None
@@ -237,7 +243,7 @@ def latest_metrics(project: Project) -> Metrics | None:
         )
     values = [
         ("Method", METHOD_NAMES.get(method, method) or "—"),
-        *_expected_accuracy(metrics),
+        *_expected_accuracy(metrics, unlabeled_now),
         ("Trained on", f"{trained} labels"),
         ("Scored on", scored_text),
         *_cross_validated(metrics, folds),

@@ -53,7 +53,7 @@ def project_dashboard(request: HttpRequest, access: ProjectAccess) -> HttpRespon
         "project": access.project,
         "summary": summary,
         "guidance": dashboard.guide(access.project, summary),
-        "metrics": dashboard.latest_metrics(access.project),
+        "metrics": dashboard.latest_metrics(access.project, summary.unlabeled),
         "training_methods": METHOD_NAMES.items(),
         "jobs": recent_jobs(access),
     }

@@ -4,6 +4,7 @@ import numpy as np
 from django.core.files.storage import default_storage
 from django.test import Client
 
+from labelapp.images.labeling import set_label
 from labelapp.insights.duplicates import PAIRS, store_duplicate_pairs
 from labelapp.insights.stored_arrays import CACHE_FOLDER, derived_key
 from labelapp.learning.dataset_cache import cache_directory
@@ -100,7 +101,8 @@ def test_dashboard_sums_up_the_current_classifier(client: Client, team: Team) ->
     page = client.get(f"/projects/{team.project.pk}/").content.decode()
 
     assert "Label propagation (semi-supervised)" in page and "24 labels" in page
-    assert "Expected accuracy on the 1,976 unlabeled images" in page
+    # the project has no image left unlabeled: the figure was about the images back then
+    assert "Expected accuracy on the 1,976 images unlabeled when it was trained (0 now)" in page
     assert "93% (likely 88% to 96%)" in page
     assert "Accuracy on those labels (4-fold cross-validation)" in page and "88%" in page
     assert "0.04" in page and "75%" in page  # ECE; the linear probe's score
@@ -116,8 +118,25 @@ def test_dashboard_says_when_the_expected_accuracy_will_be_known(
         "expected_accuracy": None, "unlabeled_images": 500, "labels_for_estimate": 50,
     })  # fmt: skip
 
-    assert "Expected accuracy on the 500 unlabeled images" in page
+    assert "Expected accuracy on the 500 images unlabeled when it was trained" in page
     assert "known at 50 labels (23 more)" in page
+
+
+def test_the_expected_accuracy_says_when_images_got_a_label_since(
+    client: Client, team: Team
+) -> None:
+    # given a model trained when the project's 4 images were unlabeled
+    images = make_images(team.project, 4)
+    page = dashboard_for_metrics(client, team, {
+        "accuracy": 0.7, "folds": 5, "labels": 30, "scored_labels": 30, "method": "linear_probe",
+        "expected_accuracy": 0.8, "unlabeled_images": 4, "labels_for_estimate": 20,
+    })  # fmt: skip
+    assert "Expected accuracy on the 4 unlabeled images" in page
+    # when one gets a label (given, or an accepted prediction)
+    set_label(images[0], team.classes[0], team.owner, 0)
+    page = client.get(f"/projects/{team.project.pk}/").content.decode()
+    # then the figure says which images it was about
+    assert "Expected accuracy on the 4 images unlabeled when it was trained (3 now)" in page
 
 
 def test_the_wait_for_the_estimate_counts_only_labels_that_calibrate_it(
