@@ -9,6 +9,7 @@ from ninja.errors import HttpError
 from labelapp.api.access import api_role, project_access
 from labelapp.api.schemas import (
     ImageDetailOut,
+    ImageListQuery,
     ImagePage,
     Page,
     Paged,
@@ -64,10 +65,10 @@ def upload_status(
 
 @router.get("/projects/{project_id}/images", response=ImagePage, operation_id="list_images")
 @api_role("viewer")
-def list_images(request: HttpRequest, project_id: DatabaseId, page: Query[Page]) -> Paged[Image]:
-    """Filters: status=labeled|unlabeled|accepted (labels that are accepted predictions),
-    label, predicted, min_confidence, max_confidence, disagree=1 (the same as the labeling
-    page)."""
+def list_images(
+    request: HttpRequest, project_id: DatabaseId, page: Query[ImageListQuery]
+) -> Paged[Image]:
+    """The images, filtered as on the labeling page (see the query parameters)."""
     try:
         image_filter = parse_filter(request.GET)
     except FilterError as error:

@@ -35,6 +35,21 @@ class Page(Schema):
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
+class ImageListQuery(Page):
+    """The images list's filters, those of the labeling page, documented here; they are read
+    and checked by labelapp/projects/image_filters.py (422 with a message when malformed)."""
+
+    status: str = Field(
+        "", description="'labeled', 'unlabeled', or 'accepted' (labels that are accepted "
+        "predictions, which nobody checked)"
+    )  # fmt: skip
+    label: str = Field("", description="a class id: the images labeled with it")
+    predicted: str = Field("", description="a class id: the images predicted as it")
+    min_confidence: str = Field("", description="0 to 1: predictions at least this confident")
+    max_confidence: str = Field("", description="0 to 1: predictions at most this confident")
+    disagree: str = Field("", description="1: labeled images whose prediction differs")
+
+
 class TextInput(Schema):
     """Base of request bodies: no text field may hold a NUL character, which databases
     refuse (PostgreSQL) or silently truncate at."""

@@ -160,6 +160,9 @@ def test_openapi_schema_and_offline_docs(client: Client, db: None) -> None:
     docs = client.get("/api/docs").content.decode()
 
     assert "/api/projects/{project_id}/labels" in schema["paths"]
+    # the image list's filters are documented, not only read from the query by hand
+    images = schema["paths"]["/api/projects/{project_id}/images"]["get"]["parameters"]
+    assert {"status", "label", "predicted", "disagree"} <= {p["name"] for p in images}
     assert "cdn" not in docs.lower() and "/static/ninja/swagger-ui-bundle.js" in docs
 
 
