@@ -59,15 +59,14 @@ class LearningCurve:
     @property
     def lines(self) -> list[tuple[str, str]]:
         """(kind, SVG points) of each kind of point, in label order."""
-        kinds = dict.fromkeys(point.kind for point in self.points)
         return [
             (kind, " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.points if p.kind == kind))
-            for kind in kinds
+            for kind in dict.fromkeys(point.kind for point in self.points)
         ]
 
     @property
     def kinds(self) -> set[str]:
-        return {point.kind for point in self.points}
+        return {kind for kind, _ in self.lines}
 
 
 def _nice_step(span: float, wanted_ticks: int = 6) -> int:
