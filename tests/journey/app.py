@@ -28,10 +28,12 @@ def anonymous_zip(
     splits: tuple[str, ...] = ("train",),
     prefix: str = "img",
     suffix: str = ".jpg",
+    shares: tuple[float, ...] = (),
 ) -> dict[str, str]:
     """Write a zip of the first ``per_class`` files of each class (0: all) of ``splits`` of a
     ``<split>/<class>/<file>`` archive, shuffled and named <prefix>-0001.jpg...; returns
-    {file name: true class name}."""
+    {file name: true class name}. ``shares`` (one per class, in sorted class order) makes the
+    classes unbalanced: the largest share keeps all its files, the others a part in ratio."""
     taken: dict[str, list[bytes]] = {}
     with tarfile.open(archive) as tar:
         for member in tar:
@@ -43,6 +45,11 @@ def anonymous_zip(
                 extracted = tar.extractfile(member)
                 assert extracted is not None
                 bucket.append(extracted.read())
+    if shares:
+        assert len(shares) == len(taken), f"{len(shares)} shares for {len(taken)} classes"
+        size = min(len(files) for files in taken.values())
+        for share, name in zip(shares, sorted(taken), strict=True):
+            taken[name] = taken[name][: max(1, round(size * share / max(shares)))]
     pairs = [(data, name) for name, files in taken.items() for data in files]
     random.Random(7).shuffle(pairs)
     truth: dict[str, str] = {}

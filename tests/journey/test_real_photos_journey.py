@@ -5,7 +5,9 @@ true classes), press the dashboard's primary action to train, and score the pred
 the photos nobody labeled. No Pretrain run in CI.
 
 CI uses 30 photos per class; `LABELAPP_PHOTO_JOURNEY_PER_CLASS=0` takes every photo (2,062)
-and prints the figures for the closing note. `LABELAPP_PHOTO_JOURNEY_PRETRAIN=1` then also
+and prints the figures for the closing note; `LABELAPP_PHOTO_JOURNEY_SHARES=26,15,12,10,9,8,7,5,4,4`
+makes the classes unbalanced like the clothing photos of issue 12 (the largest share keeps its
+photos, the others a part in ratio). `LABELAPP_PHOTO_JOURNEY_PRETRAIN=1` then also
 presses Pretrain (SimCLR continued on the photos) after the last labels, retrains if the new
 encoder was kept, and scores again. Screenshots go to the
 journey's folder."""
@@ -27,6 +29,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ARCHIVE = datasets_directory() / "sign-digits-jpeg.tar.gz"
 PER_CLASS = int(os.environ.get("LABELAPP_PHOTO_JOURNEY_PER_CLASS", "30"))
+SHARES = tuple(
+    float(s) for s in os.environ.get("LABELAPP_PHOTO_JOURNEY_SHARES", "").split(",") if s
+)
 PRETRAIN = os.environ.get("LABELAPP_PHOTO_JOURNEY_PRETRAIN") == "1"
 BUDGETS = (20, 50)  # labels in all: 2 and 5 per class on average
 # 10 classes (chance 10%). On these 300 photos the ImageNet start scored 38-43% at 20
@@ -37,7 +42,12 @@ MINIMUM_ACCURACY = {20: 0.25, 50: 0.45}
 def test_real_photos_journey(app: RunningApp, page: Any, tmp_path: Path) -> None:
     screenshots = screenshot_folder(tmp_path, "real-photos")
     truth = anonymous_zip(
-        ARCHIVE, tmp_path / "photos.zip", PER_CLASS, ("train", "test"), prefix="photo"
+        ARCHIVE,
+        tmp_path / "photos.zip",
+        PER_CLASS,
+        ("train", "test"),
+        prefix="photo",
+        shares=SHARES,
     )
     classes = sorted(set(truth.values()))
 
