@@ -5,10 +5,11 @@ whatever the number of images. The prediction shown is the one made by the proje
 current classifier (``project.current_classifier``), as on the labeling pages.
 
 CSV columns: ``image_id, original_name, content_hash, width, height, label, label_source,
-predicted_label, confidence, model_version`` and one ``probability:<class name>`` column
+predicted_label, confidence, model_version_number`` and one ``probability:<class name>`` column
 per class. ``label_source`` says who gave the label: ``person``, ``import`` (a labels file or
 class folders) or ``prediction`` (an accepted prediction, which nobody checked). The CSV can
-be read back by ``label_import.import_labels``.
+be read back by ``label_import.import_labels``. ``model_version_number`` is the classifier's
+number, as the pages say "Classifier v2"; ``model_version`` in the JSON and the API is its id.
 """
 
 import csv
@@ -38,7 +39,7 @@ BASE_COLUMNS = [
     "label_source",
     "predicted_label",
     "confidence",
-    "model_version",
+    "model_version_number",
 ]
 # A cell starting with one of these is run as a formula by spreadsheet programs.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -193,7 +194,7 @@ def _with_predictions(
     if project.current_classifier_id is not None and images:
         rows = Prediction.objects.filter(
             model_version_id=project.current_classifier_id, image__in=images
-        ).select_related("predicted_class")
+        ).select_related("predicted_class", "model_version")
         predictions = {prediction.image_id: prediction for prediction in rows}
     for image in images:
         label = names.get(image.current_label_id, "") if image.current_label_id else ""
@@ -208,7 +209,8 @@ def _image_json(row: ExportRow, names: dict[str, str]) -> dict[str, Any]:
         prediction = {
             "label": row.prediction.predicted_class.name,
             "confidence": row.prediction.confidence,
-            "model_version_id": row.prediction.model_version_id,
+            "model_version": row.prediction.model_version_id,
+            "model_version_number": row.prediction.model_version.number,
             "probabilities": {
                 names.get(class_id, class_id): p
                 for class_id, p in row.prediction.probabilities.items()

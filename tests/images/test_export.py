@@ -45,7 +45,8 @@ def test_csv_has_a_column_per_class_probability(project, predicted):
 
     assert header == [
         "image_id", "original_name", "content_hash", "width", "height", "label", "label_source",
-        "predicted_label", "confidence", "model_version", "probability:cat", "probability:dog",
+        "predicted_label", "confidence", "model_version_number",
+        "probability:cat", "probability:dog",
     ]  # fmt: skip
 
 
@@ -54,7 +55,7 @@ def test_csv_rows_carry_labels_and_predictions(project, predicted, three_images)
 
     assert (red["original_name"], red["label"], red["predicted_label"]) == ("red.png", "cat", "")
     assert green["predicted_label"] == "dog"
-    assert (green["confidence"], green["model_version"]) == ("0.700000", "2")
+    assert (green["confidence"], green["model_version_number"]) == ("0.700000", "2")
     assert (green["probability:cat"], green["probability:dog"]) == ("0.300000", "0.700000")
     assert blue["label"] == blue["predicted_label"] == ""
     assert red["content_hash"] == three_images[0].content_hash
@@ -91,6 +92,11 @@ def test_json_export_names_classes_and_model_version(project, predicted):
     assert [c["name"] for c in exported["classes"]] == ["cat", "dog"]
     green = exported["images"][1]
     assert green["prediction"]["probabilities"] == {"cat": 0.3, "dog": 0.7}
+    # the id and the number, named as the API names them
+    assert (green["prediction"]["model_version"], green["prediction"]["model_version_number"]) == (
+        predicted.pk,
+        2,
+    )
     assert exported["images"][0]["label"] == "cat"
     assert exported["images"][2]["prediction"] is None
 
