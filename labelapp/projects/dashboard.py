@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Count
 
 from labelapp.images.label_sources import HUMAN_SOURCES, current_labels
-from labelapp.images.models import Image, Label
+from labelapp.images.models import Image, Label, LabelSource
 from labelapp.insights.quality import estimate_wait, least_sure_apart
 from labelapp.jobs.models import Job, JobKind, JobStatus
 from labelapp.learning.job_options import METHOD_NAMES
@@ -119,7 +119,8 @@ def project_state(project: Project, images: int) -> ProjectState:
     return ProjectState(
         images=images,
         human_labels_per_class={c.name: by_person[c.pk] for c in project.classes.all()},
-        labels_since_model=_labels_since(project, classifier),
+        labels_since_model=_labels_since(project, classifier, HUMAN_SOURCES),
+        accepted_since_model=_labels_since(project, classifier, (LabelSource.PREDICTION,)),
         labels_in_model=int(metrics.get("scored_labels", metrics.get("labels", 0)) or 0),
         has_representations=encoder is not None,
         has_classifier=classifier is not None,
@@ -137,14 +138,16 @@ def project_state(project: Project, images: int) -> ProjectState:
     )
 
 
-def _labels_since(project: Project, classifier: ModelVersion | None) -> int:
-    """Images a person labeled since the classifier's training job read the labels."""
+def _labels_since(
+    project: Project, classifier: ModelVersion | None, sources: tuple[str, ...]
+) -> int:
+    """Images labeled from ``sources`` since the classifier's training job read the labels."""
     if classifier is None:
         return 0
     job = classifier.job
     since = job.started_at if job is not None and job.started_at else classifier.created_at
     return (
-        Label.objects.filter(image__project=project, source__in=HUMAN_SOURCES,
+        Label.objects.filter(image__project=project, source__in=sources,
                              label_class__isnull=False, created_at__gte=since)
         .values("image_id").distinct().count()
     )  # fmt: skip

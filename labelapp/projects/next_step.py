@@ -44,6 +44,7 @@ class ProjectState:
     running_jobs: tuple[str, ...] = ()  # kinds of the queued and running jobs
     pretrained: bool = False  # the current encoder was pretrained on this project's images
     pretrain_tried: bool = False  # a Pretrain job of this project has finished
+    accepted_since_model: int = 0  # predictions accepted as labels since the classifier's training
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,17 @@ def next_step(state: ProjectState) -> NextStep:
             f"{PRETRAIN_GAIN}. Keep labeling meanwhile; the new encoder is kept only if it "
             "does not score worse on your labels.",
             job_kind="pretrain",
+        )
+    if state.accepted_since_model:
+        # a person's labels decide when to train: accepted predictions are the model's own
+        # answers (one real-photo run: 1,040 accepted, 61.4% after training on them, 62.9% before)
+        return NextStep(
+            "Label next",
+            f"The model has not trained on the {_plural(state.accepted_since_model, 'prediction')} "
+            "you accepted since; they are its own answers, so they teach it little: label the "
+            "images it picked as most useful, then train again.",
+            link="queue",
+            notes=notes,
         )
     return NextStep(
         "Label next",

@@ -130,6 +130,15 @@ def test_accepted_predictions_do_not_count_as_labels_of_a_class(team: Team) -> N
     state = project_state(team.project, 3)
 
     assert state.human_labels_per_class == {"cat": 1, "dog": 0, "bird": 0}
+    assert (state.labels_since_model, state.accepted_since_model) == (0, 2)
+
+
+def test_after_accepting_predictions_the_model_is_not_called_up_to_date() -> None:
+    step = next_step(replace(READY, pretrained=True, accepted_since_model=40))
+
+    assert step.link == "queue"
+    assert "has not trained on the 40 predictions you accepted" in step.reason
+    assert "up to date" not in step.reason
 
 
 def test_the_dashboard_shows_the_primary_action_and_what_each_job_does(team: Team) -> None:
