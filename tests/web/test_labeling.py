@@ -2,12 +2,14 @@
 
 import json
 
+import numpy as np
 import pytest
 from django.test import Client
 
 from labelapp.images.labeling import LabelConflict, set_label
 from labelapp.images.models import Image, Label, LabelSource
-from labelapp.learning.models import QueueItem
+from labelapp.learning.models import Prediction, QueueItem
+from tests.insights import builders
 from tests.web.people import Team, make_classifier, make_images
 
 
@@ -200,3 +202,36 @@ def test_the_label_next_page_hands_each_tile_the_strategy_that_offered_it(
     assert 'data-picked-by=""' in hostile and "<b>hard" not in hostile
     grid = client.get(f"/projects/{team.project.pk}/images/").content.decode()
     assert grid.count('data-picked-by=""') == 2
+
+
+def test_accepting_predictions_picks_the_label_next_queue_again(client: Client, team: Team) -> None:
+    # given a classifier on 4 labels of 12 embedded images, sure of 4 others, and a queue
+    # picked before any were accepted
+    cat, dog, _ = team.classes
+    images = make_images(team.project, 12)
+    builders.make_encoder(team.project, images, np.random.default_rng(3).normal(size=(12, 8)))
+    builders.label_images(images[:2], cat, team.owner)
+    builders.label_images(images[2:4], dog, team.owner)
+    version = builders.make_classifier(
+        team.project, images, images[:4], [0, 0, 1, 1], np.full((4, 3), 1 / 3)
+    )
+    Prediction.objects.bulk_create(
+        Prediction(image=image, model_version=version, probabilities={str(cat.pk): 0.99},
+                   predicted_class=cat, confidence=0.99, margin=0.98, entropy=0.01)
+        for image in images[4:8]
+    )  # fmt: skip
+    QueueItem.objects.create(
+        project=team.project,
+        image=images[4],
+        rank=0,
+        strategy="margin",
+        score=0.5,
+        reason="cat has 2",
+    )
+    client.force_login(team.labeler)
+
+    client.post(f"/projects/{team.project.pk}/accept/", {"minimum_confidence": "0.9"})
+
+    queued = set(QueueItem.objects.filter(project=team.project).values_list("image_id", flat=True))
+    assert queued == {image.pk for image in images[8:]}  # the unlabeled ones, picked again
+    assert not QueueItem.objects.filter(reason="cat has 2").exists()
