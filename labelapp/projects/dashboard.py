@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count
+from django.utils.http import urlencode
 
 from labelapp.images.label_sources import HUMAN_SOURCES, current_labels
 from labelapp.images.models import Image, Label, LabelSource
@@ -90,11 +91,17 @@ class Guidance:
     next_step: NextStep
     job_buttons: list[JobButton]
     preset_epochs: str  # what a blank epochs field means, for its placeholder
+    label_query: str = "status=unlabeled"  # the labeling page's filter for a "label" step
 
 
 def guide(project: Project, summary: Summary) -> Guidance:
     state = project_state(project, summary.images)
-    return Guidance(next_step(state), job_buttons(state), preset_epochs(project))
+    step = next_step(state)
+    query = {"status": "unlabeled"}
+    found = project.classes.filter(name=step.find_class).first() if step.find_class else None
+    if found is not None:
+        query["predicted"] = str(found.pk)
+    return Guidance(step, job_buttons(state), preset_epochs(project), urlencode(query))
 
 
 def job_buttons(state: ProjectState) -> list[JobButton]:

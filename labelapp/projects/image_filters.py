@@ -86,6 +86,14 @@ def parse_filter(params: Any) -> ImageFilter:
     )
 
 
+def grid_order(image_filter: ImageFilter) -> tuple[str, ...]:
+    """The labeling page's order: the images predicted as a class surest first (a person
+    looking for examples of it finds them there), else upload order."""
+    if image_filter.predicted is not None:
+        return ("-current_prediction__confidence", "id")
+    return ("id",)
+
+
 def filter_images(project: Project, image_filter: ImageFilter) -> QuerySet[Image]:
     images = Image.objects.filter(project=project)
     if image_filter.status == "unlabeled":

@@ -21,7 +21,13 @@ from labelapp.insights.quality import unknown_right_reason
 from labelapp.learning.label_queue import NothingToPickFrom, refresh_stored_queue
 from labelapp.learning.models import Prediction, QueueItem
 from labelapp.projects.forms import AcceptPredictionsForm
-from labelapp.projects.image_filters import FilterError, ImageFilter, filter_images, parse_filter
+from labelapp.projects.image_filters import (
+    FilterError,
+    ImageFilter,
+    filter_images,
+    grid_order,
+    parse_filter,
+)
 from labelapp.projects.permissions import ProjectAccess, project_role
 from labelapp.projects.tiles import TILE_FIELDS, build_tiles, url_template
 
@@ -57,7 +63,8 @@ def labeling_page(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
     except FilterError as error:
         messages.error(request, str(error))
         image_filter, status = ImageFilter(), 400
-    images = filter_images(access.project, image_filter).only(*TILE_FIELDS).order_by("id")
+    images = filter_images(access.project, image_filter).only(*TILE_FIELDS)
+    images = images.order_by(*grid_order(image_filter))
     page = Paginator(images, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         **_grid_context(access),

@@ -58,6 +58,20 @@ def test_filter_by_label_and_by_predicted_class(client: Client, team: Team) -> N
     assert shown_ids(client, team, predicted=str(cat.pk)) == {images[0].pk, images[2].pk}
 
 
+def test_images_predicted_as_a_class_come_surest_first(client: Client, team: Team) -> None:
+    cat = team.classes[0]
+    images = make_images(team.project, 3)
+    make_classifier(team.project, {images[0]: (cat, 0.5), images[1]: (cat, 0.9),
+                                   images[2]: (cat, 0.7)})  # fmt: skip
+    client.force_login(team.viewer)
+
+    response = client.get(f"/projects/{team.project.pk}/images/", {"predicted": str(cat.pk)})
+
+    assert [t.image_id for t in response.context["tiles"]] == [images[i].pk for i in (1, 2, 0)]
+    everything = client.get(f"/projects/{team.project.pk}/images/")
+    assert [t.image_id for t in everything.context["tiles"]] == [image.pk for image in images]
+
+
 def test_filter_by_confidence_range(client: Client, team: Team) -> None:
     images = labeled_and_predicted(team)
     client.force_login(team.viewer)

@@ -54,6 +54,40 @@ def test_classes_short_of_two_labels_come_first_and_pretrain_is_optional() -> No
     assert step.notes == [OPTIONAL_PRETRAIN]
 
 
+def test_a_short_class_the_model_knows_is_looked_for_among_its_predictions() -> None:
+    short = {"cat": 10, "dog": 0, "bird": 1, "fish": 1}
+
+    step = next_step(replace(READY, human_labels_per_class=short))
+
+    # dog has no label: the model cannot predict it; bird has one
+    assert step.find_class == "bird"
+    assert "the images the model takes for bird, surest first" in step.reason
+    untrained = next_step(replace(READY, human_labels_per_class=short, has_classifier=False))
+    assert untrained.find_class == ""
+
+
+def test_the_label_step_links_to_the_likeliest_images_of_the_short_class(team: Team) -> None:
+    # given a classifier, two labels of cat and dog and one of bird
+    cat, dog, bird = team.classes
+    images = make_images(team.project, 6)
+    label_images(images[:2], cat, team.owner)
+    label_images(images[2:4], dog, team.owner)
+    label_images(images[4:5], bird, team.owner)
+    make_classifier(team.project, {images[5]: (bird, 0.6)})
+    ModelVersion.objects.filter(kind=ModelKind.CLASSIFIER).update(
+        encoder=ModelVersion.objects.create(project=team.project, kind=ModelKind.ENCODER, number=1)
+    )
+    team.project.refresh_from_db()
+    team.project.current_encoder = team.project.current_classifier.encoder
+    team.project.save()
+    client = Client()
+    client.force_login(team.labeler)
+
+    page = client.get(reverse("project-dashboard", args=[team.project.pk])).text
+
+    assert f"?status=unlabeled&amp;predicted={bird.pk}" in page
+
+
 def test_two_labels_in_each_class_make_the_first_model() -> None:
     step = next_step(replace(READY, has_classifier=False))
 
