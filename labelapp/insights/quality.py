@@ -138,7 +138,7 @@ def estimate_wait(metrics: dict[str, Any]) -> str:
     return (
         f"known at {needed} labels that are not least-sure picks: {calibrating} so far (the "
         f"other {scored - calibrating} are images the queue offered as the model's least sure, "
-        "which are harder than the rest and do not count)"
+        "which are usually harder than the rest and do not count)"
     )
 
 

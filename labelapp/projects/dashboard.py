@@ -229,7 +229,7 @@ def _cross_validated(metrics: dict[str, Any], folds: Any) -> list[tuple[str, str
             _percent(metrics.get("calibrating_accuracy")),
         ),
         (
-            f"Accuracy on the {scored - calibrating} least-sure picks (the hardest images)",
+            f"Accuracy on the {scored - calibrating} least-sure picks",
             _percent(metrics.get("least_sure_accuracy")),
         ),
     ]

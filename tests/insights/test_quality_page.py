@@ -71,7 +71,7 @@ def test_the_curve_never_joins_a_cross_validated_point_to_an_expected_one(team: 
     response = client_for(team.viewer).get(
         reverse("insights-quality", kwargs={"project_id": team.project.pk})
     )
-    # then each kind has its own line, and the legend says why the first reads lower
+    # then each kind has its own line, and the legend says the first can read high or low
     curve = response.context["curve"]
     assert [(kind, len(points.split())) for kind, points in curve.lines] == [
         ("cross-validated", 2),
@@ -82,6 +82,7 @@ def test_the_curve_never_joins_a_cross_validated_point_to_an_expected_one(team: 
     assert "cross-validated on your labels, before the expected accuracy is known" in (
         response.text
     )
+    assert "can read well above or below the accuracy on the unlabeled images" in response.text
 
 
 def test_the_learning_curve_prefers_the_accuracy_expected_on_unlabeled_images(
@@ -123,7 +124,7 @@ def test_before_the_estimate_the_curve_leaves_out_the_least_sure_picks(team: Tea
     # and the figures score the two kinds of labels apart, as the dashboard does
     figures = '<span class="number">{}</span> on the {}'
     assert figures.format("0.760", "50 other labels") in response.text
-    assert figures.format("0.200", "40 least-sure picks (the hardest images)") in response.text
+    assert figures.format("0.200", "40 least-sure picks") in response.text
 
 
 def test_when_every_label_is_a_least_sure_pick_the_page_still_scores_them_apart(
@@ -142,7 +143,7 @@ def test_when_every_label_is_a_least_sure_pick_the_page_still_scores_them_apart(
     # then it shows the two groups, as the dashboard does, with nothing on the empty one
     figures = '<span class="number">{}</span> on the {}'
     assert figures.format("–", "0 other labels") in response.text
-    assert figures.format("0.300", "90 least-sure picks (the hardest images)") in response.text
+    assert figures.format("0.300", "90 least-sure picks") in response.text
     assert "known at 50 labels that are not least-sure picks: 0 so far (the other 90" in (
         response.text
     )
