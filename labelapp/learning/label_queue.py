@@ -4,7 +4,7 @@ import numpy as np
 from django.db import transaction
 
 from labelapp.learning.models import QueueItem
-from labelapp.learning.training import labeled_positions, load_classifier_output
+from labelapp.learning.training import labeled_by_whom, load_classifier_output
 from labelapp.learning.versions import load_representations
 from labelapp.projects.models import Project
 from simclr_core.curation.strategies import UNCERTAINTY_MEASURES
@@ -43,7 +43,10 @@ def refresh_queue(
     )
 
     classes = list(project.classes.order_by("position", "id"))
-    labeled, labels = labeled_positions(image_ids, classes, project.pk)
+    labeled, labels, by_person, _ = labeled_by_whom(image_ids, classes, project.pk)
+    # the class shares count a person's labels, as the dashboard does: accepted predictions
+    # are the model's own answers
+    person_counts = np.bincount(labels[by_person], minlength=len(classes))
     probabilities = _aligned_probabilities(project, image_ids)
     if probabilities is None and strategy in UNCERTAINTY_MEASURES:
         strategy = "default"
@@ -56,6 +59,7 @@ def refresh_queue(
         probabilities=probabilities,
         class_names=[c.name for c in classes] if probabilities is not None else None,
         labels=labels,
+        label_counts=person_counts,
     ) if unlabeled > 0 else []  # fmt: skip
     with transaction.atomic():
         Project.objects.select_for_update().get(pk=project.pk)  # one replacement at a time

@@ -38,14 +38,6 @@ def candidate_methods(requested: str, device: str) -> list[str]:
     return list(DEFAULT_METHODS if device == "cpu" else ALL_METHODS)
 
 
-def labeled_positions(
-    image_ids: np.ndarray, classes: list[LabelClass], project_id: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Positions into ``image_ids`` of labeled images, and their class positions."""
-    positions, labels, *_ = labeled_by_whom(image_ids, classes, project_id)
-    return positions, labels
-
-
 def labeled_by_whom(
     image_ids: np.ndarray, classes: list[LabelClass], project_id: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

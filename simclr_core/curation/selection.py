@@ -309,6 +309,7 @@ def select_default(
     labels: Sequence[int] | NDArray[np.integer] | None = None,
     uncertain_half_at: float = CLASS_SHARE_HALF_AT,
     typical_half_at: float = TYPICAL_HALF_AT,
+    label_counts: NDArray[np.integer] | None = None,
 ) -> list[Pick]:
     """Typical picks for the clusters with the fewest labels, picks for the classes with the
     fewest labels, and the images the model is least sure of.
@@ -329,7 +330,9 @@ def select_default(
       guess, one per k-means cluster of them (:func:`select_diverse_uncertain`).
 
     Their strategy is ``default``, except the last kind's: ``margin``. No pick is a
-    near-duplicate (cosine >= 0.95) of another.
+    near-duplicate (cosine >= 0.95) of another. ``label_counts`` (per class) replaces the
+    counts of ``labels`` in the class shares and their reasons: the app counts a person's
+    labels only, not accepted predictions, which are the model's own answers.
     """
     labeled = np.asarray(labeled_indices, dtype=np.int64)
     points = normalize_rows(representations)
@@ -339,7 +342,8 @@ def select_default(
         probabilities = np.asarray(probabilities, dtype=np.float32)
         class_count = probabilities.shape[1]
         known = probabilities[labeled].argmax(axis=1) if labels is None else np.asarray(labels)
-        label_counts = np.bincount(known[known < class_count], minlength=class_count)
+        if label_counts is None:
+            label_counts = np.bincount(known[known < class_count], minlength=class_count)
         labels_per_class = len(labeled) / class_count
         weak_count = round(count * labels_per_class / (labels_per_class + uncertain_half_at))
         names = _resolve_class_names(class_names, class_count)
@@ -511,8 +515,10 @@ def select_batch(
     class_names: Sequence[str] | None = None,
     seed: int = 0,
     labels: Sequence[int] | NDArray[np.integer] | None = None,
+    label_counts: NDArray[np.integer] | None = None,
 ) -> list[Pick]:
-    """Run the strategy named ``strategy`` (one of :data:`STRATEGY_NAMES`).
+    """Run the strategy named ``strategy`` (one of :data:`STRATEGY_NAMES`); ``label_counts``
+    as :func:`select_default` takes them.
 
     Raises ``ValueError`` for an unknown name, or for an uncertainty strategy without
     ``probabilities`` (cold start: use ``typical`` or ``default``).
@@ -525,8 +531,9 @@ def select_batch(
         return select_core_set(representations, labeled_indices, count, seed)
     if strategy == "default":
         return select_default(
-            representations, labeled_indices, count, probabilities, class_names, seed, labels
-        )
+            representations, labeled_indices, count, probabilities, class_names, seed, labels,
+            label_counts=label_counts,
+        )  # fmt: skip
     if strategy in UNCERTAINTY_MEASURES:
         if probabilities is None:
             raise ValueError(f"strategy {strategy!r} needs class probabilities; none given")

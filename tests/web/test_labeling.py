@@ -235,3 +235,6 @@ def test_accepting_predictions_picks_the_label_next_queue_again(client: Client, 
     queued = set(QueueItem.objects.filter(project=team.project).values_list("image_id", flat=True))
     assert queued == {image.pk for image in images[8:]}  # the unlabeled ones, picked again
     assert not QueueItem.objects.filter(reason="cat has 2").exists()
+    # and a class's share counts the labels a person gave, not the 4 accepted predictions
+    reasons = QueueItem.objects.values_list("reason", flat=True)
+    assert any(reason.startswith("cat has only 2 labels;") for reason in reasons), list(reasons)
