@@ -9,7 +9,9 @@ scored as truth.
 from dataclasses import dataclass
 from typing import Any
 
-from labelapp.learning.models import ModelKind, ModelVersion
+from django.db.models import Count
+
+from labelapp.learning.models import ModelKind, ModelVersion, Prediction
 from labelapp.projects.models import Project
 
 
@@ -20,6 +22,9 @@ class ClassAccuracy:
     accuracy: float | None  # None: no labeled image of this class
     right: int | None = None  # of ``count`` scored labels of the class (from the confusion)
     count: int | None = None
+    class_id: int | None = None
+    # the current version only: unlabeled images it predicts as the class
+    taken: int | None = None
 
 
 @dataclass(frozen=True)
@@ -153,8 +158,12 @@ def unknown_right_reason(metrics: dict[str, Any]) -> str:
 
 
 def describe_version(
-    version: ModelVersion, colors: dict[Any, str], current_id: int | None
+    version: ModelVersion,
+    colors: dict[Any, str],
+    current_id: int | None,
+    taken: dict[int, int] | None = None,
 ) -> VersionQuality:
+    """``taken``: for the current version, the unlabeled images it predicts as each class."""
     config, metrics = version.config or {}, version.metrics or {}
     trained_count = int(_number(metrics.get("labels")) or 0)
     class_ids = list(config.get("classes") or [])
@@ -168,7 +177,15 @@ def describe_version(
         (row.cells[index][0], row.total) for index, row in enumerate(confusion)
     ] or [(None, None)] * len(names)
     per_class = [
-        ClassAccuracy(name, colors.get(class_id, "#8c959f"), _number(value), right, count)
+        ClassAccuracy(
+            name,
+            colors.get(class_id, "#8c959f"),
+            _number(value),
+            right,
+            count,
+            class_id,
+            None if taken is None else taken.get(class_id, 0),
+        )
         for name, class_id, value, (right, count) in zip(
             names, class_ids, per_class_values, counts, strict=False
         )
@@ -214,6 +231,12 @@ def describe_classifiers(project: Project) -> list[VersionQuality]:
         class_id for version in versions for class_id in (version.config or {}).get("classes") or []
     }
     colors = _class_colors(project, list(class_ids))
+    current = project.current_classifier_id
+    taken = dict(
+        Prediction.objects.filter(model_version_id=current, image__current_label__isnull=True)
+        .values_list("predicted_class_id").annotate(Count("pk"))
+    )  # fmt: skip
     return [
-        describe_version(version, colors, project.current_classifier_id) for version in versions
+        describe_version(version, colors, current, taken if version.pk == current else None)
+        for version in versions
     ]

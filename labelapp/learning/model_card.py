@@ -143,6 +143,12 @@ def model_card_markdown(card: dict[str, Any]) -> str:
     for name in card["classes"]:
         accuracy = evaluation["per_class_accuracy"].get(name)
         lines.append(f"| {_cell(name)} | {counts.get(name, '—')} | {_percent(accuracy)} |")
+    lines += [
+        "",
+        "The labels of a class are not a sample of it (the label-next queue asks for a class's "
+        "labels among the images the model takes for it), so a class's accuracy here can be far "
+        "from its accuracy on the images nobody labeled, either way.",
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -3,6 +3,7 @@
 import numpy as np
 from django.urls import reverse
 
+from labelapp.learning.models import Prediction
 from tests.insights.builders import (
     make_classifier,
     nine_labeled_images,
@@ -42,6 +43,32 @@ def test_the_page_shows_each_versions_accuracy_calibration_and_confusion(team: T
         in page
     )
     assert '<th scope="col">bird</th>' in page
+
+
+def test_the_current_version_counts_the_unlabeled_images_it_takes_for_each_class(
+    team: Team,
+) -> None:
+    # given two versions, and three unlabeled images the current one takes for birds
+    make_two_versions(team)
+    current = team.project.current_classifier
+    bird = team.classes[2]
+    Prediction.objects.bulk_create(
+        Prediction(image=image, model_version=current, probabilities={}, predicted_class=bird,
+                   confidence=0.9, margin=0.8, entropy=0.1)
+        for image in make_images(team.project, 3, start=100)
+    )  # fmt: skip
+    # when a viewer opens the quality page
+    page = (
+        client_for(team.viewer)
+        .get(reverse("insights-quality", kwargs={"project_id": team.project.pk}))
+        .text
+    )
+    # then the current version's bird row links to them, surest first; cats and dogs have none
+    url = f"/projects/{team.project.pk}/images/?status=unlabeled&amp;predicted={bird.pk}"
+    assert f'<a href="{url}" title="unlabeled images the model takes for bird' in page
+    assert ">3 unlabeled</a>" in page and page.count(">0 unlabeled</a>") == 2
+    # and the caveat says the labels of a class are not a sample of it
+    assert page.count("Your labels of a class are not a sample of it") == 2
 
 
 def test_the_learning_curve_has_one_point_per_version(team: Team) -> None:
