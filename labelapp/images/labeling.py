@@ -5,6 +5,7 @@ saw) plus a new ``Label`` history row, in one transaction. A stale version raise
 ``LabelConflict`` carrying the image as it is now.
 """
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +13,7 @@ import numpy as np
 from django.db import transaction
 from django.db.models import Count, F, Max, Q, QuerySet
 
-from labelapp.images.label_sources import check_picked_by
+from labelapp.images.label_sources import check_picked_by, current_labels
 from labelapp.images.models import Image, Label, LabelSource
 from labelapp.learning.models import ModelVersion, Prediction
 from labelapp.projects.models import LabelClass, Project
@@ -80,6 +81,9 @@ class AcceptancePreview:
     # of the ``count``, how many to expect right, where the classifier's metrics hold the
     # calibration map of its expected accuracy (see expected_right)
     expected_right: int | None = None
+    # of the ``count``, per class they would get: (class id, name, images, labels a person
+    # gave the class), most images first
+    by_class: tuple[tuple[int, str, int, int], ...] = ()
 
     @property
     def expected_wrong(self) -> int | None:
@@ -113,8 +117,24 @@ def preview_acceptance(project: Project, minimum_confidence: float) -> Acceptanc
     )
     right = expected_right(project, minimum_confidence)
     return AcceptancePreview(
-        minimum_confidence, int(numbers["chosen"]), numbers["highest"], counts, right
-    )
+        minimum_confidence, int(numbers["chosen"]), numbers["highest"], counts, right,
+        _by_class(project, minimum_confidence),
+    )  # fmt: skip
+
+
+def _by_class(project: Project, minimum_confidence: float) -> tuple[tuple[int, str, int, int], ...]:
+    """The images above the threshold per predicted class, with the class's labels by a person."""
+    taken = dict(
+        acceptable_predictions(project, minimum_confidence)
+        .values_list("predicted_class_id").annotate(Count("pk"))
+    )  # fmt: skip
+    if not taken:
+        return ()
+    by_person = Counter(label.class_id for label in current_labels(project.images.all())
+                        if label.by_person)  # fmt: skip
+    rows = [(c.pk, c.name, taken[c.pk], by_person[c.pk])
+            for c in project.classes.filter(pk__in=taken)]  # fmt: skip
+    return tuple(sorted(rows, key=lambda row: -row[2]))
 
 
 def expected_right(project: Project, minimum_confidence: float) -> int | None:

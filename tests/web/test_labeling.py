@@ -238,3 +238,22 @@ def test_accepting_predictions_picks_the_label_next_queue_again(client: Client, 
     # and a class's share counts the labels a person gave, not the 4 accepted predictions
     reasons = QueueItem.objects.values_list("reason", flat=True)
     assert any(reason.startswith("cat has only 2 labels;") for reason in reasons), list(reasons)
+
+
+def test_the_accept_preview_splits_the_images_by_the_class_they_would_get(
+    client: Client, team: Team
+) -> None:
+    # given a cat a person labeled, and predictions: two sure cats, one sure dog, one unsure
+    cat, dog, _ = team.classes
+    labeled, *images = make_images(team.project, 5)
+    set_label(labeled, cat, team.owner, expected_version=0)
+    make_classifier(team.project, {images[0]: (cat, 0.97), images[1]: (cat, 0.95),
+                                   images[2]: (dog, 0.99), images[3]: (dog, 0.5)})  # fmt: skip
+    client.force_login(team.labeler)
+
+    response = client.get(f"/projects/{team.project.pk}/accept/", {"minimum_confidence": "0.9"})
+
+    # then cats first (2 images, 1 label of yours), then dogs (1, none), each with a link
+    assert response.context["preview"].by_class == ((cat.pk, "cat", 2, 1), (dog.pk, "dog", 1, 0))
+    look = f"?status=unlabeled&amp;predicted={dog.pk}&amp;min_confidence=0.9"
+    assert look in response.content.decode()
