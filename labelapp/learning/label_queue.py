@@ -86,11 +86,15 @@ def refresh_queue(
 
 
 def _aligned_probabilities(project: Project, image_ids: np.ndarray) -> np.ndarray | None:
-    """Current classifier probabilities in the order of ``image_ids`` (None if incomplete)."""
+    """Current classifier probabilities in the order of ``image_ids`` (None if incomplete, or
+    if its stored output is missing: the picks then need no probabilities)."""
     version = project.current_classifier
-    if version is None:
+    if version is None or not version.weights:
         return None
-    output = load_classifier_output(version)
+    try:
+        output = load_classifier_output(version)
+    except FileNotFoundError:
+        return None
     row_of = {int(image_id): row for row, image_id in enumerate(output["image_ids"])}
     if not all(int(image_id) in row_of for image_id in image_ids):
         return None
