@@ -47,7 +47,12 @@ class ImageListQuery(Page):
     predicted: str = Field("", description="a class id: the images predicted as it")
     min_confidence: str = Field("", description="0 to 1: predictions at least this confident")
     max_confidence: str = Field("", description="0 to 1: predictions at most this confident")
-    disagree: str = Field("", description="1: labeled images whose prediction differs")
+    disagree: str = Field(
+        "",
+        description="1: labeled images whose current prediction differs from the label (a "
+        "model seldom disagrees with a label it trained on: GET .../label-errors checks labels "
+        "with models that never saw them)",
+    )
 
 
 class TextInput(Schema):
