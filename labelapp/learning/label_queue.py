@@ -86,15 +86,11 @@ def refresh_queue(
 
 
 def _aligned_probabilities(project: Project, image_ids: np.ndarray) -> np.ndarray | None:
-    """Current classifier probabilities in the order of ``image_ids`` (None if incomplete, or
-    if its stored output is missing: the picks then need no probabilities)."""
+    """Current classifier probabilities in the order of ``image_ids`` (None if incomplete)."""
     version = project.current_classifier
-    if version is None or not version.weights:
+    if version is None:
         return None
-    try:
-        output = load_classifier_output(version)
-    except FileNotFoundError:
-        return None
+    output = load_classifier_output(version)
     row_of = {int(image_id): row for row, image_id in enumerate(output["image_ids"])}
     if not all(int(image_id) in row_of for image_id in image_ids):
         return None
