@@ -7,9 +7,10 @@ model's output is sent as predictions instead (labelapp/learning/external_predic
 which become labels only when a person accepts them.
 """
 
+from collections import Counter
 from typing import NamedTuple
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
 from labelapp.images.models import Image, Label, LabelSource
 from labelapp.learning.models import QueueItem
@@ -72,3 +73,20 @@ def current_labels(images: QuerySet[Image]) -> list[CurrentLabel]:
         by_person = source is None or source in HUMAN_SOURCES
         labels.append(CurrentLabel(image_id, class_id, by_person, by_person and not least_sure))
     return labels
+
+
+def person_label_counts(project_id: int) -> Counter[int]:
+    """How many of a project's images carry a label a person gave, per class id, counted in
+    the database: as :func:`current_labels` tells a person's label (an image without
+    history counts as a person's)."""
+    by_person = Q(newest_source__isnull=True) | Q(newest_source__in=HUMAN_SOURCES)
+    rows = (
+        Image.objects.filter(project_id=project_id, current_label__isnull=False)
+        .annotate(newest_source=newest_source())
+        .filter(by_person)
+        .order_by()
+        .values("current_label_id")
+        .annotate(count=Count("pk"))
+        .values_list("current_label_id", "count")
+    )
+    return Counter(dict(rows))

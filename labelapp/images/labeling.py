@@ -5,7 +5,6 @@ saw) plus a new ``Label`` history row, in one transaction. A stale version raise
 ``LabelConflict`` carrying the image as it is now.
 """
 
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +12,7 @@ import numpy as np
 from django.db import transaction
 from django.db.models import Count, F, Max, Q, QuerySet
 
-from labelapp.images.label_sources import check_picked_by, current_labels
+from labelapp.images.label_sources import check_picked_by, person_label_counts
 from labelapp.images.models import Image, Label, LabelSource
 from labelapp.learning.models import ModelVersion, Prediction
 from labelapp.projects.models import LabelClass, Project
@@ -73,6 +72,16 @@ PREVIEW_THRESHOLDS = (0.3, 0.5, 0.7, 0.9, 0.95, 0.99)
 
 
 @dataclass(frozen=True)
+class ClassTaken:
+    """Of the images accepting would label, those that would get one class."""
+
+    class_id: int
+    name: str
+    images: int
+    person_labels: int  # the labels of the class a person gave
+
+
+@dataclass(frozen=True)
 class AcceptancePreview:
     minimum_confidence: float
     count: int
@@ -81,9 +90,8 @@ class AcceptancePreview:
     # of the ``count``, how many to expect right, where the classifier's metrics hold the
     # calibration map of its expected accuracy (see expected_right)
     expected_right: int | None = None
-    # of the ``count``, per class they would get: (class id, name, images, labels a person
-    # gave the class), most images first
-    by_class: tuple[tuple[int, str, int, int], ...] = ()
+    # of the ``count``, per class they would get, most images first
+    by_class: tuple["ClassTaken", ...] = ()
 
     @property
     def expected_wrong(self) -> int | None:
@@ -101,7 +109,8 @@ def acceptable_predictions(project: Project, minimum_confidence: float) -> Query
 
 
 def preview_acceptance(project: Project, minimum_confidence: float) -> AcceptancePreview:
-    """How many images the threshold would label, and how confidence is spread (one query)."""
+    """How many images the threshold would label, how confidence is spread, how many are
+    likely right and which classes they would get."""
     if project.current_classifier_id is None:
         return AcceptancePreview(minimum_confidence, 0)
     counted = {f"at_{index}": Count("pk", filter=Q(confidence__gte=threshold))
@@ -122,19 +131,18 @@ def preview_acceptance(project: Project, minimum_confidence: float) -> Acceptanc
     )  # fmt: skip
 
 
-def _by_class(project: Project, minimum_confidence: float) -> tuple[tuple[int, str, int, int], ...]:
-    """The images above the threshold per predicted class, with the class's labels by a person."""
+def _by_class(project: Project, minimum_confidence: float) -> tuple[ClassTaken, ...]:
+    """The images above the threshold per predicted class, most first."""
     taken = dict(
         acceptable_predictions(project, minimum_confidence)
         .values_list("predicted_class_id").annotate(Count("pk"))
     )  # fmt: skip
     if not taken:
         return ()
-    by_person = Counter(label.class_id for label in current_labels(project.images.all())
-                        if label.by_person)  # fmt: skip
-    rows = [(c.pk, c.name, taken[c.pk], by_person[c.pk])
+    by_person = person_label_counts(project.pk)
+    rows = [ClassTaken(c.pk, c.name, taken[c.pk], by_person[c.pk])
             for c in project.classes.filter(pk__in=taken)]  # fmt: skip
-    return tuple(sorted(rows, key=lambda row: -row[2]))
+    return tuple(sorted(rows, key=lambda row: -row.images))
 
 
 def expected_right(project: Project, minimum_confidence: float) -> int | None:

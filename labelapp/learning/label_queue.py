@@ -3,6 +3,7 @@
 import numpy as np
 from django.db import transaction
 
+from labelapp.images.label_sources import person_label_counts
 from labelapp.learning.models import QueueItem
 from labelapp.learning.training import labeled_by_whom, load_classifier_output
 from labelapp.learning.versions import load_representations
@@ -43,10 +44,11 @@ def refresh_queue(
     )
 
     classes = list(project.classes.order_by("position", "id"))
-    labeled, labels, by_person, _ = labeled_by_whom(image_ids, classes, project.pk)
+    labeled, labels, *_ = labeled_by_whom(image_ids, classes, project.pk)
     # the class shares count a person's labels, as the dashboard does: accepted predictions
     # are the model's own answers
-    person_counts = np.bincount(labels[by_person], minlength=len(classes))
+    by_person = person_label_counts(project.pk)
+    person_counts = np.array([by_person[c.pk] for c in classes], dtype=np.int64)
     probabilities = _aligned_probabilities(project, image_ids)
     if probabilities is None and strategy in UNCERTAINTY_MEASURES:
         strategy = "default"

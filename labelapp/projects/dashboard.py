@@ -1,14 +1,13 @@
 """The numbers on a project's dashboard, each computed with one aggregate query, and the
 one next step they point to (labelapp.projects.next_step)."""
 
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count
 from django.utils.http import urlencode
 
-from labelapp.images.label_sources import HUMAN_SOURCES, current_labels
+from labelapp.images.label_sources import HUMAN_SOURCES, person_label_counts
 from labelapp.images.models import Image, Label, LabelSource
 from labelapp.insights.quality import estimate_wait, least_sure_apart
 from labelapp.jobs.models import Job, JobKind, JobStatus
@@ -115,11 +114,7 @@ def job_buttons(state: ProjectState) -> list[JobButton]:
 
 def project_state(project: Project, images: int) -> ProjectState:
     """What :func:`next_step` needs to know about ``project``."""
-    by_person = Counter(
-        label.class_id
-        for label in current_labels(Image.objects.filter(project=project))
-        if label.by_person
-    )
+    by_person = person_label_counts(project.pk)
     classifier, encoder = project.current_classifier, project.current_encoder
     running = Job.objects.filter(project=project, status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
     metrics = classifier.metrics if classifier else {}

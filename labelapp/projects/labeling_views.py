@@ -3,7 +3,6 @@
 Labels themselves are saved by the browser through the JSON API (labelapp/api/labels.py).
 """
 
-from contextlib import suppress
 from dataclasses import replace
 from typing import Any
 
@@ -18,7 +17,6 @@ from labelapp.images import labeling
 from labelapp.images.label_sources import PICKED_BY
 from labelapp.images.models import Image
 from labelapp.insights.quality import unknown_right_reason
-from labelapp.learning.label_queue import NothingToPickFrom, refresh_stored_queue
 from labelapp.learning.models import Prediction, QueueItem
 from labelapp.projects.forms import AcceptPredictionsForm
 from labelapp.projects.image_filters import (
@@ -158,9 +156,6 @@ def accept_predictions(request: HttpRequest, access: ProjectAccess) -> HttpRespo
     minimum_confidence = form.cleaned_data["minimum_confidence"]
     if request.method == "POST":
         accepted = labeling.accept_predictions(project, request.user, minimum_confidence)
-        if accepted:  # the queue's picks and reasons counted those images as unlabeled
-            with suppress(NothingToPickFrom):
-                refresh_stored_queue(project, "default")
         expected = form.cleaned_data["expected_count"]
         changed = "" if expected in (None, accepted) else f" (the preview said {expected}: "
         changed += "labels or predictions changed meanwhile)" if changed else ""

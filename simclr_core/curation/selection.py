@@ -331,8 +331,8 @@ def select_default(
 
     Their strategy is ``default``, except the last kind's: ``margin``. No pick is a
     near-duplicate (cosine >= 0.95) of another. ``label_counts`` (per class) replaces the
-    counts of ``labels`` in the class shares and their reasons: the app counts a person's
-    labels only, not accepted predictions, which are the model's own answers.
+    counts of ``labels`` in ``m``, the class shares and their reasons: the app counts a
+    person's labels only, not accepted predictions, which are the model's own answers.
     """
     labeled = np.asarray(labeled_indices, dtype=np.int64)
     points = normalize_rows(representations)
@@ -344,7 +344,7 @@ def select_default(
         known = probabilities[labeled].argmax(axis=1) if labels is None else np.asarray(labels)
         if label_counts is None:
             label_counts = np.bincount(known[known < class_count], minlength=class_count)
-        labels_per_class = len(labeled) / class_count
+        labels_per_class = int(np.sum(label_counts)) / class_count
         weak_count = round(count * labels_per_class / (labels_per_class + uncertain_half_at))
         names = _resolve_class_names(class_names, class_count)
         weak = select_for_weak_classes(
@@ -406,9 +406,10 @@ def select_for_weak_classes(
     label_counts: NDArray[np.integer],
 ) -> list[Pick]:
     """``count`` picks shared out to the classes with the fewest labels (``label_counts``, a
-    class's count rising with each pick it gets; classes without a label get none, since the
-    model cannot know them); per class, the images the model predicts as that class with the
-    smallest margin to its second guess, one per k-means cluster of ``4 x`` its share.
+    class's count rising with each pick it gets; classes without a label get none: the model
+    cannot know them, or, in the app, knows them only from accepted predictions); per class,
+    the images the model predicts as that class with the smallest margin to its second guess,
+    one per k-means cluster of ``4 x`` its share.
 
     On the unbalanced real-photo pool of benchmarks/simulated_labeler.py (20 seeds, the share
     then half at 10 labels per class) this found the rare classes better than sharing by

@@ -188,6 +188,20 @@ def test_default_sends_half_the_batch_to_class_picks_at_five_labels_per_class():
     assert sorted(int(blob_ids[pick.index]) for pick in class_picks) == list(range(6))
 
 
+def test_default_splits_the_batch_by_the_label_counts_it_is_given():
+    # given 5 labels per class from a person and 30 per class more from accepted predictions
+    points, blob_ids, probabilities, _ = confused_blobs()
+    labeled = [int(i) for blob in range(6) for i in np.flatnonzero(blob_ids == blob)[:35]]
+    counts = np.full(6, 5)
+
+    picks = select_default(points, labeled, 12, probabilities, labels=blob_ids[labeled],
+                           seed=0, label_counts=counts)  # fmt: skip
+
+    # then the batch is split as at 5 labels per class (half class picks), not at 35
+    class_picks = [pick for pick in picks if " has only 5 labels" in pick.reason]
+    assert len(class_picks) == 6
+
+
 def test_default_leaves_classes_without_labels_to_typical_picks():
     points, blob_ids, probabilities, labeled = confused_blobs()
     known = [index for index in labeled if blob_ids[index] != 4]  # class 4 has no label

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from django.test import Client
 
-from labelapp.images.labeling import LabelConflict, set_label
+from labelapp.images.labeling import ClassTaken, LabelConflict, accept_predictions, set_label
 from labelapp.images.models import Image, Label, LabelSource
+from labelapp.learning.label_queue import refresh_stored_queue
 from labelapp.learning.models import Prediction, QueueItem
 from tests.insights import builders
 from tests.web.people import Team, make_classifier, make_images
@@ -204,9 +205,8 @@ def test_the_label_next_page_hands_each_tile_the_strategy_that_offered_it(
     assert grid.count('data-picked-by=""') == 2
 
 
-def test_accepting_predictions_picks_the_label_next_queue_again(client: Client, team: Team) -> None:
-    # given a classifier on 4 labels of 12 embedded images, sure of 4 others, and a queue
-    # picked before any were accepted
+def test_the_label_next_queue_counts_the_labels_a_person_gave(team: Team) -> None:
+    # given a classifier on 4 labels of 12 embedded images, and 4 of its predictions accepted
     cat, dog, _ = team.classes
     images = make_images(team.project, 12)
     builders.make_encoder(team.project, images, np.random.default_rng(3).normal(size=(12, 8)))
@@ -220,22 +220,15 @@ def test_accepting_predictions_picks_the_label_next_queue_again(client: Client, 
                    predicted_class=cat, confidence=0.99, margin=0.98, entropy=0.01)
         for image in images[4:8]
     )  # fmt: skip
-    QueueItem.objects.create(
-        project=team.project,
-        image=images[4],
-        rank=0,
-        strategy="margin",
-        score=0.5,
-        reason="cat has 2",
-    )
-    client.force_login(team.labeler)
+    accept_predictions(team.project, team.owner, 0.9)
 
-    client.post(f"/projects/{team.project.pk}/accept/", {"minimum_confidence": "0.9"})
+    # when the queue is picked (as the next Train or Embed job does)
+    refresh_stored_queue(team.project, "default")
 
-    queued = set(QueueItem.objects.filter(project=team.project).values_list("image_id", flat=True))
-    assert queued == {image.pk for image in images[8:]}  # the unlabeled ones, picked again
-    assert not QueueItem.objects.filter(reason="cat has 2").exists()
-    # and a class's share counts the labels a person gave, not the 4 accepted predictions
+    # then the unlabeled images are picked, and a class's share counts a person's 2 cat
+    # labels, not the 4 accepted predictions as well
+    queued = set(QueueItem.objects.values_list("image_id", flat=True))
+    assert queued == {image.pk for image in images[8:]}
     reasons = QueueItem.objects.values_list("reason", flat=True)
     assert any(reason.startswith("cat has only 2 labels;") for reason in reasons), list(reasons)
 
@@ -243,17 +236,24 @@ def test_accepting_predictions_picks_the_label_next_queue_again(client: Client, 
 def test_the_accept_preview_splits_the_images_by_the_class_they_would_get(
     client: Client, team: Team
 ) -> None:
-    # given a cat a person labeled, and predictions: two sure cats, one sure dog, one unsure
+    # given a cat a person labeled, an accepted dog, and predictions: two sure cats, one sure
+    # dog, one unsure
     cat, dog, _ = team.classes
-    labeled, *images = make_images(team.project, 5)
+    labeled, accepted, *images = make_images(team.project, 6)
     set_label(labeled, cat, team.owner, expected_version=0)
-    make_classifier(team.project, {images[0]: (cat, 0.97), images[1]: (cat, 0.95),
-                                   images[2]: (dog, 0.99), images[3]: (dog, 0.5)})  # fmt: skip
+    make_classifier(team.project, {accepted: (dog, 0.999), images[0]: (cat, 0.97),
+                                   images[1]: (cat, 0.95), images[2]: (dog, 0.99),
+                                   images[3]: (dog, 0.5)})  # fmt: skip
+    accept_predictions(team.project, team.owner, 0.995)
     client.force_login(team.labeler)
 
     response = client.get(f"/projects/{team.project.pk}/accept/", {"minimum_confidence": "0.9"})
 
-    # then cats first (2 images, 1 label of yours), then dogs (1, none), each with a link
-    assert response.context["preview"].by_class == ((cat.pk, "cat", 2, 1), (dog.pk, "dog", 1, 0))
+    # then cats first (2 images, 1 label of yours), then dogs (1, none: the accepted one is
+    # not yours), each with a link
+    assert response.context["preview"].by_class == (
+        ClassTaken(cat.pk, "cat", 2, 1),
+        ClassTaken(dog.pk, "dog", 1, 0),
+    )
     look = f"?status=unlabeled&amp;predicted={dog.pk}&amp;min_confidence=0.9"
     assert look in response.content.decode()
