@@ -12,9 +12,9 @@ from labelapp.images.models import Image, Label, LabelSource
 from labelapp.insights.quality import estimate_wait, least_sure_apart
 from labelapp.jobs.models import Job, JobKind, JobStatus
 from labelapp.learning.job_options import METHOD_NAMES
-from labelapp.learning.models import ModelVersion
+from labelapp.learning.models import ModelVersion, Prediction
 from labelapp.projects.models import EncoderStart, LabelClass, Project
-from labelapp.projects.next_step import NextStep, ProjectState, next_step
+from labelapp.projects.next_step import LABELS_PER_CLASS, NextStep, ProjectState, next_step
 
 # What each job button does, in the words the button's help gives.
 JOB_BUTTONS = [
@@ -118,11 +118,22 @@ def project_state(project: Project, images: int) -> ProjectState:
     classifier, encoder = project.current_classifier, project.current_encoder
     running = Job.objects.filter(project=project, status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
     metrics = classifier.metrics if classifier else {}
+    per_class = {c.name: by_person[c.pk] for c in project.classes.all()}
+    # where the model can find a class short of labels: asked only while one is short
+    short = classifier is not None and min(per_class.values(), default=0) < LABELS_PER_CLASS
+    predicted = (
+        Prediction.objects.filter(model_version=classifier, image__current_label__isnull=True)
+        .values_list("predicted_class__name", flat=True)
+        .distinct()
+        if short
+        else []
+    )
     return ProjectState(
         images=images,
-        human_labels_per_class={c.name: by_person[c.pk] for c in project.classes.all()},
+        human_labels_per_class=per_class,
         labels_since_model=_labels_since(project, classifier, HUMAN_SOURCES),
         accepted_since_model=_labels_since(project, classifier, (LabelSource.PREDICTION,)),
+        predicted_classes=frozenset(predicted),
         labels_in_model=int(metrics.get("scored_labels", metrics.get("labels", 0)) or 0),
         has_representations=encoder is not None,
         has_classifier=classifier is not None,

@@ -45,6 +45,8 @@ class ProjectState:
     pretrained: bool = False  # the current encoder was pretrained on this project's images
     pretrain_tried: bool = False  # a Pretrain job of this project has finished
     accepted_since_model: int = 0  # predictions accepted as labels since the classifier's training
+    # names of the classes the current classifier predicts for some unlabeled image
+    predicted_classes: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -108,15 +110,11 @@ def next_step(state: ProjectState) -> NextStep:
             f"Still short: {names}. With {LABELS_PER_CLASS} of each, a classifier "
             "can be trained and checked."
         )
-        # a class with a label in the model can be looked for among its predictions: in a
-        # rare class (4% of 784 photos, 1 label) 3 of the 5 surest were of it, 1 in 25 by chance
-        findable = (
-            [name for name, count in missing.items() if count] if state.has_classifier else []
-        )
+        # a class the model predicts can be looked for among its predictions: in a rare class
+        # (4% of 784 photos, 1 label) 3 of the 5 surest were of it, 1 in 25 by chance
+        findable = [name for name in missing if name in state.predicted_classes]
         if findable:
-            reason += (
-                f" The button shows the images the model takes for {findable[0]}, surest first."
-            )
+            reason += f" Shown first: the images the model takes for {findable[0]}, surest first."
         return NextStep(
             f"Label {LABELS_PER_CLASS} images of each class",
             reason,

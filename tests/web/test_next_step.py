@@ -56,14 +56,14 @@ def test_classes_short_of_two_labels_come_first_and_pretrain_is_optional() -> No
 
 def test_a_short_class_the_model_knows_is_looked_for_among_its_predictions() -> None:
     short = {"cat": 10, "dog": 0, "bird": 1, "fish": 1}
+    # the model predicts no dog (no label) and no fish (its label came after training)
+    state = replace(READY, human_labels_per_class=short, predicted_classes=frozenset({"bird"}))
 
-    step = next_step(replace(READY, human_labels_per_class=short))
+    step = next_step(state)
 
-    # dog has no label: the model cannot predict it; bird has one
     assert step.find_class == "bird"
-    assert "the images the model takes for bird, surest first" in step.reason
-    untrained = next_step(replace(READY, human_labels_per_class=short, has_classifier=False))
-    assert untrained.find_class == ""
+    assert "Shown first: the images the model takes for bird, surest first" in step.reason
+    assert next_step(replace(state, predicted_classes=frozenset())).find_class == ""
 
 
 def test_the_label_step_links_to_the_likeliest_images_of_the_short_class(team: Team) -> None:
