@@ -9,7 +9,8 @@ predicted_label, confidence, model_version_number`` and one ``probability:<class
 per class. ``label_source`` says who gave the label: ``person``, ``import`` (a labels file or
 class folders) or ``prediction`` (an accepted prediction, which nobody checked). The CSV can
 be read back by ``label_import.import_labels``. ``model_version_number`` is the classifier's
-number, as the pages say "Classifier v2"; ``model_version`` in the JSON and the API is its id.
+number, as the pages say "Classifier v2"; the JSON's predictions carry it too, beside
+``model_version_id``, and its header ``model_version`` has both.
 """
 
 import csv
@@ -107,8 +108,9 @@ def json_chunks(project: Project) -> Iterator[str]:
         "model_version": {"id": version.pk, "number": version.number} if version else None,
     }
     yield json.dumps(header)[:-1] + ', "images": ['
+    number = version.number if version else None
     for index, row in enumerate(export_rows(project)):
-        yield ("," if index else "") + json.dumps(_image_json(row, names))
+        yield ("," if index else "") + json.dumps(_image_json(row, names, number))
     yield "]}"
 
 
@@ -194,7 +196,7 @@ def _with_predictions(
     if project.current_classifier_id is not None and images:
         rows = Prediction.objects.filter(
             model_version_id=project.current_classifier_id, image__in=images
-        ).select_related("predicted_class", "model_version")
+        ).select_related("predicted_class")
         predictions = {prediction.image_id: prediction for prediction in rows}
     for image in images:
         label = names.get(image.current_label_id, "") if image.current_label_id else ""
@@ -203,14 +205,16 @@ def _with_predictions(
         yield ExportRow(image, label, predictions.get(image.pk), source)
 
 
-def _image_json(row: ExportRow, names: dict[str, str]) -> dict[str, Any]:
+def _image_json(row: ExportRow, names: dict[str, str], number: int | None) -> dict[str, Any]:
+    """One image of the JSON export; ``number``: the current classifier's, which made every
+    prediction in it."""
     prediction = None
     if row.prediction is not None:
         prediction = {
             "label": row.prediction.predicted_class.name,
             "confidence": row.prediction.confidence,
-            "model_version": row.prediction.model_version_id,
-            "model_version_number": row.prediction.model_version.number,
+            "model_version_id": row.prediction.model_version_id,
+            "model_version_number": number,
             "probabilities": {
                 names.get(class_id, class_id): p
                 for class_id, p in row.prediction.probabilities.items()

@@ -92,11 +92,9 @@ def test_json_export_names_classes_and_model_version(project, predicted):
     assert [c["name"] for c in exported["classes"]] == ["cat", "dog"]
     green = exported["images"][1]
     assert green["prediction"]["probabilities"] == {"cat": 0.3, "dog": 0.7}
-    # the id and the number, named as the API names them
-    assert (green["prediction"]["model_version"], green["prediction"]["model_version_number"]) == (
-        predicted.pk,
-        2,
-    )
+    # the id and the number, as the header has them
+    prediction = green["prediction"]
+    assert (prediction["model_version_id"], prediction["model_version_number"]) == (predicted.pk, 2)
     assert exported["images"][0]["label"] == "cat"
     assert exported["images"][2]["prediction"] is None
 
