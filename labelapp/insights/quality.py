@@ -235,7 +235,7 @@ def describe_classifiers(project: Project) -> list[VersionQuality]:
     taken = dict(
         Prediction.objects.filter(model_version_id=current, image__current_label__isnull=True)
         .values_list("predicted_class_id").annotate(Count("pk"))
-    )  # fmt: skip
+    ) if current is not None else {}  # fmt: skip
     return [
         describe_version(version, colors, current, taken if version.pk == current else None)
         for version in versions

@@ -92,9 +92,9 @@ def _evaluation(
         "confusion_matrix": quality.get("confusion_matrix"),
         "expected_calibration_error": quality.get("expected_calibration_error"),
         "calibration": "temperature scaling fitted on held-out labels",
-        # the held-out labels are the images the queue found hardest: this is what to expect
-        # on the others, from calibrated confidence (None before 5 labels per class, and for
-        # a stand-in, which was not estimated)
+        # the held-out labels are the images the queue picked, no sample of the others: this
+        # is what to expect on those, from calibrated confidence (None until enough labels
+        # calibrate it, and for a stand-in, which was not estimated)
         "expected_accuracy_on_unlabeled_images": quality.get("expected_accuracy"),
         "temperature": export.get("temperature"),
     }
@@ -145,9 +145,9 @@ def model_card_markdown(card: dict[str, Any]) -> str:
         lines.append(f"| {_cell(name)} | {counts.get(name, '—')} | {_percent(accuracy)} |")
     lines += [
         "",
-        "The labels of a class are not a sample of it (the label-next queue asks for a class's "
-        "labels among the images the model takes for it), so a class's accuracy here can be far "
-        "from its accuracy on the images nobody labeled, either way.",
+        "Where the label-next queue picked them, the labels of a class may be no sample of it "
+        "(it asks for a class's labels among the images the model takes for it), so a class's "
+        "accuracy here can be far from its accuracy on the images nobody labeled, either way.",
     ]
     return "\n".join(lines) + "\n"
 

@@ -202,9 +202,9 @@ def _percent(value: Any) -> str:
 def _expected_accuracy(metrics: dict[str, Any], unlabeled_now: int | None) -> list[tuple[str, str]]:
     """The accuracy to expect on the images without a label, or when it will be known.
 
-    Cross-validation scores the labels, and the queue picks images the model is unsure of,
-    so it understates what the images nobody labeled get; this is estimated from the model's
-    calibrated confidence on them (training_process.run_train)."""
+    Cross-validation scores the labels, which the queue picked (images the model is unsure
+    of, rare classes), so it can be far from what the images nobody labeled get; this is
+    estimated from the model's calibrated confidence on them (training_process.run_train)."""
     if "unlabeled_images" not in metrics:  # trained before the estimate existed
         return []
     then = int(metrics["unlabeled_images"])

@@ -33,7 +33,8 @@ def anonymous_zip(
     """Write a zip of the first ``per_class`` files of each class (0: all) of ``splits`` of a
     ``<split>/<class>/<file>`` archive, shuffled and named <prefix>-0001.jpg...; returns
     {file name: true class name}. ``shares`` (one per class, in sorted class order) makes the
-    classes unbalanced: the largest share keeps all its files, the others a part in ratio."""
+    classes unbalanced: the largest share keeps as many files as the smallest class has, the
+    others a part of that in ratio."""
     taken: dict[str, list[bytes]] = {}
     with tarfile.open(archive) as tar:
         for member in tar:

@@ -6,11 +6,11 @@ the photos nobody labeled. No Pretrain run in CI.
 
 CI uses 30 photos per class; `LABELAPP_PHOTO_JOURNEY_PER_CLASS=0` takes every photo (2,062)
 and prints the figures for the closing note; `LABELAPP_PHOTO_JOURNEY_SHARES=26,15,12,10,9,8,7,5,4,4`
-makes the classes unbalanced like the clothing photos of issue 12 (the largest share keeps its
-photos, the others a part in ratio). `LABELAPP_PHOTO_JOURNEY_PRETRAIN=1` then also
-presses Pretrain (SimCLR continued on the photos) after the last labels, retrains if the new
-encoder was kept, and scores again. Screenshots go to the
-journey's folder."""
+makes the classes unbalanced like the clothing photos of issue 12 (the largest share keeps as
+many photos as the smallest class has, the others a part in ratio).
+`LABELAPP_PHOTO_JOURNEY_PRETRAIN=1` then also presses Pretrain (SimCLR continued on the
+photos) after the last labels, retrains if the new encoder was kept, and scores again.
+Screenshots go to the journey's folder."""
 
 import json
 import os
