@@ -60,9 +60,13 @@ class NextStep:
     find_class: str = ""
 
 
+def labels_worth_retraining(labels_in_model: int) -> int:
+    """New labels enough to move the estimate: 5, or a fifth more, up to 20."""
+    return max(5, min(20, labels_in_model // 5))
+
+
 def worth_retraining(new_labels: int, labels_in_model: int) -> bool:
-    """Enough new labels to move the estimate: 5, or a fifth more, up to 20."""
-    return new_labels >= max(5, min(20, labels_in_model // 5))
+    return new_labels >= labels_worth_retraining(labels_in_model)
 
 
 def _plural(count: int, word: str) -> str:
@@ -154,6 +158,15 @@ def next_step(state: ProjectState) -> NextStep:
             f"{PRETRAIN_GAIN}. Keep labeling meanwhile; the new encoder is kept only if it "
             "does not score worse on your labels.",
             job_kind="pretrain",
+        )
+    if state.labels_since_model:
+        needed = labels_worth_retraining(state.labels_in_model)
+        return NextStep(
+            "Label next",
+            f"{_plural(state.labels_since_model, 'new label')} since the last model; training "
+            f"again pays from {needed}: label the images it picked as most useful.",
+            link="queue",
+            notes=notes,
         )
     if state.accepted_since_model:
         # a person's labels decide when to train: accepted predictions are the model's own

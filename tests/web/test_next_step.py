@@ -167,6 +167,13 @@ def test_accepted_predictions_do_not_count_as_labels_of_a_class(team: Team) -> N
     assert (state.labels_since_model, state.accepted_since_model) == (0, 2)
 
 
+def test_a_few_new_labels_are_counted_not_called_up_to_date() -> None:
+    step = next_step(replace(READY, pretrained=True, labels_since_model=3, labels_in_model=60))
+
+    assert step.link == "queue"
+    assert step.reason.startswith("3 new labels since the last model; training again pays from 12")
+
+
 def test_after_accepting_predictions_the_model_is_not_called_up_to_date() -> None:
     step = next_step(replace(READY, pretrained=True, accepted_since_model=40))
 
