@@ -6,10 +6,11 @@ from labelapp.jobs.models import JobKind
 from simclr_core.fewlabel.methods import ALL_METHODS
 
 MAX_EPOCHS = 10_000
-# "auto" cross-validates the candidates on the labels and keeps the best.
+# "auto" cross-validates the candidates on the labels and keeps the first (the benchmarks'
+# best) unless another is clearly better (classifier_selection.choose_method).
 METHODS = ("auto", *ALL_METHODS)
 METHOD_NAMES = {
-    "auto": "Best by cross-validation",
+    "auto": "Auto: the benchmarks' best unless another is clearly better",
     "self_training": "Self-training (linear probe + its surest guesses)",
     "linear_probe": "Linear probe",
     "label_propagation": "Label propagation (semi-supervised)",

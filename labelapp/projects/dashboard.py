@@ -267,9 +267,14 @@ def latest_metrics(project: Project, unlabeled_now: int | None = None) -> Metric
     error = metrics.get("expected_calibration_error")
     if isinstance(error, int | float):
         values.append(("Calibration error (ECE)", f"{float(error):.2f}"))
+    # in the order auto tries them: it keeps the first unless another is clearly better
+    order = list(METHOD_NAMES)
     candidates = [
         (METHOD_NAMES.get(name, name), _percent(accuracy))
-        for name, accuracy in sorted((metrics.get("cross_validated_accuracy") or {}).items())
+        for name, accuracy in sorted(
+            (metrics.get("cross_validated_accuracy") or {}).items(),
+            key=lambda item: order.index(item[0]) if item[0] in order else len(order),
+        )
     ]
     stale = classifier.encoder_id != project.current_encoder_id
     return Metrics(str(classifier), stale, values, candidates)

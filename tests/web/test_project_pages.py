@@ -90,7 +90,8 @@ def test_dashboard_sums_up_the_current_classifier(client: Client, team: Team) ->
     version.metrics = {
         "accuracy": 0.875, "folds": 4, "labels": 24, "method": "label_propagation",
         "expected_calibration_error": 0.0412, "confusion_matrix": [[3, 1], [0, 4]],
-        "cross_validated_accuracy": {"linear_probe": 0.75, "label_propagation": 0.875},
+        "cross_validated_accuracy": {"linear_probe": 0.75, "label_propagation": 0.875,
+                                     "self_training": 0.833},
         "expected_accuracy": 0.9312, "expected_accuracy_range": [0.8849, 0.9607],
         "unlabeled_images": 1976, "labels_for_estimate": 20,
         "scored_labels": 24,
@@ -108,6 +109,11 @@ def test_dashboard_sums_up_the_current_classifier(client: Client, team: Team) ->
     assert "0.04" in page and "75%" in page  # ECE; the linear probe's score
     assert "[[3, 1]" not in page  # raw lists stay on the quality page
     assert f"/projects/{team.project.pk}/insights/quality/" in page
+    # the candidates in the order auto tries them, and the rule it keeps one by
+    candidates = page[page.index("Candidates, cross-validated") :]
+    assert candidates.index("Self-training") < candidates.index("Linear probe")
+    assert candidates.index("Linear probe") < candidates.index("Label propagation")
+    assert "Auto keeps the first of these (the benchmarks' best) unless" in candidates
 
 
 def test_dashboard_says_when_the_expected_accuracy_will_be_known(
