@@ -7,13 +7,11 @@ photos, so its result says which, on this project's own labels, instead of assum
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_score
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.model_selection import StratifiedKFold
 
 from labelapp.learning.training import labeled_by_whom
 from labelapp.projects.models import Project
+from simclr_core.fewlabel.linear_probe import fit_linear_probe
 
 MINIMUM_PER_CLASS = 2  # stratified 2-fold needs two labels in every class it scores
 
@@ -37,8 +35,10 @@ def compare_encoders(
     before: tuple[np.ndarray, np.ndarray],
     after: tuple[np.ndarray, np.ndarray],
 ) -> Comparison | None:
-    """Linear-probe accuracy of the two (image ids, representations) pairs on the same human
-    labels and folds; None when too few labels (two classes with two labels each) to tell."""
+    """Accuracy of the app's linear probe (as the train job fits it) on the two (image ids,
+    representations) pairs, cross-validated on the same human labels and folds; None when
+    too few labels (two classes with two labels each) to tell. (A standardized logistic
+    regression scored 61% here where the dashboard's linear probe showed 68%.)"""
     shared = np.intersect1d(before[0], after[0])
     classes = list(project.classes.order_by("position", "id"))
     positions, labels, by_person, _ = labeled_by_whom(shared, classes, project.pk)
@@ -55,8 +55,14 @@ def compare_encoders(
     scores = []
     for image_ids, representations in (before, after):
         order = np.argsort(image_ids)
-        rows = order[np.searchsorted(image_ids[order], shared[positions])]
-        model = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000))
-        accuracy = cross_val_score(model, representations[rows], labels, cv=folds)
-        scores.append(float(np.mean(accuracy)))
+        features = representations[order[np.searchsorted(image_ids[order], shared[positions])]]
+        right = 0
+        for train, test in folds.split(features, labels):
+            probe = fit_linear_probe(
+                features[train], labels[train], len(classes), representations, calibrate=False
+            )
+            right += int(
+                (probe.predict_probabilities(features[test]).argmax(1) == labels[test]).sum()
+            )
+        scores.append(right / len(labels))
     return Comparison(len(labels), scores[0], scores[1])
