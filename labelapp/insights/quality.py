@@ -46,7 +46,8 @@ class VersionQuality:
     accuracy: float | None
     expected_accuracy: float | None  # on the images it did not train on (run_train)
     expected_range: tuple[float, float] | None  # its 5th and 95th bootstrap percentiles
-    unlabeled_count: int | None
+    unlabeled_count: int | None  # the images the estimate is over: no person labeled them
+    accepted_in_estimate: int  # of those, accepted predictions (it trained on them)
     estimate_wait: str  # when the expected accuracy will be known, while it is not
     # cross-validated on the labels that are not least-sure picks, and on those, when some are
     least_sure_apart: bool
@@ -74,7 +75,7 @@ class VersionQuality:
         """The best accuracy figure it has, whether it is the one expected on the unlabeled
         images, and what it measures (for the learning curve)."""
         if self.expected_accuracy is not None:
-            return self.expected_accuracy, True, "expected on the unlabeled images"
+            return self.expected_accuracy, True, "expected on the images no person labeled"
         if self.calibrating_accuracy is not None:
             basis = (
                 f"cross-validated on the {self.calibrating_count} labels not picked as least sure"
@@ -208,6 +209,7 @@ def describe_version(
         expected_accuracy=_number(metrics.get("expected_accuracy")),
         expected_range=_pair(metrics.get("expected_accuracy_range")),
         unlabeled_count=_int_or_none(metrics.get("unlabeled_images")),
+        accepted_in_estimate=int(_number(metrics.get("accepted_in_estimate")) or 0),
         estimate_wait=estimate_wait(metrics),
         least_sure_apart=apart,
         calibrating_accuracy=_number(metrics.get("calibrating_accuracy")) if apart else None,

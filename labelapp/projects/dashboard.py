@@ -207,9 +207,12 @@ def _expected_accuracy(metrics: dict[str, Any], unlabeled_now: int | None) -> li
     estimated from the model's calibrated confidence on them (training_process.run_train)."""
     if "unlabeled_images" not in metrics:  # trained before the estimate existed
         return []
-    then = int(metrics["unlabeled_images"])
+    then, accepted = int(metrics["unlabeled_images"]), int(metrics.get("accepted_in_estimate") or 0)
     name = f"Expected accuracy on the {then:,} unlabeled images"
-    if unlabeled_now is not None and unlabeled_now < then:  # labels given or accepted since
+    if accepted:  # trained on accepted predictions: they count among the images estimated
+        name = f"Expected accuracy on the {then:,} images no person labeled when it was trained"
+        name += f" ({accepted:,} of them accepted predictions)"
+    elif unlabeled_now is not None and unlabeled_now < then:  # labels given or accepted since
         name = f"Expected accuracy on the {then:,} images unlabeled when it was trained"
         name += f" ({unlabeled_now:,} now)"
     if metrics.get("expected_accuracy") is not None:

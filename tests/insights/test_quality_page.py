@@ -129,7 +129,7 @@ def test_the_learning_curve_prefers_the_accuracy_expected_on_unlabeled_images(
     )
     # then the curve and the figures show that estimate, and say what it is
     assert [round(p.accuracy, 4) for p in response.context["curve"].points] == [0.9]
-    assert "v1: 90.0% with 90 labels (expected on the unlabeled images)" in response.text
+    assert "v1: 90.0% with 90 labels (expected on the images no person labeled)" in response.text
     assert (
         '<span class="number expected-accuracy">0.900</span> expected on the 400' in response.text
     )

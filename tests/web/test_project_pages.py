@@ -128,6 +128,21 @@ def test_dashboard_says_when_the_expected_accuracy_will_be_known(
     assert "known at 50 labels (23 more)" in page
 
 
+def test_the_expected_accuracy_of_a_model_trained_on_accepted_predictions_counts_them_in(
+    client: Client, team: Team
+) -> None:
+    page = dashboard_for_metrics(client, team, {
+        "accuracy": 0.7, "folds": 5, "labels": 130, "scored_labels": 30, "method": "linear_probe",
+        "expected_accuracy": 0.8, "unlabeled_images": 600, "accepted_in_estimate": 100,
+        "labels_for_estimate": 20,
+    })  # fmt: skip
+
+    assert (
+        "Expected accuracy on the 600 images no person labeled when it was trained "
+        "(100 of them accepted predictions)"
+    ) in page
+
+
 def test_the_expected_accuracy_says_when_images_got_a_label_since(
     client: Client, team: Team
 ) -> None:
