@@ -10,10 +10,14 @@ labels and the accuracy expected on the unlabeled photos (``expected_accuracy``,
 labels per class), beside the accuracy on the photos nobody labeled (what the user gets), and
 how often the truth fell inside the range the dashboard gives (``expected_accuracy_range``).
 ``--accept 0.95`` measures the model trained after accepting the predictions at >= 0.95 as
-labels (they train it but are not scored), as on the Accept predictions page. As in the app,
-labels of images picked as the least sure are scored but do not calibrate the expected
-accuracy, which is withheld below 5 labels per class that do ("withheld" counts those runs);
-the last column is the estimate calibrated on every scored label, as before that rule.
+labels (they train it but are not scored), as on the Accept predictions page; as in the app,
+its figures are over the photos no person labeled, accepted ones included
+(``--over-unlabeled-left``: over those left unlabeled, the app's rule before). ``--unbalanced``
+draws the pool as benchmarks/simulated_labeler.py does (class shares 26% ... 4%).
+``--class-picks-calibrate no`` leaves the default queue's class picks out of calibration.
+As in the app, labels of images picked as the least sure are scored but do not calibrate the
+expected accuracy, which is withheld below 5 labels per class that do ("withheld" counts
+those runs); the last column is the estimate calibrated on every scored label, as before that rule.
 A second table checks the Accept predictions page (without ``--accept``): of the unlabeled
 photos whose prediction is at least 0.7 or 0.9 confident, the share it says is likely right
 (the calibration map summed over them) beside the share that is right.
@@ -31,6 +35,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.simulated_labeler import draw_unbalanced
 from labelapp.learning.training_process import ESTIMATE_LABELS_PER_CLASS
 from simclr_core.curation.selection import (
     select_default,
@@ -55,11 +60,13 @@ def measure(
     scored: np.ndarray,
     calibrating: np.ndarray,
     truth: np.ndarray,
+    over_person: bool = False,
 ) -> tuple[float, float | None, float, bool, float]:
     """The dashboard's two figures (the expected accuracy None where the app withholds it),
     the truth on the images the model did not train on, whether the truth is inside the
     range shown, and the expected accuracy calibrated on every scored label."""
-    unlabeled = np.setdiff1d(np.arange(len(truth)), trained)
+    # the photos nobody labeled, or (over_person) no person: accepted predictions count in
+    unlabeled = np.setdiff1d(np.arange(len(truth)), trained[scored] if over_person else trained)
     predicted = report.probabilities[unlabeled]
     true = float((predicted.argmax(1) == truth[unlabeled]).mean())
     cross_validated = report.cross_validated_accuracy[report.method]
@@ -106,6 +113,16 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=4)
     parser.add_argument("--stops", default="20,30,50,80,100,150", help="labels to compare at")
     parser.add_argument("--picks", choices=["default", "random", "margin"], default="default")
+    parser.add_argument("--unbalanced", action="store_true", help="class shares 26%% ... 4%%")
+    parser.add_argument(
+        "--over-unlabeled-left", action="store_true",
+        help="with --accept: estimate and score over the photos left unlabeled (the app's "
+        "rule before it took every photo no person labeled)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--class-picks-calibrate", choices=["yes", "no"], default="yes",
+        help="whether the default queue's class picks calibrate the estimate",
+    )  # fmt: skip
     parser.add_argument(
         "--accept",
         type=float,
@@ -123,7 +140,11 @@ def main() -> None:
     accepting_figures: dict[int, list[list[tuple[int, float, float]] | None]] = {
         stop: [] for stop in stops
     }
+    all_h, all_y = h, y
     for seed in range(args.seeds):
+        if args.unbalanced:
+            pool = draw_unbalanced({"train_h": all_h, "train_y": all_y}, seed)
+            h, y = pool["train_h"], pool["train_y"]
         labeled = np.array([pick.index for pick in select_default(h, [], 50, seed=seed)[:20]])
         calibrating = np.ones(20, bool)  # False for images picked as the least sure
         report = train_best_classifier(h, labeled, y[labeled], classes)
@@ -140,7 +161,11 @@ def main() -> None:
                         h, labeled, 50, probabilities, seed=seed, labels=y[labeled]
                     )
                 labeled = np.concatenate([labeled, [pick.index for pick in picks[:count]]])
-                least_sure = [pick.strategy in UNCERTAINTY_MEASURES for pick in picks[:count]]
+                least_sure = [
+                    pick.strategy in UNCERTAINTY_MEASURES
+                    or (args.class_picks_calibrate == "no" and " has only " in pick.reason)
+                    for pick in picks[:count]
+                ]
                 calibrating = np.concatenate([calibrating, ~np.array(least_sure, bool)])
                 report = train_best_classifier(h, labeled, y[labeled], classes)
             if args.accept is not None:  # accept the confident predictions, then train again
@@ -151,7 +176,17 @@ def main() -> None:
                 scored = np.arange(len(trained)) < len(labeled)
                 accepted = train_best_classifier(h, trained, given, classes, scored=scored)
                 calibrates = np.concatenate([calibrating, np.zeros(len(confident), bool)])
-                figures[stop].append(measure(accepted, trained, given, scored, calibrates, y))
+                figures[stop].append(
+                    measure(
+                        accepted,
+                        trained,
+                        given,
+                        scored,
+                        calibrates,
+                        y,
+                        over_person=not args.over_unlabeled_left,
+                    )
+                )
             else:
                 everything = np.ones(len(labeled), bool)
                 figures[stop].append(
@@ -159,6 +194,9 @@ def main() -> None:
                 )
                 accepting_figures[stop].append(measure_accepting(report, labeled, calibrating, y))
     accepting = "" if args.accept is None else f", predictions at >= {args.accept} accepted"
+    accepting += ", unbalanced pool" if args.unbalanced else ""
+    accepting += ", over the photos left unlabeled" if args.over_unlabeled_left else ""
+    accepting += ", class picks not calibrating" if args.class_picks_calibrate == "no" else ""
     print(
         f"{args.picks} picks{accepting}, {args.seeds} seeds; gap = figure - truth, "
         "mean (standard deviation)"
