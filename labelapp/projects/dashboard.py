@@ -39,6 +39,7 @@ class ClassCount:
     label_class: LabelClass
     count: int
     percent: float  # share of the labeled images, for the bar width
+    by_person: int  # of ``count``, labels a person gave (the rest: accepted predictions)
 
 
 @dataclass(frozen=True)
@@ -72,11 +73,13 @@ def summarize(project: Project) -> Summary:
     )
     total = sum(per_class.values())
     labeled = total - per_class.get(None, 0)
+    by_person = person_label_counts(project.pk)
     classes = [
         ClassCount(
             label_class,
             per_class.get(label_class.pk, 0),
             100.0 * per_class.get(label_class.pk, 0) / labeled if labeled else 0.0,
+            by_person[label_class.pk],
         )
         for label_class in project.classes.all()
     ]

@@ -4,7 +4,7 @@ import numpy as np
 from django.core.files.storage import default_storage
 from django.test import Client
 
-from labelapp.images.labeling import set_label
+from labelapp.images.labeling import accept_predictions, set_label
 from labelapp.insights.duplicates import PAIRS, store_duplicate_pairs
 from labelapp.insights.stored_arrays import CACHE_FOLDER, derived_key
 from labelapp.learning.dataset_cache import cache_directory
@@ -68,6 +68,24 @@ def test_dashboard_counts_labels_per_class(client: Client, team: Team) -> None:
     assert (summary.images, summary.labeled, summary.unlabeled) == (3, 1, 2)
     counts = {row.label_class.name: row.count for row in summary.classes}
     assert counts == {"cat": 1, "dog": 0, "bird": 0}
+
+
+def test_dashboard_counts_apart_the_labels_a_person_gave(client: Client, team: Team) -> None:
+    # given a cat a person labeled and two accepted predictions of cats
+    from tests.web.people import make_classifier
+
+    cat = team.classes[0]
+    images = make_images(team.project, 3)
+    set_label(images[0], cat, team.owner, 0)
+    make_classifier(team.project, {images[1]: (cat, 0.99), images[2]: (cat, 0.99)})
+    accept_predictions(team.project, team.owner, 0.95)
+    client.force_login(team.viewer)
+
+    page = client.get(f"/projects/{team.project.pk}/").content.decode()
+
+    # then cats read 3, one of them by a person; the other classes say nothing more
+    assert '>3</a> <span class="muted small by-person"' in page
+    assert page.count("by a person)</span>") == 1 and "(1 by a person)" in page
 
 
 def dashboard_for_metrics(client: Client, team: Team, metrics: dict[str, object]) -> str:
