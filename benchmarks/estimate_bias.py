@@ -163,7 +163,7 @@ def main() -> None:
                 labeled = np.concatenate([labeled, [pick.index for pick in picks[:count]]])
                 least_sure = [
                     pick.strategy in UNCERTAINTY_MEASURES
-                    or (args.class_picks_calibrate == "no" and " has only " in pick.reason)
+                    or (args.class_picks_calibrate == "no" and " had only " in pick.reason)
                     for pick in picks[:count]
                 ]
                 calibrating = np.concatenate([calibrating, ~np.array(least_sure, bool)])

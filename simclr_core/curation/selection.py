@@ -459,7 +459,7 @@ def select_for_weak_classes(
         members = members[np.argsort(margin[members], kind="stable")]
         members = members[~np.isin(unlabeled[members], [p.index for p in picks])]
         plural = "" if counts[label] == 1 else "s"
-        rare = f"{class_names[label]} has only {counts[label]} label{plural}"
+        rare = f"{class_names[label]} had only {counts[label]} label{plural} when picked"
         for row in _pick_diverse(points, unlabeled, members, int(allocation[label]), picks, seed):
             index = int(unlabeled[row])
             # not "torn": the margin may be wide, it is only the smallest among these images

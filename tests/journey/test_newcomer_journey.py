@@ -132,10 +132,10 @@ def test_newcomer_journey(app: RunningApp, page: Any, screenshots: Path, tmp_pat
     queued = page.eval_on_selector_all("#grid .tile img", "images => images.map(i => i.alt)")
     assert not set(queued) & set(manual), "labeled images are still queued"
     # With a model trained, the default strategy mixes typical images (dense clusters), the
-    # classes with the fewest labels ("has only") and the images the model is least sure of
+    # classes with the fewest labels ("had only") and the images the model is least sure of
     # ("model torn between ..."). Every pick says why it was chosen.
     assert len(reasons) == len(queued) > 0
-    known = ("cluster", "has only", "torn between")
+    known = ("cluster", "had only", "torn between")
     assert all(any(word in reason for word in known) for reason in reasons), reasons
     snap("12-next-uncertain", full_page=False)
 

@@ -158,7 +158,7 @@ def test_default_sends_a_growing_share_to_the_classes_with_the_fewest_labels():
     few = select_default(points, labeled, 12, probabilities, None, 0, range(6), 3.0)
     many = select_default(points, more, 12, probabilities, None, 0, blob_ids[more], 3.0)
     class_picks = {
-        name: [pick for pick in picks if " has only " in pick.reason]
+        name: [pick for pick in picks if " had only " in pick.reason]
         for name, picks in (("few", few), ("many", many))
     }
     # one label each: the class picks go to three different classes, one each
@@ -171,10 +171,11 @@ def test_default_sends_a_growing_share_to_the_classes_with_the_fewest_labels():
     assert taken == {5: 3, 1: 1, 3: 1, 4: 1}
     fifth = [pick.reason for pick in class_picks["many"] if blob_ids[pick.index] == 5]
     assert all(
-        reason.startswith("class 5 has only 1 label; model's guess class 5 ") for reason in fifth
+        reason.startswith("class 5 had only 1 label when picked; model's guess class 5 ")
+        for reason in fifth
     )
     least_sure = [pick for pick in few + many if pick.strategy == "margin"]
-    assert least_sure and all(" has only " not in pick.reason for pick in least_sure)
+    assert least_sure and all(" had only " not in pick.reason for pick in least_sure)
     assert {pick.strategy for pick in few + many} == {"default", "margin"}
 
 
@@ -182,7 +183,7 @@ def test_default_sends_half_the_batch_to_class_picks_at_five_labels_per_class():
     points, blob_ids, probabilities, _ = confused_blobs()
     labeled = [int(i) for blob in range(6) for i in np.flatnonzero(blob_ids == blob)[:5]]
     picks = select_default(points, labeled, 12, probabilities, labels=blob_ids[labeled], seed=0)
-    class_picks = [pick for pick in picks if " has only 5 labels" in pick.reason]
+    class_picks = [pick for pick in picks if " had only 5 labels when picked" in pick.reason]
     # every class has 5 labels: the 6 class picks go one to each class
     assert len(class_picks) == 6
     assert sorted(int(blob_ids[pick.index]) for pick in class_picks) == list(range(6))
@@ -198,7 +199,7 @@ def test_default_splits_the_batch_by_the_label_counts_it_is_given():
                            seed=0, label_counts=counts)  # fmt: skip
 
     # then the batch is split as at 5 labels per class (half class picks), not at 35
-    class_picks = [pick for pick in picks if " has only 5 labels" in pick.reason]
+    class_picks = [pick for pick in picks if " had only 5 labels when picked" in pick.reason]
     assert len(class_picks) == 6
 
 
@@ -216,7 +217,7 @@ def test_default_moves_to_the_images_the_model_is_least_sure_of_as_labels_grow()
     picks = select_default(points, labeled, 12, probabilities, labels=blob_ids[labeled], seed=0)
     # 5 labels per class: 6 class picks; of the other 6, 0.5 / 5.5 typical (1), 5 least sure
     kinds = Counter(
-        "class" if " has only " in pick.reason
+        "class" if " had only " in pick.reason
         else "typical" if pick.reason.startswith("densest")
         else "uncertain"
         for pick in picks
@@ -224,7 +225,7 @@ def test_default_moves_to_the_images_the_model_is_least_sure_of_as_labels_grow()
     assert kinds == {"class": 6, "typical": 1, "uncertain": 5}
     uncertain = [pick for pick in picks if pick.strategy == "margin"]
     assert all(pick.reason.startswith("model torn between") for pick in uncertain)
-    assert all(" has only " not in pick.reason for pick in uncertain)
+    assert all(" had only " not in pick.reason for pick in uncertain)
     # the model is torn only on blob 5 (class 5 0.5, class 4 0.4): every least-sure pick is
     # there, spread over it, not its five nearest neighbours
     assert {int(blob_ids[pick.index]) for pick in uncertain} == {5}
@@ -239,5 +240,5 @@ def test_default_with_a_first_model_keeps_a_third_of_the_other_picks_typical():
     # 1 label per class: class picks 12 x 1/6 (2); of the other 10, 0.5 / 1.5 typical (3),
     # which keep finding what the model has not seen; the least sure 7
     assert sum(pick.reason.startswith("densest") for pick in picks) == 3
-    assert sum(" has only " in pick.reason for pick in picks) == 2
+    assert sum(" had only " in pick.reason for pick in picks) == 2
     assert sum(pick.strategy == "margin" for pick in picks) == 7

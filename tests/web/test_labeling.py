@@ -230,7 +230,9 @@ def test_the_label_next_queue_counts_the_labels_a_person_gave(team: Team) -> Non
     queued = set(QueueItem.objects.values_list("image_id", flat=True))
     assert queued == {image.pk for image in images[8:]}
     reasons = QueueItem.objects.values_list("reason", flat=True)
-    assert any(reason.startswith("cat has only 2 labels;") for reason in reasons), list(reasons)
+    assert any(reason.startswith("cat had only 2 labels when picked;") for reason in reasons), list(
+        reasons
+    )
 
 
 def test_the_accept_preview_splits_the_images_by_the_class_they_would_get(
