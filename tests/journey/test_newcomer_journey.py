@@ -265,7 +265,7 @@ def check_export(
     assert len(automatic) == accepted
     assert all(row["label"] == row["predicted_label"] for row in automatic)
     assert all(row["predicted_label"] in CLASS_NAMES for row in rows)
-    assert all(0 < float(row["confidence"]) <= 1 and row["model_version"] for row in rows)
+    assert all(0 < float(row["confidence"]) <= 1 and row["model_version_number"] for row in rows)
     unlabeled = [name for name in truth if name not in manual]
     correct = sum(by_name[name]["predicted_label"] == truth[name] for name in unlabeled)
     accuracy = correct / len(unlabeled)
