@@ -120,7 +120,7 @@ def next_step(state: ProjectState) -> NextStep:
         # (4% of 784 photos, 1 label) 3 of the 5 surest were of it, 1 in 25 by chance
         findable = [name for name in missing if name in state.predicted_classes]
         if findable:
-            reason += f" Shown first: the images the model takes for {findable[0]}, surest first."
+            reason += f" It opens on the images the model takes for {findable[0]}, surest first."
         return NextStep(
             f"Label {LABELS_PER_CLASS} images of each class",
             reason,

@@ -62,7 +62,7 @@ def test_a_short_class_the_model_knows_is_looked_for_among_its_predictions() -> 
     step = next_step(state)
 
     assert step.find_class == "bird"
-    assert "Shown first: the images the model takes for bird, surest first" in step.reason
+    assert "It opens on the images the model takes for bird, surest first" in step.reason
     assert next_step(replace(state, predicted_classes=frozenset())).find_class == ""
 
 
