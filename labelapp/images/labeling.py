@@ -131,12 +131,18 @@ def preview_acceptance(project: Project, minimum_confidence: float) -> Acceptanc
     )  # fmt: skip
 
 
-def _by_class(project: Project, minimum_confidence: float) -> tuple[ClassTaken, ...]:
-    """The images above the threshold per predicted class, most first."""
-    taken = dict(
+def predicted_per_class(project: Project, minimum_confidence: float = 0.0) -> dict[int, int]:
+    """How many unlabeled images the current classifier predicts as each class (class id ->
+    count), at or above ``minimum_confidence``."""
+    return dict(
         acceptable_predictions(project, minimum_confidence)
         .values_list("predicted_class_id").annotate(Count("pk"))
     )  # fmt: skip
+
+
+def _by_class(project: Project, minimum_confidence: float) -> tuple[ClassTaken, ...]:
+    """The images above the threshold per predicted class, most first."""
+    taken = predicted_per_class(project, minimum_confidence)
     if not taken:
         return ()
     by_person = person_label_counts(project.pk)

@@ -9,9 +9,8 @@ scored as truth.
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count
-
-from labelapp.learning.models import ModelKind, ModelVersion, Prediction
+from labelapp.images.labeling import predicted_per_class
+from labelapp.learning.models import ModelKind, ModelVersion
 from labelapp.projects.models import Project
 
 
@@ -234,10 +233,7 @@ def describe_classifiers(project: Project) -> list[VersionQuality]:
     }
     colors = _class_colors(project, list(class_ids))
     current = project.current_classifier_id
-    taken = dict(
-        Prediction.objects.filter(model_version_id=current, image__current_label__isnull=True)
-        .values_list("predicted_class_id").annotate(Count("pk"))
-    ) if current is not None else {}  # fmt: skip
+    taken = predicted_per_class(project) if current is not None else {}
     return [
         describe_version(version, colors, current, taken if version.pk == current else None)
         for version in versions

@@ -8,11 +8,12 @@ from django.db.models import Count
 from django.utils.http import urlencode
 
 from labelapp.images.label_sources import HUMAN_SOURCES, person_label_counts
+from labelapp.images.labeling import predicted_per_class
 from labelapp.images.models import Image, Label, LabelSource
 from labelapp.insights.quality import estimate_wait, least_sure_apart
 from labelapp.jobs.models import Job, JobKind, JobStatus
 from labelapp.learning.job_options import METHOD_NAMES
-from labelapp.learning.models import ModelVersion, Prediction
+from labelapp.learning.models import ModelVersion
 from labelapp.projects.models import EncoderStart, LabelClass, Project
 from labelapp.projects.next_step import LABELS_PER_CLASS, NextStep, ProjectState, next_step
 
@@ -97,7 +98,7 @@ class Guidance:
 
 
 def guide(project: Project, summary: Summary) -> Guidance:
-    state = project_state(project, summary.images)
+    state = project_state(project, summary)
     step = next_step(state)
     query = {"status": "unlabeled"}
     found = project.classes.filter(name=step.find_class).first() if step.find_class else None
@@ -115,28 +116,23 @@ def job_buttons(state: ProjectState) -> list[JobButton]:
     return buttons
 
 
-def project_state(project: Project, images: int) -> ProjectState:
-    """What :func:`next_step` needs to know about ``project``."""
-    by_person = person_label_counts(project.pk)
+def project_state(project: Project, summary: Summary) -> ProjectState:
+    """What :func:`next_step` needs to know about ``project``, whose counts ``summary`` has."""
     classifier, encoder = project.current_classifier, project.current_encoder
     running = Job.objects.filter(project=project, status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
     metrics = classifier.metrics if classifier else {}
-    per_class = {c.name: by_person[c.pk] for c in project.classes.all()}
+    per_class = {row.label_class.name: row.by_person for row in summary.classes}
     # where the model can find a class short of labels: asked only while one is short
     short = classifier is not None and min(per_class.values(), default=0) < LABELS_PER_CLASS
-    predicted = (
-        Prediction.objects.filter(model_version=classifier, image__current_label__isnull=True)
-        .values_list("predicted_class__name", flat=True)
-        .distinct()
-        if short
-        else []
-    )
+    predicted = predicted_per_class(project) if short else {}
     return ProjectState(
-        images=images,
+        images=summary.images,
         human_labels_per_class=per_class,
         labels_since_model=_labels_since(project, classifier, HUMAN_SOURCES),
         accepted_since_model=_labels_since(project, classifier, (LabelSource.PREDICTION,)),
-        predicted_classes=frozenset(predicted),
+        predicted_classes=frozenset(
+            row.label_class.name for row in summary.classes if row.label_class.pk in predicted
+        ),
         labels_in_model=int(metrics.get("scored_labels", metrics.get("labels", 0)) or 0),
         has_representations=encoder is not None,
         has_classifier=classifier is not None,

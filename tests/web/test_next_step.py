@@ -15,6 +15,7 @@ from labelapp.projects.dashboard import (
     job_buttons,
     preset_epochs,
     project_state,
+    summarize,
 )
 from labelapp.projects.next_step import OPTIONAL_PRETRAIN, ProjectState, next_step
 from simclr_core.ssl.pretrain_config import cpu_preset, gpu_preset, pretrained_continuation_preset
@@ -161,7 +162,7 @@ def test_accepted_predictions_do_not_count_as_labels_of_a_class(team: Team) -> N
     make_classifier(team.project, {images[1]: (dog, 0.99), images[2]: (dog, 0.99)})
     accept_predictions(team.project, team.owner, 0.95)
 
-    state = project_state(team.project, 3)
+    state = project_state(team.project, summarize(team.project))
 
     assert state.human_labels_per_class == {"cat": 1, "dog": 0, "bird": 0}
     assert (state.labels_since_model, state.accepted_since_model) == (0, 2)
