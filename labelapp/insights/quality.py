@@ -141,9 +141,9 @@ def estimate_wait(metrics: dict[str, Any]) -> str:
     if not least_sure_apart(metrics):
         return f"known at {needed} labels ({needed - calibrating} more)"
     return (
-        f"known at {needed} labels that are not least-sure picks: {calibrating} so far (the "
-        f"other {scored - calibrating} are images the queue offered as the model's least sure, "
-        "which are usually harder than the rest and do not count)"
+        f"known at {needed} labels that are not least-sure picks; {calibrating} so far (the "
+        f"other {scored - calibrating} were offered by the queue as the model's least sure, "
+        "usually harder than the rest, so they do not count)"
     )
 
 

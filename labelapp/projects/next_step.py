@@ -112,10 +112,12 @@ def next_step(state: ProjectState) -> NextStep:
     }
     if missing:
         names = ", ".join(list(missing)[:4]) + (" …" if len(missing) > 4 else "")
-        reason = (
-            f"Still short: {names}. With {LABELS_PER_CLASS} of each, a classifier "
-            "can be trained and checked."
+        checked = (
+            "the classifier knows every class and cross-validation can check each"
+            if state.has_classifier
+            else "a classifier can be trained and checked"
         )
+        reason = f"Still short: {names}. With {LABELS_PER_CLASS} of each, {checked}."
         # a class the model predicts can be looked for among its predictions: in a rare class
         # (4% of 784 photos, 1 label) 3 of the 5 surest were of it, 1 in 25 by chance
         findable = [name for name in missing if name in state.predicted_classes]

@@ -52,6 +52,7 @@ def test_classes_short_of_two_labels_come_first_and_pretrain_is_optional() -> No
 
     assert (step.title, step.link) == ("Label 2 images of each class", "label")
     assert "dog, bird" in step.reason
+    assert "a classifier can be trained and checked" in step.reason
     assert step.notes == [OPTIONAL_PRETRAIN]
 
 
@@ -63,6 +64,8 @@ def test_a_short_class_the_model_knows_is_looked_for_among_its_predictions() -> 
     step = next_step(state)
 
     assert step.find_class == "bird"
+    # a classifier exists: the labels are wanted to check it on every class
+    assert "the classifier knows every class and cross-validation can check each" in step.reason
     assert "It opens on the images the model takes for bird, surest first" in step.reason
     assert next_step(replace(state, predicted_classes=frozenset())).find_class == ""
 

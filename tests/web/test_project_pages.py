@@ -191,7 +191,7 @@ def test_the_wait_for_the_estimate_counts_only_labels_that_calibrate_it(
 
     # then both pages say the 15 still missing and why
     for page in (dashboard, quality):
-        assert "known at 50 labels that are not least-sure picks: 35 so far (the other 25" in page
+        assert "known at 50 labels that are not least-sure picks; 35 so far (the other 25" in page
     # and the dashboard scores the least-sure picks apart
     row = '<tr><th>{}</th><td class="num">{}</td></tr>'
     assert row.format("Accuracy on the 35 other labels (5-fold cross-validation)", "80%") in (
