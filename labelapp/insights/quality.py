@@ -139,11 +139,11 @@ def estimate_wait(metrics: dict[str, Any]) -> str:
     if calibrating >= needed:  # enough labels, yet no estimate: nothing says why
         return "not estimated for this model: train again"
     if not least_sure_apart(metrics):
-        return f"known at {needed} labels ({needed - calibrating} more)"
+        return f"known at {needed} labels; the model was trained on {calibrating}"
     return (
-        f"known at {needed} labels that are not least-sure picks; {calibrating} so far (the "
-        f"other {scored - calibrating} were offered by the queue as the model's least sure, "
-        "usually harder than the rest, so they do not count)"
+        f"known at {needed} labels that are not least-sure picks; the model was trained on "
+        f"{calibrating} (and {scored - calibrating} the queue offered as the model's least sure, "
+        "usually harder than the rest, which do not count)"
     )
 
 

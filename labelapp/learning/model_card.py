@@ -133,7 +133,8 @@ def model_card_markdown(card: dict[str, Any]) -> str:
         f"{evaluation['protocol']}: accuracy {_percent(evaluation['accuracy'])}, expected "
         f"calibration error {_fraction(evaluation['expected_calibration_error'])} "
         f"({evaluation['calibration']}, T = {_fraction(evaluation['temperature'])}). "
-        "Expected accuracy on the images nobody labeled, from calibrated confidence: "
+        "Expected accuracy on the images no person labeled (unlabeled ones and accepted "
+        "predictions), from calibrated confidence: "
         f"{_percent(evaluation['expected_accuracy_on_unlabeled_images'])}.",
         "",
         "| class | scored labels | accuracy |",
@@ -147,7 +148,7 @@ def model_card_markdown(card: dict[str, Any]) -> str:
         "",
         "Where the label-next queue picked them, the labels of a class may be no sample of it "
         "(it asks for a class's labels among the images the model takes for it), so a class's "
-        "accuracy here can be far from its accuracy on the images nobody labeled, either way.",
+        "accuracy here can be far from its accuracy on the images no person labeled, either way.",
     ]
     return "\n".join(lines) + "\n"
 

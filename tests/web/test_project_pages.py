@@ -143,7 +143,7 @@ def test_dashboard_says_when_the_expected_accuracy_will_be_known(
     })  # fmt: skip
 
     assert "Expected accuracy on the 500 images unlabeled when it was trained" in page
-    assert "known at 50 labels (23 more)" in page
+    assert "known at 50 labels; the model was trained on 27" in page
 
 
 def test_the_expected_accuracy_of_a_model_trained_on_accepted_predictions_counts_them_in(
@@ -191,7 +191,10 @@ def test_the_wait_for_the_estimate_counts_only_labels_that_calibrate_it(
 
     # then both pages say the 15 still missing and why
     for page in (dashboard, quality):
-        assert "known at 50 labels that are not least-sure picks; 35 so far (the other 25" in page
+        assert (
+            "known at 50 labels that are not least-sure picks; the model was trained on 35 (and 25"
+            in page
+        )
     # and the dashboard scores the least-sure picks apart
     row = '<tr><th>{}</th><td class="num">{}</td></tr>'
     assert row.format("Accuracy on the 35 other labels (5-fold cross-validation)", "80%") in (
@@ -209,7 +212,7 @@ def test_with_every_image_labeled_there_is_nothing_to_estimate(client: Client, t
     })  # fmt: skip
 
     assert "nothing to estimate: every image has a label" in page
-    assert "more)" not in page
+    assert "known at" not in page
 
 
 def test_owner_adds_a_member_by_username(client: Client, team: Team) -> None:
