@@ -57,11 +57,19 @@ def schedule_embedding(project: Project, user: Any = None) -> Job | None:
         waiting = Job.objects.filter(project=project, kind=JobKind.EMBED, status=JobStatus.QUEUED)
         if waiting.exists():
             return None
-        return enqueue_job(JobKind.EMBED, project, user, reason="new images")
+        return enqueue_job(JobKind.EMBED, project, user, reason="for new images")
+
+
+def stored_image_ids(encoder: ModelVersion | None) -> np.ndarray:
+    """The images an encoder's stored representations cover (none without an encoder)."""
+    if encoder is None or not encoder.representations:
+        return np.zeros(0, dtype=np.int64)
+    return load_representations(encoder)[0]
 
 
 def project_representations(context: JobContext) -> Representations:
-    """h for every image in the project, embedding images added since pretraining."""
+    """h for every image in the project, embedding only the images added since the encoder's
+    representations were stored (the decoded cache holds the others already)."""
     job = context.job
     project = job.project
     assert project is not None
@@ -71,24 +79,31 @@ def project_representations(context: JobContext) -> Representations:
     encoder = current_encoder(project)
     image_ids, representations = load_representations(encoder)
     wanted = np.array(sorted(project.images.values_list("id", flat=True)), dtype=np.int64)
-    if np.isin(wanted, image_ids).all():
-        keep = np.isin(image_ids, wanted)
-        order = np.argsort(image_ids[keep])
-        return image_ids[keep][order], representations[keep][order]
-    context.progress(None, "Computing representations of new images")
-    image_size = int(encoder.config.get("image_size", 32))
-    cache = build_image_cache(project.pk, image_size)
-    encoder_dir = materialize_encoder(job, encoder)
-    output = work_directory(job) / "representations.npy"
-    spec = {
-        "images": str(cache.images_path),
-        "encoder_dir": str(encoder_dir),
-        "representations": str(output),
-        "device": context.device,
-    }
-    run_training_command(context, "embed", spec, (0.05, 0.9))
-    image_ids, representations = np.load(cache.ids_path), np.load(output)
-    replace_representations(encoder, image_ids, representations)
+    keep = np.isin(image_ids, wanted)
+    image_ids, representations = image_ids[keep], representations[keep]
+    new = ~np.isin(wanted, image_ids)
+    if new.any():
+        context.progress(None, f"Computing representations of {int(new.sum()):,} new images")
+        image_size = int(encoder.config.get("image_size", 32))
+        cache = build_image_cache(project.pk, image_size)
+        cache_ids = np.load(cache.ids_path)
+        rows = np.flatnonzero(np.isin(cache_ids, wanted[new]))
+        output = work_directory(job) / "representations.npy"
+        spec = {
+            "images": str(cache.images_path),
+            "rows": rows.tolist(),
+            "encoder_dir": str(materialize_encoder(job, encoder)),
+            "representations": str(output),
+            "device": context.device,
+        }
+        done = run_training_command(context, "embed", spec, (0.05, 0.9))
+        context.log(f"embedded {done.get('metrics', {}).get('images')} new images")
+        image_ids = np.concatenate([image_ids, cache_ids[rows]])
+        representations = np.concatenate([representations, np.load(output)])
+    order = np.argsort(image_ids, kind="stable")
+    image_ids, representations = image_ids[order], representations[order]
+    if new.any():
+        replace_representations(encoder, image_ids, representations)
     return image_ids, representations
 
 

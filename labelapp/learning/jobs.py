@@ -2,14 +2,20 @@
 
 from typing import Any
 
+import numpy as np
+from django.db import transaction
+
 from labelapp.insights.duplicates import store_duplicate_pairs
 from labelapp.jobs.context import JobContext
-from labelapp.learning.embedding import project_representations
+from labelapp.jobs.models import Job, JobKind, JobStatus
+from labelapp.jobs.services import enqueue_job
+from labelapp.learning.embedding import project_representations, stored_image_ids
 from labelapp.learning.label_queue import refresh_queue
 from labelapp.learning.models import ModelVersion
 from labelapp.learning.predicting import predict_project
 from labelapp.learning.pretraining import pretrain_project
 from labelapp.learning.training import train_classifier
+from labelapp.projects.models import Project
 from simclr_core.progress import ignore_progress
 
 
@@ -21,10 +27,49 @@ def run_pretrain(context: JobContext) -> dict[str, Any]:
 
 def run_embed(context: JobContext) -> dict[str, Any]:
     """Representations of every image (the first time, from the pretrained backbone), then
-    the label-next queue from them: typical, diverse images before any training."""
+    the label-next queue from them: typical, diverse images before any training; and, for
+    images added after the current classifier, a Train and predict job (see
+    :func:`predict_new_images`)."""
+    project = context.job.project
+    assert project is not None
+    known = stored_image_ids(project.current_encoder)
     image_ids, _ = project_representations(context)
     queued = _refresh_queue(context)
-    return {"images": len(image_ids), "queued": queued}
+    retrain = predict_new_images(context.job)
+    new = int((~np.isin(image_ids, known)).sum())
+    outcome = f"Representations of {new:,}{' new' if len(known) else ''} image{'s' * (new != 1)}"
+    if retrain is not None:
+        outcome += f"; Train and predict (job #{retrain}) gives them predictions"
+    return {"images": len(image_ids), "queued": queued, "retrain_job": retrain, "outcome": outcome}
+
+
+def predict_new_images(job: Job) -> int | None:
+    """Queue a Train and predict job, with the method of the current classifier, when some
+    images have no prediction from it (they came after it was trained; its predictions were
+    made beside its training, so only a new one predicts them), and return its id.
+
+    None without a classifier, when the encoder changed since (the dashboard asks for a
+    retrain), or when a training job is already waiting (it will predict them)."""
+    project = job.project
+    assert project is not None
+    project.refresh_from_db()
+    classifier = project.current_classifier
+    if classifier is None or classifier.encoder_id != project.current_encoder_id:
+        return None
+    unpredicted = project.images.exclude(predictions__model_version=classifier).count()
+    if unpredicted == 0:
+        return None
+    method = classifier.job.params.get("method") if classifier.job else None
+    with transaction.atomic():
+        Project.objects.select_for_update().get(pk=project.pk)
+        waiting = Job.objects.filter(
+            project=project, kind__in=(JobKind.TRAIN, JobKind.RETRAIN), status=JobStatus.QUEUED
+        )
+        if waiting.exists():
+            return None
+        reason = f"to predict {unpredicted:,} new image{'s' if unpredicted != 1 else ''}"
+        params = {"reason": reason, **({"method": method} if method else {})}
+        return enqueue_job(JobKind.RETRAIN, project, job.created_by, **params).pk
 
 
 def run_train(context: JobContext) -> dict[str, Any]:

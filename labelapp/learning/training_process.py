@@ -15,7 +15,7 @@ import sys
 import time
 import traceback
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -175,21 +175,25 @@ def device_name(device: str) -> str:
 
 
 def run_embed(spec: Spec) -> None:
-    """h of every image from a stored encoder ("encoder_dir"), or from a pretrained backbone
-    ("config", a PretrainConfig) whose weights are then written to "weights_out". The image
-    cache is read a batch at a time (100,000 photos at 224 px are 15 GB), not loaded."""
+    """h of every image (or of "rows" of the cache) from a stored encoder ("encoder_dir"), or
+    from a pretrained backbone ("config", a PretrainConfig) whose weights are then written to
+    "weights_out". The image cache is read a batch at a time (100,000 photos at 224 px are
+    15 GB), not loaded."""
     if spec.get("encoder_dir"):
         encoder = load_pretrained_encoder(Path(spec["encoder_dir"]))
     else:
         encoder = build_encoder(config_from_dict(PretrainConfig, spec["config"]).encoder).eval()
         torch.save(encoder.state_dict(), spec["weights_out"])
     shape = npy_shape(Path(spec["images"]))
-    batches = read_batches(Path(spec["images"]), default_batch_size(shape[-1], spec["device"]))
+    rows = spec.get("rows")  # only these rows of the cache (images added since), in order
+    count = shape[0] if rows is None else len(rows)
+    batch_size = default_batch_size(shape[-1], spec["device"])
+    batches = read_batches(Path(spec["images"]), batch_size, rows)
     write_representations(
-        encoder, batches, shape[0], Path(spec["representations"]), spec["device"],
+        encoder, batches, count, Path(spec["representations"]), spec["device"],
         progress_to_parent(),
     )  # fmt: skip
-    emit("done", metrics={"images": shape[0]})
+    emit("done", metrics={"images": count})
 
 
 def npy_shape(path: Path) -> tuple[int, ...]:
@@ -197,16 +201,31 @@ def npy_shape(path: Path) -> tuple[int, ...]:
         return _read_npy_header(stream)[0]
 
 
-def read_batches(path: Path, batch_size: int) -> Iterator[torch.Tensor]:
-    """The rows of an .npy file a batch at a time, read rather than memory-mapped: a mapped
-    file's pages count as the process's own memory once read, a whole 15 GB cache by the end."""
+def read_batches(
+    path: Path, batch_size: int, rows: Sequence[int] | None = None
+) -> Iterator[torch.Tensor]:
+    """The rows of an .npy file (all, or ``rows``, in that order) a batch at a time, read
+    rather than memory-mapped: a mapped file's pages count as the process's own memory once
+    read, a whole 15 GB cache by the end."""
     with open(path, "rb") as stream:
         shape, dtype = _read_npy_header(stream)
         per_row = int(np.prod(shape[1:]))
-        for start in range(0, shape[0], batch_size):
-            rows = min(batch_size, shape[0] - start)
-            batch = np.fromfile(stream, dtype=dtype, count=rows * per_row)
-            yield torch.from_numpy(batch.reshape(rows, *shape[1:]))
+        if rows is None:
+            for start in range(0, shape[0], batch_size):
+                count = min(batch_size, shape[0] - start)
+                batch = np.fromfile(stream, dtype=dtype, count=count * per_row)
+                yield torch.from_numpy(batch.reshape(count, *shape[1:]))
+            return
+        first, row_bytes = stream.tell(), per_row * dtype.itemsize
+        for start in range(0, len(rows), batch_size):
+            chosen = rows[start : start + batch_size]
+            batch = np.empty((len(chosen), per_row), dtype=dtype)
+            for position, row in enumerate(chosen):
+                if not 0 <= row < shape[0]:
+                    raise IndexError(f"row {row} of a cache of {shape[0]} images")
+                stream.seek(first + row * row_bytes)
+                batch[position] = np.fromfile(stream, dtype=dtype, count=per_row)
+            yield torch.from_numpy(batch.reshape(len(chosen), *shape[1:]))
 
 
 def _read_npy_header(stream: Any) -> tuple[tuple[int, ...], np.dtype[Any]]:

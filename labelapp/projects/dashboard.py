@@ -23,7 +23,8 @@ JOB_BUTTONS = [
      "Train a classifier on the labels, predict every image, refresh Label next"),
     (JobKind.TRAIN, "Train only",
      "Train and measure a classifier; predictions stay from the previous one"),
-    (JobKind.PREDICT, "Predict again", "Predict every image with the current classifier"),
+    (JobKind.PREDICT, "Predict again",
+     "Show the newest classifier's predictions (after Train only); it becomes the current one"),
     (JobKind.PRETRAIN, "Pretrain (optional)",
      "Continue self-supervised SimCLR training on these images; slow"),
 ]  # fmt: skip
@@ -144,6 +145,11 @@ def project_state(project: Project, summary: Summary) -> ProjectState:
         running_jobs=tuple(running.values_list("kind", flat=True)),
         # The ImageNet backbone as it came (source "imagenet") is not pretrained on these images.
         pretrained=bool(encoder and (encoder.config or {}).get("source") != "imagenet"),
+        unpredicted_images=(
+            project.images.exclude(predictions__model_version=classifier).count()
+            if classifier is not None
+            else 0
+        ),
         pretrain_tried=Job.objects.filter(
             project=project, kind=JobKind.PRETRAIN, status=JobStatus.SUCCEEDED
         ).exists(),
@@ -211,7 +217,7 @@ def _expected_accuracy(metrics: dict[str, Any], unlabeled_now: int | None) -> li
     if accepted:  # trained on accepted predictions: they count among the images estimated
         name = f"Expected accuracy on the {then:,} images no person labeled when it was trained"
         name += f" ({accepted:,} of them accepted predictions)"
-    elif unlabeled_now is not None and unlabeled_now < then:  # labels given or accepted since
+    elif unlabeled_now is not None and unlabeled_now != then:  # labeled or added since
         name = f"Expected accuracy on the {then:,} images unlabeled when it was trained"
         name += f" ({unlabeled_now:,} now)"
     if metrics.get("expected_accuracy") is not None:

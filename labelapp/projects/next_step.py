@@ -49,6 +49,7 @@ class ProjectState:
     accepted_since_model: int = 0  # predictions accepted as labels since the classifier's training
     # names of the classes the current classifier predicts for some unlabeled image
     predicted_classes: frozenset[str] = frozenset()
+    unpredicted_images: int = 0  # images the current classifier has no prediction for
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,14 @@ def next_step(state: ProjectState) -> NextStep:
         return NextStep(
             "Retrain",
             "The encoder changed: retrain, so the classifier uses the new representations.",
+            job_kind=JobKind.RETRAIN,
+            notes=notes,
+        )
+    if state.unpredicted_images:  # added since; an Embed job queues this by itself
+        return NextStep(
+            "Train",
+            f"{_plural(state.unpredicted_images, 'image')} came after the current classifier and "
+            "have no prediction yet: train again to predict them.",
             job_kind=JobKind.RETRAIN,
             notes=notes,
         )

@@ -66,7 +66,9 @@ def test_one_next_step_and_an_estimate_accepted_predictions_do_not_raise(
     page.wait_for_selector("#next-step")
     assert "The encoder changed: retrain" in page.inner_text("#next-step")
     assert re.fullmatch(r"\d+ on a CPU", page.get_attribute("input[name=epochs]", "placeholder"))
-    assert "Predict every image with the current classifier" in page.inner_text(".job-help")
+    assert "Show the newest classifier's predictions (after Train only)" in page.inner_text(
+        ".job-help"
+    )
     page.screenshot(path=str(screenshots / "01-next-step.png"), full_page=True)
     # accept the 300 confident predictions
     page.goto(f"{live_server.url}/projects/{project_id}/accept/?minimum_confidence=0.95")

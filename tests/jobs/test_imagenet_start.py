@@ -1,6 +1,7 @@
 """A project that starts from ImageNet: representations, a label-next queue and predictions
 without any Pretrain run, and Pretrain continuing SimCLR from the backbone (real worker)."""
 
+import numpy as np
 import pytest
 from django.contrib.auth.models import User
 
@@ -44,15 +45,41 @@ def test_embed_then_retrain_needs_no_pretraining(start_worker, add_cifar_images)
     assert representations.shape == (len(images), 1280)
     queued = QueueItem.objects.filter(project=project)
     assert queued.count() == embed.result["queued"] > 0  # typical picks before any label
+    assert embed.result["outcome"] == f"Representations of {len(images)} images"
     for image, true_class in images[::3]:  # one label per class
         label(image, classes[true_class], owner)
 
-    retrain = wait_for(services.enqueue_job(JobKind.RETRAIN, project, owner), DONE, 300)
+    retrain = services.enqueue_job(JobKind.RETRAIN, project, owner, method="linear_probe")
+    retrain = wait_for(retrain, DONE, 300)
 
     assert retrain.status == JobStatus.SUCCEEDED, retrain.error + retrain.log_tail
     classifier = ModelVersion.objects.get(pk=retrain.result["model_version"])
     assert classifier.encoder == encoder
     assert Prediction.objects.filter(model_version=classifier).count() == len(images)
+
+    # when 10 more images arrive
+    ids_before, before = load_representations(encoder)
+    added = add_cifar_images(project, per_class=1, split="test")
+    embed = wait_for(schedule_embedding(project, owner), DONE, 300)
+
+    # then only they are embedded, beside the stored representations of the others
+    assert embed.status == JobStatus.SUCCEEDED, embed.error + embed.log_tail
+    encoder.refresh_from_db()
+    ids_after, after = load_representations(encoder)
+    assert sorted(ids_after) == sorted([image.pk for image, _ in images + added])
+    assert (after[np.isin(ids_after, ids_before)] == before).all()
+    # and a Train and predict job, with the classifier's method, gives them predictions
+    assert "embedded 10 new images" in embed.log_tail
+    assert embed.result["outcome"].startswith("Representations of 10 new images; Train and predict")
+    follow = Job.objects.get(pk=embed.result["retrain_job"])
+    assert follow.params == {"reason": "to predict 10 new images", "method": "linear_probe"}
+    follow = wait_for(follow, DONE, 300)
+    assert follow.status == JobStatus.SUCCEEDED, follow.error + follow.log_tail
+    project.refresh_from_db()
+    assert project.current_classifier_id == follow.result["model_version"]
+    assert Prediction.objects.filter(model_version_id=follow.result["model_version"]).count() == (
+        len(images) + len(added)
+    )
 
 
 def test_pretrain_continues_from_the_backbone_and_reports_what_it_gained(

@@ -92,6 +92,14 @@ def test_the_label_step_links_to_the_likeliest_images_of_the_short_class(team: T
     assert f"?status=unlabeled&amp;predicted={bird.pk}" in page
 
 
+def test_images_added_after_the_classifier_ask_for_training_again() -> None:
+    step = next_step(replace(READY, unpredicted_images=60))
+
+    assert step.job_kind == "retrain"
+    assert step.reason.startswith("60 images came after the current classifier")
+    assert next_step(replace(READY, unpredicted_images=60, running_jobs=("embed",))).link
+
+
 def test_two_labels_in_each_class_make_the_first_model() -> None:
     step = next_step(replace(READY, has_classifier=False))
 
@@ -211,7 +219,7 @@ def test_the_dashboard_shows_the_primary_action_and_what_each_job_does(team: Tea
         in page
     )
     assert "Trained on an older encoder" in page
-    assert "Predict every image with the current classifier" in page
+    assert "Show the newest classifier&#x27;s predictions (after Train only)" in page
     assert f'placeholder="{PRESET_EPOCHS["cpu"]} on a CPU"' in page
 
 

@@ -341,7 +341,7 @@
     state.selected = new Uint8Array(data.ids.length);
     state.grid = app.mapGeometry.buildGrid(data.x, data.y);
     let text = data.problem || `${data.ids.length.toLocaleString()} images, PCA of the encoder's representations.`;
-    if (!data.problem && data.not_embedded) text += ` ${data.not_embedded.toLocaleString()} newer images are not on the map yet: run Embed.`;
+    if (!data.problem && data.not_embedded) text += ` ${data.not_embedded.toLocaleString()} newer images are not on the map yet: they appear once their representations are computed, which starts by itself after an import (see Jobs on the overview).`;
     status.textContent = text;
     stage.dataset.points = String(data.ids.length);
     upload();
