@@ -129,9 +129,10 @@ def report_progress(
     fields: dict[str, Any] = {"heartbeat_at": timezone.now()}
     if progress is not None:
         fields["progress"] = max(0.0, min(1.0, progress))
-    if message is not None:
+    if message is not None:  # a new message ends the estimate of the one before
         fields["message"] = message[:300]
-    if eta_seconds is not None:
+        fields["eta_seconds"] = eta_seconds
+    elif eta_seconds is not None:
         fields["eta_seconds"] = eta_seconds
     if metrics is not None:
         fields["metrics"] = metrics

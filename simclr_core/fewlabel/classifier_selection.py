@@ -20,6 +20,7 @@ alone (:meth:`ClassifierReport.for_estimate`).
 
 from __future__ import annotations
 
+import itertools
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -243,7 +244,8 @@ def _ignore_folds(done: int, total: int) -> None:
 
 def _method_progress(methods: list[str], progress: Progress) -> MethodCounter:
     """``count(method, done, total)`` as ``progress``: each method an equal share of the
-    fraction, and the time left from the pace of the method running now."""
+    fraction; the time left is the method running now's, from its pace, and, for each method
+    still to come, the mean time of the methods so far (this one's projected)."""
     started: dict[str, float] = {}
 
     def count(name: str, done: int, total: int) -> None:
@@ -251,11 +253,21 @@ def _method_progress(methods: list[str], progress: Progress) -> MethodCounter:
         started.setdefault(name, now)
         pace = (now - started[name]) / max(done, 1)
         unit = "optimizer steps" if name == "fine_tune" else "fits"
+        eta = None
+        if done > 1:
+            position = methods.index(name)
+            times = [
+                started[after] - started[before]
+                for before, after in itertools.pairwise(methods[: position + 1])
+                if before in started
+            ]
+            times.append(pace * total)
+            eta = round(pace * (total - done) + (len(methods) - position - 1) * np.mean(times), 1)
         progress(
             (methods.index(name) + done / total) / len(methods),
             f"Cross-validating {name.replace('_', ' ')}"
             + (f": {done}/{total} {unit}" if done else ""),
-            eta_seconds=round(pace * (total - done), 1) if done > 1 else None,
+            eta_seconds=eta,
         )
 
     return count

@@ -29,3 +29,15 @@ def test_an_estimate_of_its_own_wins() -> None:
 
     job.refresh_from_db()
     assert job.eta_seconds == 123.0
+
+
+@pytest.mark.django_db
+def test_a_new_step_without_an_estimate_clears_the_last_one() -> None:
+    job = Job.objects.create(kind="train", status=JobStatus.RUNNING, started_at=timezone.now())
+    context = JobContext(job=job, device="cpu")
+
+    context.progress(0.5, "Cross-validating linear probe: 3/6 fits", eta_seconds=4.0)
+    context.progress(None, "Picking the images to label next")
+
+    job.refresh_from_db()
+    assert (job.message, job.eta_seconds) == ("Picking the images to label next", None)

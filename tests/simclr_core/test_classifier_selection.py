@@ -1,7 +1,10 @@
+from typing import Any
+
 import numpy as np
 import pytest
 import torch
 
+from simclr_core.fewlabel import classifier_selection
 from simclr_core.fewlabel.classifier_selection import (
     FineTuneInputs,
     summarize_quality,
@@ -128,3 +131,19 @@ def test_a_rare_class_does_not_shrink_the_folds() -> None:
     # then there are 5 folds (each trains on 4/5 of the labels), not 2 (each on half)
     assert report.folds == 5
     assert report.out_of_fold.shape == (len(labeled), 2)
+
+
+def test_the_time_left_counts_the_candidates_still_to_come(monkeypatch: Any) -> None:
+    clock = iter([0.0, 8.0, 16.0, 20.0])
+    monkeypatch.setattr(classifier_selection.time, "monotonic", lambda: next(clock))
+    reports: list[float | None] = []
+    count = classifier_selection._method_progress(
+        ["a", "b", "c"], lambda fraction, message, eta_seconds=None: reports.append(eta_seconds)
+    )
+
+    count("a", 0, 4)  # at 0 s
+    count("a", 2, 4)  # at 8 s: 8 s left in a, then b and c at a's projected 16 s each
+    count("b", 0, 4)  # at 16 s: a took 16 s
+    count("b", 2, 4)  # at 20 s: 4 s left in b, then c at the mean of 16 and 8
+
+    assert reports == [None, 40.0, None, 16.0]
