@@ -54,8 +54,8 @@ class RowProblem(TextInput):
 
 class BulkLabelsOut(TextInput):
     applied: int
-    unchanged: int
-    skipped: int
+    unchanged: int = Field(description="Rows whose image already had that label")
+    skipped: int = Field(description="Rows with an empty label, left alone")
     problems: list[RowProblem]
     problem_count: int
 

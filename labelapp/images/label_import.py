@@ -56,6 +56,7 @@ class LabelRow:
     kind: str
     key: str
     label: str
+    problem: str = ""  # why the row cannot be read, when it cannot
 
 
 def import_labels(project: Project, user: Any, csv_file: IO[bytes]) -> LabelImportReport:
@@ -63,7 +64,8 @@ def import_labels(project: Project, user: Any, csv_file: IO[bytes]) -> LabelImpo
 
     Each valid row creates a ``Label`` with source "import" and sets the image's current
     label, bumping its ``label_version``; all in one transaction. Rows naming an unknown
-    image or class are reported by row number (the header is row 1) and skipped. Raises
+    image or class, or too few fields, are reported by line (the header is line 1) and not
+    applied; rows with an empty label are counted as ``skipped``. Raises
     LabelFileRejected when the file is too large, not UTF-8 text or has no usable columns.
     """
     reader = csv.DictReader(_text(csv_file))
@@ -76,12 +78,19 @@ def import_labels(project: Project, user: Any, csv_file: IO[bytes]) -> LabelImpo
             "(image_id, content_hash or original_name)."
         )
     kind = key_kind(key_column.strip().lower())
-    rows = (
-        LabelRow(number, kind, _cell(row.get(key_column)), _cell(row.get(label_column)))
-        for number, row in enumerate(reader, start=2)
-    )
+    width = len(reader.fieldnames or [])
+
+    def rows() -> Iterable[LabelRow]:
+        for row in reader:  # reader.line_num: the file's line, blank lines counted
+            key, label = row.get(key_column), row.get(label_column)
+            problem = ""
+            if key is None or label is None:
+                fields = sum(value is not None for name, value in row.items() if name is not None)
+                problem = f"This row has {fields} of the header's {width} fields: a missing comma?"
+            yield LabelRow(reader.line_num, kind, _cell(key), _cell(label), problem)
+
     try:
-        return import_label_rows(project, user, rows)
+        return import_label_rows(project, user, rows())
     except csv.Error as error:
         raise LabelFileRejected(f"The CSV file cannot be read: {error}.") from None
 
@@ -94,6 +103,9 @@ def import_label_rows(project: Project, user: Any, rows: Iterable[LabelRow]) -> 
     report = LabelImportReport()
     chosen: dict[int, tuple[int, LabelClass]] = {}  # image id -> (row, class)
     for row in rows:
+        if row.problem:
+            report.problem(row.row, row.problem)
+            continue
         if not row.label:
             report.skipped += 1
             continue

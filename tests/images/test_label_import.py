@@ -38,6 +38,20 @@ def test_unknown_images_and_classes_are_reported_by_row(project, owner, classes,
     assert report.applied == 1
 
 
+def test_rows_missing_a_field_are_reported_by_their_line_blank_lines_counted(
+    project, owner, classes, three_images
+):
+    text = "original_name,label\nred.png,cat\n\nblue.png\ngreen.png,\nnone.png,dog\n"
+
+    report = import_labels(project, owner, csv_file(text))
+
+    assert report.problems == [
+        {"row": 4, "message": "This row has 1 of the header's 2 fields: a missing comma?"},
+        {"row": 6, "message": "No image in this project has name 'none.png'."},
+    ]
+    assert (report.applied, report.skipped, report.problem_count) == (1, 1, 2)
+
+
 def test_content_hash_identifies_the_image(project, owner, classes, three_images):
     green = three_images[1]
 

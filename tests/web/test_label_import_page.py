@@ -19,6 +19,7 @@ def test_a_labeler_imports_labels_and_sees_the_problems(client: Client, team: Te
     ).content.decode()
 
     assert "<strong>1</strong> labels applied" in page
+    assert "<strong>1</strong> row not applied (listed below)" in page
     assert "unicorn" in page
     assert Image.objects.get(pk=first.pk).current_label.name == "cat"
     assert Label.objects.filter(image=first, source="import").count() == 1
