@@ -4,17 +4,20 @@ Two zip layouts, both streamed like the other exports:
 
 - Hugging Face ``datasets`` imagefolder: ``<split>/<class>/<id>-<name>.<ext>`` and one
   ``<split>/metadata.jsonl`` per split whose ``file_name`` is relative to that folder, with
-  the columns ``label`` (class name), ``image_id``, ``content_hash`` and ``original_name``;
+  the columns ``label`` (class name), ``label_source`` (as in the CSV export: ``person``,
+  ``import`` or ``prediction``, an accepted prediction nobody checked), ``image_id``,
+  ``content_hash`` and ``original_name``;
   splits ``train``, ``validation``, ``test`` (an empty split is left out). Load it with
   ``datasets.load_dataset("imagefolder", data_dir=...)``.
 - YOLO classification (Ultralytics): ``train/<class>/``, ``val/<class>/``, ``test/<class>/``,
   every class folder present in every split (empty ones too), so that class indices, taken
   from the sorted folder names, are the same in each.
 
-The split is stratified and seeded: within each class, images are ordered by
-sha256(seed, content hash) and cut at the fractions asked for, so the same labels and seed
+The split is stratified and seeded: within each class, images are ordered by the SHA-256 of
+``"<seed>:<content hash>"`` and cut at the fractions asked for, so the same labels and seed
 give the same split on any machine, and a picture keeps its place however it was imported.
-A class with few images fills train first. Each zip holds a README.md naming the split.
+A class with few images fills train first. Each zip holds a README.md naming the split and
+how many labels of each split are a person's, imported or accepted predictions.
 """
 
 import hashlib
@@ -24,7 +27,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from labelapp.images.export import ZipPipe, class_folders, member_name, zip_image
-from labelapp.images.models import Image
+from labelapp.images.label_sources import newest_source
+from labelapp.images.models import Image, LabelSource
 from labelapp.projects.models import LabelClass, Project
 
 SPLITS = ("train", "validation", "test")
@@ -64,7 +68,8 @@ def split_images(project: Project, settings: SplitSettings) -> dict[str, list[Im
     labeled = Image.objects.filter(project=project, current_label__isnull=False).order_by("id")
     fields = ("id", "file", "original_name", "content_hash", "current_label", "created_at",
               "format", "object_key", "object_size", "bucket_source")  # fmt: skip
-    for image in labeled.select_related("bucket_source").only(*fields):
+    labeled = labeled.select_related("bucket_source").only(*fields)
+    for image in labeled.annotate(newest_source=newest_source()):
         by_class.setdefault(image.current_label_id or 0, []).append(image)
     splits: dict[str, list[Image]] = {name: [] for name in SPLITS}
     for images in by_class.values():
@@ -76,8 +81,13 @@ def split_images(project: Project, settings: SplitSettings) -> dict[str, list[Im
     return {name: sorted(images, key=lambda image: image.pk) for name, images in splits.items()}
 
 
-def _split_key(seed: int, image: Image) -> str:
-    return hashlib.sha256(f"{seed}:{image.content_hash}:{image.pk}".encode()).hexdigest()
+def _split_key(seed: int, image: Image) -> tuple[str, int]:
+    return hashlib.sha256(f"{seed}:{image.content_hash}".encode()).hexdigest(), image.pk
+
+
+def _label_source(image: Image) -> str:
+    """Who gave the image its label; no history row means a person (label_sources)."""
+    return getattr(image, "newest_source", None) or LabelSource.PERSON
 
 
 def huggingface_zip_chunks(project: Project, settings: SplitSettings) -> Iterator[bytes]:
@@ -122,6 +132,7 @@ def _metadata_row(image: Image, file_name: str, names: dict[int, str]) -> dict[s
     return {
         "file_name": file_name,
         "label": names.get(image.current_label_id or 0, ""),
+        "label_source": _label_source(image),
         "image_id": image.pk,
         "content_hash": image.content_hash,
         "original_name": image.original_name,
@@ -132,9 +143,25 @@ def _readme(
     project: Project, settings: SplitSettings, splits: dict[str, list[Image]], layout: str
 ) -> str:
     counts = ", ".join(f"{name} {len(images)}" for name, images in splits.items())
+    sources = []
+    for name, images in splits.items():
+        given = [_label_source(image) for image in images]
+        person, imported = given.count(LabelSource.PERSON), given.count(LabelSource.IMPORT)
+        accepted = given.count(LabelSource.PREDICTION)
+        sources.append(
+            f"- {name}: {person} by a person, {imported} imported, {accepted} accepted predictions"
+        )
+    where = (
+        "metadata.jsonl's label_source says which"
+        if layout == "Hugging Face"
+        else "the CSV export's label_source column says which"
+    )
     return (
         f"# {project.name}: labeled images ({layout} layout)\n\n"
         f"Split stratified by class with seed {settings.seed}: validation "
         f"{settings.validation_fraction:g}, test {settings.test_fraction:g} of each class "
-        f"(images ordered by sha256 of the seed and content hash). Images: {counts}.\n"
+        f'(images ordered by the SHA-256 of "{settings.seed}:<content hash>"). '
+        f"Images: {counts}.\n\n"
+        "Who gave the labels (an accepted prediction is the model's answer, which no person "
+        f"checked; {where}):\n\n" + "\n".join(sources) + "\n"
     )

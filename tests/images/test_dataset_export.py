@@ -1,6 +1,7 @@
 """Split data sets for training code: Hugging Face imagefolder (loaded with the real
 ``datasets`` library) and YOLO classification folders, stratified and seeded."""
 
+import hashlib
 import io
 import json
 import zipfile
@@ -18,7 +19,7 @@ from labelapp.images.dataset_export import (
     split_images,
     yolo_zip_chunks,
 )
-from labelapp.images.models import Image
+from labelapp.images.models import Image, Label, LabelSource
 from tests.fixtures.cifar import add_image
 from tests.images.conftest import picture_bytes
 
@@ -101,6 +102,42 @@ def test_huggingface_metadata_names_files_beside_it(project, labeled, tmp_path) 
         rows = [json.loads(line) for line in (folder / split / "metadata.jsonl").open()]
         assert rows and all((folder / split / row["file_name"]).is_file() for row in rows)
         assert all(row["file_name"].startswith(row["label"] + "/") for row in rows)
+
+
+def test_the_readme_says_how_the_split_is_made_and_who_gave_the_labels(
+    project, labeled, classes, owner, tmp_path
+) -> None:
+    # given a cat whose label is an accepted prediction
+    accepted = labeled["cat"][0]
+    Label.objects.create(
+        image=accepted, label_class=classes["cat"], user=owner, source=LabelSource.PREDICTION
+    )
+
+    folder = unzip(huggingface_zip_chunks(project, SplitSettings(seed=3)), tmp_path / "hf")
+
+    # then the README's order reproduces the split: the last 2 cats of it are the test cats
+    readme = (folder / "README.md").read_text()
+    assert '(images ordered by the SHA-256 of "3:<content hash>")' in readme
+    ordered = sorted(
+        labeled["cat"],
+        key=lambda image: hashlib.sha256(f"3:{image.content_hash}".encode()).digest(),
+    )
+    rows = [json.loads(line) for line in (folder / "test" / "metadata.jsonl").open()]
+    assert {row["image_id"] for row in rows if row["label"] == "cat"} == {
+        image.pk for image in ordered[18:]
+    }
+    # and it counts, as metadata.jsonl says, the labels nobody checked
+    lines = {line.split(":")[0][2:]: line for line in readme.splitlines() if line[:2] == "- "}
+    assert {name: line.endswith(" 1 accepted predictions") for name, line in lines.items()} == {
+        name: accepted in split_images(project, SplitSettings(seed=3))[name] for name in lines
+    }
+    sources = {
+        row["image_id"]: row["label_source"]
+        for name in ("train", "validation", "test")
+        for row in map(json.loads, (folder / name / "metadata.jsonl").open())
+    }
+    assert sources[accepted.pk] == "prediction"
+    assert set(sources.values()) == {"prediction", "person"}
 
 
 def test_yolo_export_has_every_class_folder_in_every_split(project, labeled, tmp_path) -> None:
