@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F, Max
 
+from labelapp.images.label_sources import HUMAN_SOURCES, newest_source
 from labelapp.images.labeling import LabelConflict, set_label
 from labelapp.images.models import Image
 from labelapp.learning.models import QueueItem
@@ -34,6 +35,8 @@ class LabelSelection:
 @dataclass
 class LabelOutcome:
     labeled: int = 0
+    labeled_ids: list[int] = field(default_factory=list)  # their label versions went up by one
+    relabeled: int = 0  # of those labeled, images that had another class before
     unchanged: int = 0
     missing: int = 0
     conflicts: list[dict[str, Any]] = field(default_factory=list)
@@ -90,19 +93,28 @@ def parse_queue_selection(body: bytes) -> list[int]:
 
 
 def label_selection(project: Project, selection: LabelSelection, user: Any) -> LabelOutcome:
-    """Label each selected image that is still as the browser saw it; report the rest."""
+    """Label each selected image that is still as the browser saw it; report the rest.
+
+    An image that already has the class from a person is left as it is; one that has it
+    from an accepted prediction gets it from the person now (a prediction they checked)."""
     outcome = LabelOutcome()
     images = Image.objects.filter(project=project, pk__in=list(selection.versions)).order_by("pk")
+    images = images.only("id", "project_id", "current_label_id", "label_version")
     found = 0
-    for image in images.only("id", "project_id", "current_label_id", "label_version"):
+    for image in images.annotate(newest_source=newest_source()):
         found += 1
         expected = selection.versions[image.pk]
-        if image.current_label_id == selection.label_class.pk and image.label_version == expected:
+        same = image.current_label_id == selection.label_class.pk
+        by_person = (image.newest_source or HUMAN_SOURCES[0]) in HUMAN_SOURCES
+        if same and by_person and image.label_version == expected:
             outcome.unchanged += 1
             continue
+        other = image.current_label_id not in (None, selection.label_class.pk)
         try:
             set_label(image, selection.label_class, user, expected)
             outcome.labeled += 1
+            outcome.labeled_ids.append(image.pk)
+            outcome.relabeled += int(other)
         except LabelConflict as conflict:
             now = conflict.image
             outcome.conflicts.append({
@@ -141,7 +153,7 @@ def queue_selection(project: Project, image_ids: list[int]) -> dict[str, int]:
             )  # fmt: skip
     return {
         "queued": len(new),
-        "already_queued": len(queued & set(found)),
+        "already_queued": sum(1 for i in queued if i in found and found[i] is None),
         "labeled": sum(1 for i in image_ids if i in found and found[i] is not None),
         "missing": len(image_ids) - len(found),
     }

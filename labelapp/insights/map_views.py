@@ -42,6 +42,8 @@ def map_label(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
     return JsonResponse(
         {
             "labeled": outcome.labeled,
+            "labeled_ids": outcome.labeled_ids,
+            "relabeled": outcome.relabeled,
             "unchanged": outcome.unchanged,
             "missing": outcome.missing,
             "conflicts": outcome.conflicts,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 PALETTE = [
     "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
-    "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
+    "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#b6992d",
 ]  # fmt: skip
 DEFAULT_KEYS = "1234567890"
 MAX_CLASSES = 50

@@ -262,7 +262,9 @@ def _method_progress(methods: list[str], progress: Progress) -> MethodCounter:
                 if before in started
             ]
             times.append(pace * total)
-            eta = round(pace * (total - done) + (len(methods) - position - 1) * np.mean(times), 1)
+            eta = round(
+                pace * (total - done) + (len(methods) - position - 1) * float(np.mean(times)), 1
+            )
         progress(
             (methods.index(name) + done / total) / len(methods),
             f"Cross-validating {name.replace('_', ' ')}"

@@ -8,7 +8,8 @@ from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import reverse
 
-from labelapp.images.models import Image, Label
+from labelapp.images.labeling import set_label
+from labelapp.images.models import Image, Label, LabelSource
 from labelapp.learning.label_queue import refresh_queue
 from labelapp.learning.models import Prediction, QueueItem
 from tests.insights.builders import label_images, make_classifier, make_encoder
@@ -101,6 +102,27 @@ def test_lasso_labels_the_selection_and_reports_conflicts(
         assert Image.objects.get(pk=image.pk).current_label_id == bird.pk
         assert Label.objects.filter(image=image, label_class=bird, user=team.labeler).exists()
     assert Image.objects.get(pk=stale.pk).current_label_id == team.classes[0].pk
+
+
+def test_lasso_confirms_accepted_predictions_and_counts_the_labels_it_changes(
+    team: Team, embedded: list[Image]
+) -> None:
+    bird = team.classes[2]
+    # given a person's cat, a person's bird, an accepted bird and an unlabeled image
+    label_images([embedded[1]], bird, team.owner)
+    set_label(embedded[3], bird, None, embedded[3].label_version, source=LabelSource.PREDICTION)
+    images = [Image.objects.get(pk=embedded[i].pk) for i in (0, 1, 3, 4)]
+    # when the labeler labels all four bird on the map
+    status, answer = post_json(
+        client_for(team.labeler), url(team, "insights-map-label"),
+        {"class_id": bird.pk, "images": [[image.pk, image.label_version] for image in images]},
+    )  # fmt: skip
+    # then the cat is changed and counted, the accepted bird becomes the labeler's own
+    assert status == 200
+    assert (answer["labeled"], answer["relabeled"], answer["unchanged"]) == (3, 1, 1)
+    assert sorted(answer["labeled_ids"]) == sorted(embedded[i].pk for i in (0, 3, 4))
+    newest = Label.objects.filter(image=embedded[3]).order_by("-id").first()
+    assert (newest.source, newest.user) == (LabelSource.PERSON, team.labeler)
 
 
 def test_lasso_queue_puts_unlabeled_picks_first(team: Team, embedded: list[Image]) -> None:

@@ -257,7 +257,11 @@
     const classIndex = config.classes.findIndex((c) => c.id === classId);
     const labelClass = config.classes[classIndex], indices = selectedIndices();
     if (!labelClass) throw new Error("that class is gone; reload the page.");
-    const total = { labeled: 0, unchanged: 0, missing: 0, conflicts: [] };
+    const others = indices.filter((i) => data.label[i] >= 0 && data.label[i] !== classIndex).length;
+    if (others && !window.confirm(`${others.toLocaleString()} of the selected images already have another label. Label them ${labelClass.name} too?`)) {
+      throw new Error("you kept their labels.");
+    }
+    const total = { labeled: 0, relabeled: 0, unchanged: 0, missing: 0, conflicts: [] };
     const result = $("selection-result");
     const indexOfId = new Map(indices.map((i) => [data.ids[i], i]));
     for (let start = 0; start < indices.length; start += config.max_selection) {
@@ -266,10 +270,9 @@
       const answer = await postJson(data.label_url, {
         class_id: labelClass.id, images: chunk.map((i) => [data.ids[i], data.versions[i]]),
       });
-      const conflicted = new Set(answer.conflicts.map((c) => c.id));
-      for (const i of chunk) {
-        if (conflicted.has(data.ids[i])) continue;
-        if (data.label[i] !== classIndex) data.versions[i] += 1;
+      for (const id of answer.labeled_ids) {
+        const i = indexOfId.get(id);
+        data.versions[i] += 1;
         data.label[i] = classIndex;
       }
       for (const conflict of answer.conflicts) {
@@ -277,10 +280,11 @@
         data.versions[i] = conflict.version;
         data.label[i] = config.classes.findIndex((c) => c.id === conflict.label_class_id);
       }
-      for (const key of ["labeled", "unchanged", "missing"]) total[key] += answer[key];
+      for (const key of ["labeled", "relabeled", "unchanged", "missing"]) total[key] += answer[key];
       total.conflicts.push(...answer.conflicts);
     }
-    let text = `Labeled ${total.labeled.toLocaleString()} as ${labelClass.name}.`;
+    let text = `Labeled ${total.labeled.toLocaleString()} as ${labelClass.name}`;
+    text += total.relabeled ? ` (${total.relabeled} of them had another label).` : ".";
     if (total.unchanged) text += ` ${total.unchanged} already were.`;
     if (total.conflicts.length) text += ` ${total.conflicts.length} changed by someone else meanwhile and were left as they are now.`;
     if (total.missing) text += ` ${total.missing} no longer exist.`;
