@@ -50,7 +50,7 @@ class SuspectedLabel:
 class LabelIssueReport:
     version: ModelVersion | None
     suspects: list[SuspectedLabel]
-    total: int  # suspects before the listing cap
+    total: int  # suspects before the listing cap (0 when held back: see ``held_back``)
     problem: str = ""
     assessment: ModelAssessment | None = None  # not reliable: a warning instead of a list
     checked: int = 0  # labels a person gave, the ones checked
@@ -107,8 +107,9 @@ def _images_still_labeled_as_trained(
     }
 
 
-def find_suspected_labels(project: Project) -> LabelIssueReport:
-    """The current classifier's suspected label errors, most convincing first."""
+def find_suspected_labels(project: Project, anyway: bool = False) -> LabelIssueReport:
+    """The current classifier's suspected label errors, most convincing first; none when the
+    model is too weak for its disagreement to mean much, unless ``anyway``."""
     version = project.current_classifier
     if version is None or not version.weights:
         return LabelIssueReport(None, [], 0, "No classifier yet: label some images and train.")
@@ -123,7 +124,8 @@ def find_suspected_labels(project: Project) -> LabelIssueReport:
     except (OSError, KeyError, ValueError) as error:
         problem = f"Classifier v{version.number} has no usable out-of-fold predictions ({error})."
         return LabelIssueReport(version, [], 0, problem)
-    suspects = _describe(project, classes, checked.image_ids, issues) if assessment.reliable else []
+    listed = assessment.reliable or anyway
+    suspects = _describe(project, classes, checked.image_ids, issues) if listed else []
     return LabelIssueReport(
         version, suspects[:MAX_LISTED], len(suspects), "", assessment,
         len(checked.labels), checked.not_checked, tuple(project.classes.order_by("position", "id")),

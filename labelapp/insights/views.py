@@ -34,8 +34,9 @@ def quality_page(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
 
 @project_role("viewer")
 def label_errors_page(request: HttpRequest, access: ProjectAccess) -> HttpResponse:
-    report = label_issues.find_suspected_labels(access.project)
-    context = {**page_context(access, "label-errors"), "report": report}
+    anyway = request.GET.get("anyway") == "1"
+    report = label_issues.find_suspected_labels(access.project, anyway=anyway)
+    context = {**page_context(access, "label-errors"), "report": report, "anyway": anyway}
     return render(request, "insights/label_errors.html", context)
 
 

@@ -122,6 +122,24 @@ def test_a_weak_model_gets_a_warning_with_its_accuracy_instead_of_a_list(team: T
     assert report.suspects == [] and not report.assessment.reliable
     assert "agrees with only 60% of the labels it does not suspect" in response.text
     assert "at least 80% is needed" in response.text
+    assert "Show its suspects anyway" in response.text
+
+
+def test_the_suspects_of_a_weak_model_are_shown_when_asked_with_the_warning(team: Team) -> None:
+    # given one confident disagreement, and a model unsure and wrong on 4 other labels
+    images, labels = labeled_images(team)
+    out_of_fold = confident_out_of_fold(labels)
+    out_of_fold[2] = [0.01, 0.98, 0.01]
+    for index in (5, 6, 10, 11):
+        out_of_fold[index] = np.roll([0.4, 0.35, 0.25], labels[index] + 1)
+    store_classifier(team, images, labels, out_of_fold)
+    # when the person asks for the list anyway
+    response = client_for(team.viewer).get(page_url(team), {"anyway": "1"})
+    # then it lists the disagreement, under the warning that held it back
+    report = response.context["report"]
+    assert not report.assessment.reliable
+    assert [suspect.image_id for suspect in report.suspects] == [images[2].pk]
+    assert "Shown as you asked. The classifier agrees with only 71%" in response.text
 
 
 def test_accepted_predictions_are_counted_but_not_checked(team: Team) -> None:
