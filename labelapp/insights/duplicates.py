@@ -77,6 +77,7 @@ class DuplicateReport:
     problem: str = ""
     complete_above: float = LOWEST_THRESHOLD  # pairs were capped: lower thresholds miss some
     calibrated: bool = True  # the encoder's similarities can call images duplicates
+    not_searched: int = 0  # images added since the representations were computed
 
 
 def is_calibrated(version: ModelVersion | None) -> bool:
@@ -199,7 +200,12 @@ def find_duplicate_groups(project: Project, threshold: float) -> DuplicateReport
     image_ids = stored["image_ids"]
     groups = [[int(image_ids[position]) for position in group] for group in positions]
     described = _describe(project, groups, [calibrated and link for link in linked])
+    # images deleted since the search: the count of those still here, groups they left
+    searched = count
+    if count <= MAX_IMAGES:
+        searched = Image.objects.filter(project=project, pk__in=image_ids.tolist()).count()
+    group_count = len(every_group) - (len(positions) - len(described))
     return DuplicateReport(
-        threshold, described[:MAX_GROUPS_SHOWN], len(every_group), count, "", complete_above,
-        calibrated,
+        threshold, described[:MAX_GROUPS_SHOWN], group_count, searched, "", complete_above,
+        calibrated, max(0, project.images.count() - searched),
     )  # fmt: skip

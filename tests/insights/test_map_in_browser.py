@@ -127,6 +127,7 @@ def test_map_draws_points_hovers_and_lassoes(live_server, map_page, tmp_path: Pa
     page.screenshot(path=str(folder / "map-lasso.png"))
     dogs_before = Image.objects.filter(current_label=dog).count()
     page.select_option("#selection-class", label="dog")
+    page.once("dialog", lambda dialog: dialog.accept())  # some have another label: change them
     page.click("#selection-label")
     page.wait_for_selector("#selection-result:has-text('Labeled')")
 

@@ -73,7 +73,17 @@ def test_a_bad_threshold_is_explained(team: Team, planted: list[Image], threshol
 
 def test_a_deleted_image_leaves_its_group(team: Team, planted: list[Image]) -> None:
     planted[5].delete()
-    assert group_ids(page(team)) == [[planted[2].pk, planted[9].pk]]
+    response = page(team)
+    assert group_ids(response) == [[planted[2].pk, planted[9].pk]]
+    assert "1 group among 11 images." in response.text  # counted as they are now
+
+
+def test_images_added_since_the_search_are_counted_as_not_searched(
+    team: Team, planted: list[Image]
+) -> None:
+    make_images(team.project, 2, start=100)
+    response = page(team)
+    assert "2 groups among 12 images. 2 newer images are not searched yet" in response.text
 
 
 def test_a_large_collection_is_searched_by_the_worker_not_the_request(
