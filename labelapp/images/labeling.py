@@ -25,7 +25,9 @@ class LabelConflict(Exception):
     def __init__(self, image: Image) -> None:
         self.image = image
         now = image.current_label.name if image.current_label else "no label"
-        super().__init__(f"Changed by someone else: now {now}.")
+        super().__init__(
+            f"Changed since you loaded it (in another tab, or by someone else): now {now}."
+        )
 
 
 def set_label(

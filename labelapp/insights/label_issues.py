@@ -56,6 +56,7 @@ class LabelIssueReport:
     checked: int = 0  # labels a person gave, the ones checked
     not_checked: int = 0  # accepted predictions and other labels a model gave
     classes: tuple[LabelClass, ...] = ()  # what "Relabel as..." offers
+    reviewed: int = 0  # suspects a person kept or relabeled since, not listed
 
 
 def _classes_in_order(project: Project, version: ModelVersion) -> list[LabelClass | None]:
@@ -129,6 +130,7 @@ def find_suspected_labels(project: Project, anyway: bool = False) -> LabelIssueR
     return LabelIssueReport(
         version, suspects[:MAX_LISTED], len(suspects), "", assessment,
         len(checked.labels), checked.not_checked, tuple(project.classes.order_by("position", "id")),
+        len(issues) - len(suspects) if listed else 0,
     )  # fmt: skip
 
 

@@ -82,7 +82,7 @@ def test_sign_in_upload_label_with_keyboard_and_reload(
     bob = User.objects.create_user("bob")
     set_label(first, LabelClass.objects.get(name="bird"), bob, first.label_version)
     page.keyboard.press("2")  # the focus is on the first tile after a reload
-    page.wait_for_selector("#save-status:has-text('Changed by someone else: now bird')")
+    page.wait_for_selector("#save-status:has-text('or by someone else): now bird')")
     assert Image.objects.get(pk=first.pk).current_label.name == "bird"
     snap(page, screenshots, "07b-conflict")
 

@@ -181,7 +181,7 @@ def test_a_stale_relabel_is_refused_as_a_conflict(team: Team, mislabeled: Image)
         {"class_id": dog.pk, "label_version": seen_version},
         follow=True,
     )
-    assert "Changed by someone else: now bird." in response.text
+    assert "(in another tab, or by someone else): now bird." in response.text
     assert Image.objects.get(pk=mislabeled.pk).current_label_id == bird.pk
     assert not Label.objects.filter(image=mislabeled, label_class=dog).exists()
 
@@ -192,7 +192,9 @@ def test_keep_hides_the_image_until_its_label_changes(team: Team, mislabeled: Im
         action_url(team, "insights-keep", mislabeled), {"label_version": mislabeled.label_version}
     )
     assert KeptLabel.objects.filter(image=mislabeled, user=team.labeler).exists()
-    assert not client.get(page_url(team)).context["report"].suspects
+    response = client.get(page_url(team))
+    assert not response.context["report"].suspects
+    assert "All 1 suspect of classifier v1 reviewed" in response.text
     assert Image.objects.get(pk=mislabeled.pk).current_label_id == team.classes[0].pk
 
 

@@ -53,7 +53,7 @@ def test_two_people_never_overwrite_each_other_silently(client: Client, team: Te
     assert response.status_code == 409
     result = response.json()["results"][0]
     assert (result["ok"], result["label_name"], result["label_version"]) == (False, "cat", 1)
-    assert "Changed by someone else: now cat" in result["message"]
+    assert "(in another tab, or by someone else): now cat" in result["message"]
     assert Image.objects.get(pk=image.pk).current_label == cat
 
 

@@ -126,7 +126,7 @@
     grid.dataset.saved = String(Number(grid.dataset.saved || 0) + saved.length);
     if (conflicts.length) {
       const first = conflicts[0];
-      say("Changed by someone else: now " + (first.label_name || "no label") +
+      say("Changed since you loaded it (in another tab, or by someone else): now " + (first.label_name || "no label") +
           (conflicts.length > 1 ? " (and " + (conflicts.length - 1) + " more)" : "") + ". Shown as it is now.", true);
     } else if (pending === 0) {
       say("Saved.");

@@ -286,7 +286,7 @@
     let text = `Labeled ${total.labeled.toLocaleString()} as ${labelClass.name}`;
     text += total.relabeled ? ` (${total.relabeled} of them had another label).` : ".";
     if (total.unchanged) text += ` ${total.unchanged} already were.`;
-    if (total.conflicts.length) text += ` ${total.conflicts.length} changed by someone else meanwhile and were left as they are now.`;
+    if (total.conflicts.length) text += ` ${total.conflicts.length} changed since you loaded the map (in another tab, or by someone else) and were left as they are now.`;
     if (total.missing) text += ` ${total.missing} no longer exist.`;
     result.textContent = text;
     upload();
