@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from labelapp.images.importing import ADDED, import_staged_batch
+from labelapp.images.importing import ADDED, DUPLICATE, REJECTED, import_staged_batch
 from labelapp.images.models import UploadBatch
 from labelapp.images.sources import delete_staged_files
 from labelapp.jobs.context import JobCancelled, JobContext
@@ -19,7 +19,12 @@ def run_import(context: JobContext) -> dict[str, Any]:
         delete_staged_files(batch)
         raise
     result = {"batch_id": batch.pk, **report.as_result()}
-    if report.counts[ADDED]:
+    added, duplicate, rejected = (report.counts[key] for key in (ADDED, DUPLICATE, REJECTED))
+    parts = [f"{added:,} image{'s' * (added != 1)} added"]
+    parts += [f"{duplicate:,} already here"] if duplicate else []
+    parts += [f"{rejected:,} refused (see the upload page)"] if rejected else []
+    result["outcome"] = ", ".join(parts)
+    if added:
         embed = schedule_embedding(batch.project, context.job.created_by)
         result["embed_job"] = embed.pk if embed is not None else None
     return result
