@@ -155,7 +155,7 @@ def test_similar_images_below_the_duplicate_threshold_have_no_delete_action(
         (planted[2].pk, planted[9].pk): True,
         (planted[3].pk, planted[11].pk): False,
     }
-    assert "Similar, not duplicates: 2 images" in response.text
+    assert "Similar (often different photos, now and then a copy): 2 images" in response.text
     assert delete_url(team, planted[11]) not in response.text
     assert f"{delete_url(team, planted[5])}?keep={planted[0].pk}" in response.text
 
