@@ -22,7 +22,7 @@ def run_import(context: JobContext) -> dict[str, Any]:
     added, duplicate, rejected = (report.counts[key] for key in (ADDED, DUPLICATE, REJECTED))
     parts = [f"{added:,} image{'s' * (added != 1)} added"]
     parts += [f"{duplicate:,} already here"] if duplicate else []
-    parts += [f"{rejected:,} refused (see the upload page)"] if rejected else []
+    parts += [f"{rejected:,} refused"] if rejected else []
     result["outcome"] = ", ".join(parts)
     if added:
         embed = schedule_embedding(batch.project, context.job.created_by)

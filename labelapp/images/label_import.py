@@ -121,7 +121,9 @@ def import_label_rows(project: Project, user: Any, rows: Iterable[LabelRow]) -> 
             continue
         if image_id in chosen:
             earlier = chosen[image_id][0]
-            report.problem(row.row, f"Image already labeled on row {earlier}; ignored.")
+            report.problem(
+                row.row, f"This image has a label earlier in the list (at {earlier}); ignored."
+            )
             continue
         chosen[image_id] = (row.row, label_class)
     _apply(project, user, {image: choice[1] for image, choice in chosen.items()}, report)

@@ -133,6 +133,12 @@ def preview_acceptance(project: Project, minimum_confidence: float) -> Acceptanc
     )  # fmt: skip
 
 
+def unpredicted_count(project: Project, classifier: ModelVersion) -> int:
+    """The project's images without a prediction from ``classifier`` (rows go with their
+    images, one per image and version, so a count of the version's rows tells)."""
+    return project.images.count() - Prediction.objects.filter(model_version=classifier).count()
+
+
 def predicted_per_class(project: Project, minimum_confidence: float = 0.0) -> dict[int, int]:
     """How many unlabeled images the current classifier predicts as each class (class id ->
     count), at or above ``minimum_confidence``."""

@@ -139,11 +139,11 @@ def estimate_wait(metrics: dict[str, Any]) -> str:
     if calibrating >= needed:  # enough labels, yet no estimate: nothing says why
         return "not estimated for this model: train again"
     if not least_sure_apart(metrics):
-        return f"known at {needed} labels; the model was trained on {calibrating}"
+        return f"known at {needed} labels; it had {calibrating} when the model was trained"
     return (
-        f"known at {needed} labels that are not least-sure picks; the model was trained on "
-        f"{calibrating} (and {scored - calibrating} the queue offered as the model's least sure, "
-        "usually harder than the rest, which do not count)"
+        f"known at {needed} labels that are not least-sure picks; it had {calibrating} when the "
+        f"model was trained (and {scored - calibrating} the queue offered as the model's least "
+        "sure, usually harder than the rest, which do not count)"
     )
 
 

@@ -40,9 +40,13 @@ def label_errors_page(request: HttpRequest, access: ProjectAccess) -> HttpRespon
     return render(request, "insights/label_errors.html", context)
 
 
-def _back_to_label_errors(access: ProjectAccess, image_id: int) -> HttpResponse:
+def _back_to_label_errors(
+    request: HttpRequest, access: ProjectAccess, image_id: int
+) -> HttpResponse:
+    """The list again, at the image, still shown "anyway" if it was."""
     url = reverse("insights-label-errors", kwargs={"project_id": access.project.pk})
-    return redirect(f"{url}#image-{image_id}", permanent=False)
+    anyway = "?anyway=1" if request.POST.get("anyway") == "1" else ""
+    return redirect(f"{url}{anyway}#image-{image_id}", permanent=False)
 
 
 @project_role("labeler", ("POST",))
@@ -51,15 +55,15 @@ def relabel_image(request: HttpRequest, access: ProjectAccess, image_id: int) ->
     form = RelabelForm(access.project, request.POST)
     if not form.is_valid():
         messages.error(request, f"Not relabeled: {first_error(form)}")
-        return _back_to_label_errors(access, image_id)
+        return _back_to_label_errors(request, access, image_id)
     label_class = form.cleaned_data["class_id"]
     try:
         label_issues.relabel(image, label_class, request.user, form.cleaned_data["label_version"])
     except LabelConflict as conflict:
         messages.error(request, f"{image.original_name} was not relabeled. {conflict}")
-        return _back_to_label_errors(access, image_id)
+        return _back_to_label_errors(request, access, image_id)
     messages.success(request, f"{image.original_name} is now labeled {label_class.name}.")
-    return _back_to_label_errors(access, image_id)
+    return _back_to_label_errors(request, access, image_id)
 
 
 @project_role("labeler", ("POST",))
@@ -68,14 +72,14 @@ def keep_image_label(request: HttpRequest, access: ProjectAccess, image_id: int)
     form = ReviewForm(request.POST)
     if not form.is_valid():
         messages.error(request, f"Not kept: {first_error(form)}")
-        return _back_to_label_errors(access, image_id)
+        return _back_to_label_errors(request, access, image_id)
     try:
         label_issues.keep_label(image, request.user, form.cleaned_data["label_version"])
     except LabelConflict as conflict:
         messages.error(request, f"{image.original_name}: {conflict}")
-        return _back_to_label_errors(access, image_id)
+        return _back_to_label_errors(request, access, image_id)
     messages.success(request, f"Kept the label of {image.original_name}.")
-    return _back_to_label_errors(access, image_id)
+    return _back_to_label_errors(request, access, image_id)
 
 
 @project_role("viewer")

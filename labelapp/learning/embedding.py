@@ -64,7 +64,8 @@ def stored_image_ids(encoder: ModelVersion | None) -> np.ndarray:
     """The images an encoder's stored representations cover (none without an encoder)."""
     if encoder is None or not encoder.representations:
         return np.zeros(0, dtype=np.int64)
-    return load_representations(encoder)[0]
+    with encoder.representations.open("rb") as stored, np.load(stored) as archive:
+        return np.asarray(archive["image_ids"])  # the ids alone: not the vectors
 
 
 def project_representations(context: JobContext) -> Representations:

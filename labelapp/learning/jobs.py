@@ -5,6 +5,7 @@ from typing import Any
 import numpy as np
 from django.db import transaction
 
+from labelapp.images.labeling import unpredicted_count
 from labelapp.insights.duplicates import store_duplicate_pairs
 from labelapp.jobs.context import JobContext
 from labelapp.jobs.models import Job, JobKind, JobStatus
@@ -56,19 +57,21 @@ def predict_new_images(job: Job) -> int | None:
     classifier = project.current_classifier
     if classifier is None or classifier.encoder_id != project.current_encoder_id:
         return None
-    unpredicted = project.images.exclude(predictions__model_version=classifier).count()
+    unpredicted = unpredicted_count(project, classifier)
     if unpredicted == 0:
         return None
-    method = classifier.job.params.get("method") if classifier.job else None
+    method = (classifier.config or {}).get("requested_method") or "auto"
+    newest = project.images.order_by("-created_at").values_list("created_at", flat=True).first()
     with transaction.atomic():
         Project.objects.select_for_update().get(pk=project.pk)
-        waiting = Job.objects.filter(
-            project=project, kind__in=(JobKind.TRAIN, JobKind.RETRAIN), status=JobStatus.QUEUED
-        )
-        if waiting.exists():
+        training = Job.objects.filter(project=project, kind__in=(JobKind.TRAIN, JobKind.RETRAIN))
+        # one waiting, or running since the images came (it embeds and predicts them too)
+        waiting = training.filter(status=JobStatus.QUEUED)
+        running = training.filter(status=JobStatus.RUNNING, started_at__gte=newest)
+        if waiting.exists() or running.exists():
             return None
         reason = f"to predict {unpredicted:,} new image{'s' if unpredicted != 1 else ''}"
-        params = {"reason": reason, **({"method": method} if method else {})}
+        params = {"reason": reason, **({"method": method} if method != "auto" else {})}
         return enqueue_job(JobKind.RETRAIN, project, job.created_by, **params).pk
 
 

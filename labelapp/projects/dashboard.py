@@ -8,7 +8,7 @@ from django.db.models import Count
 from django.utils.http import urlencode
 
 from labelapp.images.label_sources import HUMAN_SOURCES, person_label_counts
-from labelapp.images.labeling import predicted_per_class
+from labelapp.images.labeling import predicted_per_class, unpredicted_count
 from labelapp.images.models import Image, Label, LabelSource
 from labelapp.insights.quality import estimate_wait, least_sure_apart
 from labelapp.jobs.models import Job, JobKind, JobStatus
@@ -145,11 +145,7 @@ def project_state(project: Project, summary: Summary) -> ProjectState:
         running_jobs=tuple(running.values_list("kind", flat=True)),
         # The ImageNet backbone as it came (source "imagenet") is not pretrained on these images.
         pretrained=bool(encoder and (encoder.config or {}).get("source") != "imagenet"),
-        unpredicted_images=(
-            project.images.exclude(predictions__model_version=classifier).count()
-            if classifier is not None
-            else 0
-        ),
+        unpredicted_images=unpredicted_count(project, classifier) if classifier else 0,
         pretrain_tried=Job.objects.filter(
             project=project, kind=JobKind.PRETRAIN, status=JobStatus.SUCCEEDED
         ).exists(),

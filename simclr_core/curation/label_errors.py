@@ -88,7 +88,7 @@ def assess_model(
         reason = (
             f"The classifier agrees with only {accuracy:.0%} of the labels it does not suspect, "
             f"on images it did not train on (at least {min_accuracy:.0%} is needed): on these "
-            "labels its disagreements would mostly be its own mistakes, or too many labels are "
+            "labels many of its disagreements would be its own mistakes, or too many labels are "
             "wrong for it to learn the classes. Labels picked because they were hard or of rare "
             "classes make this read lower than the accuracy on the other images. Label more "
             "images (or check them by hand) and train again."

@@ -18,7 +18,8 @@ every pair it found was a planted copy; at 0.90 distinct products start to pair 
 sign-language digit photos, 400 planted copies; ``benchmarks/near_duplicates.py --no-pixels``,
 re-run 2026-12-01): 0.22 in all, 0.75 of the recoloured copies, 0.13 of the cropped ones, 0
 of those saved again as JPEG (quality 40-70) or resized to 50-80%, which move the centred
-representations of these look-alike photos more than a different shot does. It holds for that encoder only: a randomly
+representations of these look-alike photos more than a different shot does. It holds for
+that encoder only: a randomly
 initialised encoder chains distinct images at every threshold below 1 (105 distinct product
 photos in one group at 0.99), so its similarities are not evidence of a duplicate. A
 thumbnail's pixel correlation was measured as a confirmation and rejected: distinct product

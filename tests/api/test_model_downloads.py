@@ -105,7 +105,8 @@ def test_the_card_of_an_exported_method_gives_its_expected_accuracy(client, team
     text = download(client, team, "model-card.md").content.decode()
 
     assert card["evaluation"]["expected_accuracy_on_unlabeled_images"] == 0.8
-    assert "images nobody labeled, from calibrated confidence: 80.0%" in text
+    assert "predictions), from calibrated confidence: 80.0%" in text
+    assert "images no person labeled (unlabeled ones and accepted" in text
 
 
 def test_the_dashboard_links_the_downloads(client, team, exported) -> None:

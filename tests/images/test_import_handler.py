@@ -26,7 +26,8 @@ def test_handler_returns_the_counts(project, owner):
     result = handler_for("import")(JobContext(job=job, device="cpu"))
 
     embed = Job.objects.get(pk=result.pop("embed_job"))  # the new image gets represented
-    assert result == {"batch_id": batch.pk, "added": 1, "duplicate": 0, "rejected": 1}
+    assert result == {"batch_id": batch.pk, "added": 1, "duplicate": 0, "rejected": 1,
+                      "outcome": "1 image added, 1 refused"}  # fmt: skip
     assert embed.kind == "embed" and embed.project == project
 
 

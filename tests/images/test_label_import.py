@@ -85,7 +85,9 @@ def test_export_then_import_round_trips(project, owner, classes, three_images):
 def test_image_listed_twice_uses_the_first_row(project, owner, classes, three_images):
     report = import_labels(project, owner, csv_file("name,label\nred.png,cat\nred.png,dog\n"))
 
-    assert report.problems == [{"row": 3, "message": "Image already labeled on row 2; ignored."}]
+    assert report.problems == [
+        {"row": 3, "message": "This image has a label earlier in the list (at 2); ignored."}
+    ]
     assert Image.objects.get(original_name="red.png").current_label == classes["cat"]
 
 

@@ -19,7 +19,7 @@ def test_worker_imports_an_upload(start_worker, project, owner):
     assert job.status == JobStatus.SUCCEEDED, job.error
     embed = Job.objects.get(pk=job.result.pop("embed_job"))  # queued for the new images
     assert job.result == {"batch_id": batch.pk, "added": 2, "duplicate": 0, "rejected": 1,
-                          "outcome": "2 images added, 1 refused (see the upload page)"}  # fmt: skip
+                          "outcome": "2 images added, 1 refused"}  # fmt: skip
     assert embed.kind == JobKind.EMBED
     batch.refresh_from_db()
     assert [entry["status"] for entry in batch.report] == ["added", "added", "rejected"]

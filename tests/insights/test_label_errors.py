@@ -134,12 +134,19 @@ def test_the_suspects_of_a_weak_model_are_shown_when_asked_with_the_warning(team
         out_of_fold[index] = np.roll([0.4, 0.35, 0.25], labels[index] + 1)
     store_classifier(team, images, labels, out_of_fold)
     # when the person asks for the list anyway
-    response = client_for(team.viewer).get(page_url(team), {"anyway": "1"})
+    response = client_for(team.labeler).get(page_url(team), {"anyway": "1"})
     # then it lists the disagreement, under the warning that held it back
     report = response.context["report"]
     assert not report.assessment.reliable
     assert [suspect.image_id for suspect in report.suspects] == [images[2].pk]
     assert "Shown as you asked. The classifier agrees with only 71%" in response.text
+    assert 'name="anyway" value="1"' in response.text
+    # and keeping its label leads back to the list shown anyway
+    kept = client_for(team.labeler).post(
+        action_url(team, "insights-keep", images[2]),
+        {"label_version": Image.objects.get(pk=images[2].pk).label_version, "anyway": "1"},
+    )
+    assert kept.url.endswith(f"?anyway=1#image-{images[2].pk}")
 
 
 def test_accepted_predictions_are_counted_but_not_checked(team: Team) -> None:

@@ -175,8 +175,8 @@ def test_when_every_label_is_a_least_sure_pick_the_page_still_scores_them_apart(
     assert figures.format("–", "0 other labels") in response.text
     assert figures.format("0.300", "90 least-sure picks") in response.text
     assert (
-        "known at 50 labels that are not least-sure picks; the model was trained on 0 (and 90"
-        in (response.text)
+        "known at 50 labels that are not least-sure picks; it had 0 when the model was "
+        "trained (and 90" in (response.text)
     )
 
 

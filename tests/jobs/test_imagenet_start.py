@@ -1,15 +1,19 @@
 """A project that starts from ImageNet: representations, a label-next queue and predictions
 without any Pretrain run, and Pretrain continuing SimCLR from the backbone (real worker)."""
 
+from datetime import timedelta
+
 import numpy as np
 import pytest
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from labelapp.images.models import Image, Label, LabelSource
 from labelapp.jobs import services
 from labelapp.jobs.models import Job, JobKind, JobStatus
 from labelapp.learning.embedding import backbone_config, schedule_embedding
-from labelapp.learning.models import ModelVersion, Prediction, QueueItem
+from labelapp.learning.jobs import predict_new_images
+from labelapp.learning.models import ModelKind, ModelVersion, Prediction, QueueItem
 from labelapp.learning.versions import load_representations
 from labelapp.projects.models import EncoderStart, Project
 from simclr_core.hyperparameters import config_from_dict
@@ -17,6 +21,7 @@ from simclr_core.ssl.encoder import pretrained_encoder_config
 from simclr_core.ssl.pretrain_config import PretrainConfig
 from tests.fixtures.cifar import add_classes
 from tests.jobs.helpers import wait_for
+from tests.web.people import make_classifier, make_images, make_team
 
 DONE = {JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED}
 CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
@@ -126,3 +131,41 @@ def test_new_images_queue_one_embed_job_and_random_starts_wait_for_pretraining()
 def test_backbone_config_written_without_torch_is_the_pretrained_encoder() -> None:
     config = config_from_dict(PretrainConfig, backbone_config())
     assert config.encoder == pretrained_encoder_config()
+
+
+@pytest.mark.django_db
+def test_images_without_a_prediction_queue_one_train_and_predict_unless_one_covers_them() -> None:
+    # given a classifier on the current encoder that predicts 2 of 3 images
+    team = make_team()
+    project, (cat, _, _) = team.project, team.classes
+    images = make_images(project, 3)
+    make_classifier(project, {image: (cat, 0.9) for image in images[:2]})
+    encoder = ModelVersion.objects.create(project=project, kind=ModelKind.ENCODER, number=1)
+    ModelVersion.objects.filter(pk=project.current_classifier_id).update(
+        encoder=encoder, config={"requested_method": "linear_probe"}
+    )
+    Project.objects.filter(pk=project.pk).update(current_encoder=encoder)
+    embed = Job.objects.create(kind=JobKind.EMBED, project=project, created_by=team.owner)
+
+    # then one Train and predict, with the classifier's method, is queued for the third
+    first = Job.objects.get(pk=predict_new_images(embed))
+    assert (first.kind, first.params) == (
+        JobKind.RETRAIN,
+        {"reason": "to predict 1 new image", "method": "linear_probe"},
+    )
+    assert predict_new_images(embed) is None  # it waits already
+    # and a training job running since the images came covers them too
+    Job.objects.filter(pk=first.pk).update(status=JobStatus.RUNNING, started_at=timezone.now())
+    assert predict_new_images(embed) is None
+    # but one that started before they came does not
+    earlier = images[2].created_at - timedelta(minutes=1)
+    Job.objects.filter(pk=first.pk).update(started_at=earlier)
+    assert predict_new_images(embed) is not None
+    # and after a new encoder the dashboard asks for a retrain instead
+    Job.objects.filter(kind=JobKind.RETRAIN).delete()
+    Project.objects.filter(pk=project.pk).update(
+        current_encoder=ModelVersion.objects.create(
+            project=project, kind=ModelKind.ENCODER, number=2
+        )
+    )
+    assert predict_new_images(embed) is None

@@ -275,5 +275,5 @@ def test_the_accept_page_says_why_it_cannot_know_how_many_are_right(team: Team) 
     page = client.get(url, {"minimum_confidence": "0.5"}).content.decode()
     assert (
         "How many of them are right is not known yet: like the dashboard&#x27;s expected "
-        "accuracy, it is known at 15 labels; the model was trained on 6" in page
+        "accuracy, it is known at 15 labels; it had 6 when the model was trained" in page
     )

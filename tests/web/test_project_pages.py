@@ -143,7 +143,7 @@ def test_dashboard_says_when_the_expected_accuracy_will_be_known(
     })  # fmt: skip
 
     assert "Expected accuracy on the 500 images unlabeled when it was trained" in page
-    assert "known at 50 labels; the model was trained on 27" in page
+    assert "known at 50 labels; it had 27 when the model was trained" in page
 
 
 def test_the_expected_accuracy_of_a_model_trained_on_accepted_predictions_counts_them_in(
@@ -192,8 +192,8 @@ def test_the_wait_for_the_estimate_counts_only_labels_that_calibrate_it(
     # then both pages say the 15 still missing and why
     for page in (dashboard, quality):
         assert (
-            "known at 50 labels that are not least-sure picks; the model was trained on 35 (and 25"
-            in page
+            "known at 50 labels that are not least-sure picks; it had 35 when the model was "
+            "trained (and 25" in page
         )
     # and the dashboard scores the least-sure picks apart
     row = '<tr><th>{}</th><td class="num">{}</td></tr>'
