@@ -57,7 +57,7 @@ def schedule_embedding(project: Project, user: Any = None) -> Job | None:
         waiting = Job.objects.filter(project=project, kind=JobKind.EMBED, status=JobStatus.QUEUED)
         if waiting.exists():
             return None
-        return enqueue_job(JobKind.EMBED, project, user, reason="for new images")
+        return enqueue_job(JobKind.EMBED, project, user, reason="new images")
 
 
 def stored_image_ids(encoder: ModelVersion | None) -> np.ndarray:

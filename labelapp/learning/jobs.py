@@ -70,7 +70,7 @@ def predict_new_images(job: Job) -> int | None:
         running = training.filter(status=JobStatus.RUNNING, started_at__gte=newest)
         if waiting.exists() or running.exists():
             return None
-        reason = f"to predict {unpredicted:,} new image{'s' if unpredicted != 1 else ''}"
+        reason = f"{unpredicted:,} new image{'s' if unpredicted != 1 else ''} to predict"
         params = {"reason": reason, **({"method": method} if method != "auto" else {})}
         return enqueue_job(JobKind.RETRAIN, project, job.created_by, **params).pk
 

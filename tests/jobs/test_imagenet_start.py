@@ -77,7 +77,7 @@ def test_embed_then_retrain_needs_no_pretraining(start_worker, add_cifar_images)
     assert "embedded 10 new images" in embed.log_tail
     assert embed.result["outcome"].startswith("Representations of 10 new images; Train and predict")
     follow = Job.objects.get(pk=embed.result["retrain_job"])
-    assert follow.params == {"reason": "to predict 10 new images", "method": "linear_probe"}
+    assert follow.params == {"reason": "10 new images to predict", "method": "linear_probe"}
     follow = wait_for(follow, DONE, 300)
     assert follow.status == JobStatus.SUCCEEDED, follow.error + follow.log_tail
     project.refresh_from_db()
@@ -151,7 +151,7 @@ def test_images_without_a_prediction_queue_one_train_and_predict_unless_one_cove
     first = Job.objects.get(pk=predict_new_images(embed))
     assert (first.kind, first.params) == (
         JobKind.RETRAIN,
-        {"reason": "to predict 1 new image", "method": "linear_probe"},
+        {"reason": "1 new image to predict", "method": "linear_probe"},
     )
     assert predict_new_images(embed) is None  # it waits already
     # and a training job running since the images came covers them too

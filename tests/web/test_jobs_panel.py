@@ -212,3 +212,18 @@ def test_of_two_overlapping_pretrainings_the_one_that_finished_last_is_current(
 
     assert "Made encoder v1 (not the current encoder: a later one replaced it)" in page
     assert "Made encoder v2</div>" in page
+
+
+def test_a_job_that_started_by_itself_says_why_and_a_predict_row_names_its_classifier(
+    client: Client, team: Team
+) -> None:
+    Job.objects.create(project=team.project, kind="retrain", status=JobStatus.QUEUED,
+                       params={"reason": "60 new images to predict"})  # fmt: skip
+    Job.objects.create(project=team.project, kind="predict", status=JobStatus.SUCCEEDED,
+                       result={"model_version_number": 4, "predictions": 844})  # fmt: skip
+    client.force_login(team.viewer)
+
+    panel = client.get(f"/projects/{team.project.pk}/jobs/panel/").content.decode()
+
+    assert "started by itself: 60 new images to predict" in panel
+    assert "Predicted with classifier v4" in panel and "Made classifier" not in panel
