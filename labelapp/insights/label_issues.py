@@ -50,7 +50,7 @@ class SuspectedLabel:
 class LabelIssueReport:
     version: ModelVersion | None
     suspects: list[SuspectedLabel]
-    total: int  # suspects before the listing cap (0 when held back: see ``held_back``)
+    total: int  # suspects before the listing cap (0 when held back and not asked for anyway)
     problem: str = ""
     assessment: ModelAssessment | None = None  # not reliable: a warning instead of a list
     checked: int = 0  # labels a person gave, the ones checked
