@@ -9,8 +9,10 @@ recoloured), and 5,000 CIFAR-10 test images with none. For each encoder (the
 ImageNet-pretrained EfficientNet-Lite0 and a randomly initialised one) and threshold, the
 centred cosine pairs of ``simclr_core.curation.near_duplicates`` are scored: precision (pairs that
 are a planted copy and its original), recall (planted copies found), the largest group
-(distinct images chained together), and recall per kind of copy. For comparison, the same
-for a pixel-level check (Pearson correlation of 32x32 grey thumbnails).
+(distinct images chained together), and recall per kind of copy. Then the same for the pixel check
+(Pearson correlation of the 16 x 16 grey thumbnails of ``pixel_signatures``, from the 224 px
+centre squares the app decodes) and for the app's rule: a pair is a duplicate when the ImageNet
+encoder links it at ``DUPLICATE_THRESHOLD`` or its thumbnails correlate at ``PIXEL_THRESHOLD``.
 
     python -m benchmarks.photo_features --device cuda   # once, where a GPU is
     python -m benchmarks.near_duplicates [--features benchmarks/results/features]
@@ -23,14 +25,17 @@ import numpy as np
 from PIL import Image
 
 from benchmarks import photo_features
+from labelapp.images.decoding import square_pixels
 from simclr_core.curation.near_duplicates import (
     DUPLICATE_THRESHOLD,
+    PIXEL_THRESHOLD,
     find_similar_pairs,
     group_pairs,
+    pixel_signatures,
 )
 
 THRESHOLDS = (0.85, 0.90, 0.92, 0.94, 0.95, 0.97, 0.99, 1.0)
-PIXEL_THRESHOLDS = (0.90, 0.95, 0.98)
+PIXEL_THRESHOLDS = (0.99, 0.995, 0.996, 0.997, 0.998)
 SETS = ("photos", "fashion", "cifar")
 
 
@@ -56,24 +61,36 @@ def score(
     return f"{len(first)} | {precision} | {recall} | {largest} | {by_kind}"
 
 
-def thumbnails(images: list[Image.Image], side: int = 32) -> np.ndarray:
-    """Grey thumbnails minus their own mean ``(N, side * side)``: cosine = Pearson r."""
-    grey = np.stack(
-        [np.asarray(image.convert("L").resize((side, side), Image.Resampling.BOX), np.float32)
-         for image in images]
-    ).reshape(len(images), -1)  # fmt: skip
-    return grey - grey.mean(axis=1, keepdims=True)
+def signatures(images: list[Image.Image], side: int = 224) -> np.ndarray:
+    """``pixel_signatures`` of the centre squares the app decodes at ``side`` px."""
+    return pixel_signatures(np.stack([square_pixels(image, side) for image in images]))
 
 
-def load_images(data: str) -> list[Image.Image] | None:
+def load_images(data: str, count: int) -> list[Image.Image] | None:
+    """The images the features of ``data`` were computed from (``count`` of them)."""
     try:
         if data == "photos":
             return photo_features.photos_with_copies(*photo_features.sign_photos())["images"]  # type: ignore[return-value]
         if data == "fashion":
             return photo_features.photos_with_copies(*photo_features.fashion_photos(3000))["images"]  # type: ignore[return-value]
-        return photo_features.cifar_test_subset(500)[0]
+        return photo_features.cifar_test_subset(count // 10)[0]
     except OSError:  # Fashion-MNIST is a Debian package; the pixel rows are left out
         return None
+
+
+def app_rule(
+    folder: Path, data: str, pixels: tuple[np.ndarray, np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs the app calls duplicates (ImageNet encoder at its threshold, or thumbnails
+    at theirs), each given similarity 1 so that ``score`` at 1.0 keeps them all."""
+    first, second, _ = find_similar_pairs(
+        photo_features.load_features(folder, data, "efficientnet")["h"], DUPLICATE_THRESHOLD
+    )
+    strict = pixels[2] >= PIXEL_THRESHOLD
+    pairs = np.unique(
+        np.concatenate([np.stack([first, second], 1), np.stack(pixels[:2], 1)[strict]]), axis=0
+    )
+    return pairs[:, 0], pairs[:, 1], np.ones(len(pairs), np.float32)
 
 
 def main() -> None:
@@ -96,12 +113,17 @@ def main() -> None:
                 print(
                     f"| {data} | {encoder} cosine | {threshold:.2f}{marker} | {row} |", flush=True
                 )
-        images = None if arguments.no_pixels else load_images(data)
+        images = None if arguments.no_pixels else load_images(data, len(source))
         if images is not None:
-            pairs = find_similar_pairs(thumbnails(images), min(PIXEL_THRESHOLDS), center=False)
+            pixels = find_similar_pairs(signatures(images), min(PIXEL_THRESHOLDS), center=False)
             for threshold in PIXEL_THRESHOLDS:
-                row = score(pairs, source, kind, threshold)
-                print(f"| {data} | 32 px thumbnail r | {threshold:.2f} | {row} |", flush=True)
+                marker = " (default)" if threshold == PIXEL_THRESHOLD else ""
+                row = score(pixels, source, kind, threshold)
+                print(f"| {data} | 16 px thumbnail r | {threshold}{marker} | {row} |", flush=True)
+            print(
+                f"| {data} | app: encoder or thumbnail | both defaults | "
+                f"{score(app_rule(arguments.features, data, pixels), source, kind, 1.0)} |"
+            )
     print(
         "\nprecision: pairs that are a planted copy and its original; recall: planted copies "
         "paired with their original; largest group: images chained into one group."

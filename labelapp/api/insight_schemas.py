@@ -138,6 +138,10 @@ class DuplicatesOut(Schema):
     problem: str
     complete_above: float = Field(..., description="below this similarity some pairs are missed")
     calibrated: bool
+    not_searched: int = Field(..., description="images added since the search")
+    not_compared: int = Field(
+        ..., description="searched images compared by representation only (no decoded pixels)"
+    )
     groups: list[DuplicateGroupOut] = Field(..., description="the first 100 groups")
 
 

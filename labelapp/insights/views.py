@@ -15,7 +15,7 @@ from labelapp.insights.forms import RelabelForm, ReviewForm, first_error
 from labelapp.insights.learning_curve import draw_learning_curve
 from labelapp.insights.quality import describe_classifiers
 from labelapp.projects.permissions import ProjectAccess, project_role
-from simclr_core.curation.near_duplicates import DUPLICATE_THRESHOLD
+from simclr_core.curation.near_duplicates import DUPLICATE_THRESHOLD, PIXEL_THRESHOLD
 
 
 def page_context(access: ProjectAccess, tab: str) -> dict[str, Any]:
@@ -97,6 +97,7 @@ def duplicates_page(request: HttpRequest, access: ProjectAccess) -> HttpResponse
         "input_problem": problem,
         "lowest_threshold": duplicates.LOWEST_THRESHOLD,
         "duplicate_threshold": DUPLICATE_THRESHOLD,
+        "pixel_threshold": PIXEL_THRESHOLD,
         "max_pairs": f"{duplicates.MAX_PAIRS:,}",
     }
     return render(request, "insights/duplicates.html", context, status=status)

@@ -200,6 +200,25 @@ def _newest_generation(
     return None
 
 
+def decoded_images(project_id: int, size: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The newest complete decoded set of this size, without building one: for each row,
+    whether it still holds the image of that id and content hash, as an array of the image
+    ids (-1 where it does not), and the memory-mapped images (N, 3, size, size); None if no
+    set of this size exists."""
+    directory = cache_path(project_id)
+    newest = _newest_generation(directory, size) if directory.exists() else None
+    if newest is None:
+        return None
+    row_of, images = newest
+    image_ids = np.full(len(images), -1, dtype=np.int64)
+    for image_id, content_hash in Image.objects.filter(project_id=project_id).values_list(
+        "id", "content_hash"
+    ):
+        if (row := row_of.get((image_id, content_hash))) is not None:
+            image_ids[row] = image_id
+    return image_ids, images
+
+
 def _delete_unused_generations(project_id: int, directory: Path, size: int, keep: int) -> None:
     """Delete the sets beyond the ``keep`` newest that no running job was started before."""
     running = Job.objects.filter(project_id=project_id, status=JobStatus.RUNNING)

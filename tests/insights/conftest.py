@@ -6,7 +6,8 @@ from tests.web.people import team  # noqa: F401
 
 @pytest.fixture(autouse=True)
 def private_media(settings, tmp_path):  # type: ignore[no-untyped-def]
-    """Each test stores its npz files and caches in its own folder."""
+    """Each test stores its npz files and caches (decoded images too) in its own folder."""
+    settings.DATA_DIR = tmp_path / "data"
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {

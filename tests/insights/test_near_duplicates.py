@@ -1,16 +1,23 @@
 """The near-duplicate page groups planted duplicates, tells duplicates from similar images,
-validates its threshold, and deletes a copy only after a confirmation that names the kept one."""
+finds re-saved and resized copies by their pixels, validates its threshold, and deletes a copy
+only after a confirmation that names the kept one."""
+
+import io
 
 import numpy as np
 import pytest
 from django.core.files.storage import default_storage
 from django.urls import reverse
+from PIL import Image as PILImage
+from PIL import ImageFilter
 
 from labelapp.images.models import Image
 from labelapp.insights import duplicates
 from labelapp.insights.stored_arrays import CACHE_FOLDER, derived_key
+from labelapp.learning.dataset_cache import build_image_cache
 from labelapp.learning.embedding import replace_representations
 from labelapp.learning.versions import load_representations
+from tests.fixtures.cifar import add_image
 from tests.insights.builders import make_encoder
 from tests.insights.conftest import client_for
 from tests.web.people import Team, make_images
@@ -212,3 +219,50 @@ def test_deleting_needs_the_owner_and_a_confirmation(team: Team, planted: list[I
     response = client_for(team.owner).post(address, keep, follow=True)
     assert "confirm the deletion" in response.text
     assert Image.objects.filter(pk=planted[5].pk).exists()
+
+
+def picture(seed: int, size: tuple[int, int] = (400, 533)) -> PILImage.Image:
+    """A photo-like picture: smooth random colour fields, different for each seed."""
+    rng = np.random.default_rng(seed)
+    coarse = rng.integers(0, 256, size=(12, 9, 3), dtype=np.uint8)
+    field = PILImage.fromarray(coarse).resize(size, PILImage.Resampling.BICUBIC)
+    return field.filter(ImageFilter.GaussianBlur(4))
+
+
+def jpeg(image: PILImage.Image, quality: int = 90) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def test_copies_saved_again_or_resized_are_duplicates_by_their_pixels(team: Team) -> None:
+    # given four distinct photos, one saved again at JPEG quality 50 and one resized to 60%,
+    # and an encoder whose representations link nothing (random weights: page at 1.00)
+    photos = [picture(seed) for seed in range(4)]
+    files = [jpeg(photo) for photo in photos]
+    files += [jpeg(photos[0], quality=50), jpeg(photos[1].resize((240, 320)))]
+    images = [add_image(team.project, data, f"photo-{n}.jpg") for n, data in enumerate(files)]
+    make_encoder(team.project, images, np.eye(6))
+    team.project.refresh_from_db()
+    version = team.project.current_encoder
+    version.config = {"image_size": 64}
+    version.save(update_fields=["config"])
+    before = page(team)  # no decoded images yet: representations only, and it says so
+    assert group_ids(before) == []
+    assert "6 images had no decoded pixels to compare" in before.text
+
+    build_image_cache(team.project.pk, 64)  # what the Embed job leaves behind
+    duplicates.store_duplicate_pairs(version)  # the worker, after the job
+
+    response = client_for(team.owner).get(
+        reverse("insights-duplicates", kwargs={"project_id": team.project.pk})
+    )
+    report = response.context["report"]
+    assert report.threshold == 1.0 and not report.calibrated
+    assert sorted(group_ids(response)) == [
+        [images[0].pk, images[4].pk],
+        [images[1].pk, images[5].pk],
+    ]
+    assert [group.duplicates for group in report.groups] == [True, True]
+    assert report.not_compared == 0 and "no decoded pixels" not in response.text
+    assert f"{delete_url(team, images[4])}?keep={images[0].pk}" in response.text

@@ -33,4 +33,6 @@ def test_pretrain_job_creates_encoder_version_with_representations(
     assert version.metrics["images"] == len(images)
     assert job.progress == 1.0
     monkeypatch.setattr(duplicates, "MAX_IMAGES", 0)  # this process may not search itself
-    assert duplicates.find_duplicate_groups(project, 0.95).problem == ""  # the worker did
+    report = duplicates.find_duplicate_groups(project, 0.95)
+    assert report.problem == ""  # the worker did
+    assert report.not_compared == 0  # with the pixels of every image the job decoded

@@ -1,12 +1,15 @@
-"""Near-duplicate pairs and groups: planted duplicates, and blocked tiles against a dense matrix."""
+"""Near-duplicate pairs and groups: planted duplicates, blocked tiles against a dense matrix, and
+pixel signatures whose cosine is the Pearson correlation of grey thumbnails."""
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from simclr_core.curation.near_duplicates import (
     find_near_duplicate_groups,
     find_near_duplicate_pairs,
     group_near_duplicates,
+    pixel_signatures,
 )
 
 
@@ -94,3 +97,29 @@ def test_no_pairs_means_no_groups():
 def test_bad_threshold_is_refused():
     with pytest.raises(ValueError, match="threshold"):
         find_near_duplicate_pairs(np.eye(3), threshold=1.5)
+
+
+def test_pixel_signatures_correlate_as_pillows_grey_thumbnails_do():
+    rng = np.random.default_rng(3)
+    images = rng.integers(0, 256, size=(5, 3, 70, 70), dtype=np.uint8)  # 70 = 4 x 16 + 6
+    signatures = pixel_signatures(images)
+    # Pillow's grey (ITU-R 601-2 luma) of the centre 64 px, averaged over 4 x 4 blocks
+    thumbnails = np.stack([
+        np.asarray(Image.fromarray(image.transpose(1, 2, 0)[3:67, 3:67]).convert("L")
+                   .resize((16, 16), Image.Resampling.BOX), dtype=np.float64).ravel()
+        for image in images
+    ])  # fmt: skip
+    assert signatures.shape == (5, 256)
+    np.testing.assert_allclose(signatures @ signatures.T, np.corrcoef(thumbnails), atol=0.01)
+
+
+def test_a_uniform_picture_has_no_signature_to_pair_with():
+    images = np.full((2, 3, 32, 32), 200, dtype=np.uint8)
+    assert not pixel_signatures(images).any()
+    assert find_near_duplicate_pairs(pixel_signatures(images), 0.5, center=False) == []
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 8, 8), (2, 1, 32, 32), (2, 3, 32, 48)])
+def test_pixel_signatures_refuse_what_is_not_square_rgb_of_16_px_or_more(shape):
+    with pytest.raises(ValueError, match="must be"):
+        pixel_signatures(np.zeros(shape, dtype=np.uint8))
