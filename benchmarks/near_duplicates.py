@@ -9,10 +9,11 @@ recoloured), and 5,000 CIFAR-10 test images with none. For each encoder (the
 ImageNet-pretrained EfficientNet-Lite0 and a randomly initialised one) and threshold, the
 centred cosine pairs of ``simclr_core.curation.near_duplicates`` are scored: precision (pairs that
 are a planted copy and its original), recall (planted copies found), the largest group
-(distinct images chained together), and recall per kind of copy. Then the same for the pixel check
-(Pearson correlation of the 16 x 16 grey thumbnails of ``pixel_signatures``, from the 224 px
-centre squares the app decodes) and for the app's rule: a pair is a duplicate when the ImageNet
-encoder links it at ``DUPLICATE_THRESHOLD`` or its thumbnails correlate at ``PIXEL_THRESHOLD``.
+(distinct images chained together), and recall per kind of copy. Then the same for the
+pixel check (Pearson correlation of the 16 x 16 grey thumbnails of ``pixel_signatures``, from
+the centre squares the app decodes: at 224 px for the ImageNet encoder, at 64 and 32 px for
+Pretrain's) and for the app's rule: a pair is a duplicate when the ImageNet encoder links it at
+``DUPLICATE_THRESHOLD`` or its thumbnails correlate at ``PIXEL_THRESHOLD``.
 
     python -m benchmarks.photo_features --device cuda   # once, where a GPU is
     python -m benchmarks.near_duplicates [--features benchmarks/results/features]
@@ -36,6 +37,7 @@ from simclr_core.curation.near_duplicates import (
 
 THRESHOLDS = (0.85, 0.90, 0.92, 0.94, 0.95, 0.97, 0.99, 1.0)
 PIXEL_THRESHOLDS = (0.99, 0.995, 0.996, 0.997, 0.998)
+DECODED_SIDES = (224, 64, 32)
 SETS = ("photos", "fashion", "cifar")
 
 
@@ -114,16 +116,21 @@ def main() -> None:
                     f"| {data} | {encoder} cosine | {threshold:.2f}{marker} | {row} |", flush=True
                 )
         images = None if arguments.no_pixels else load_images(data, len(source))
-        if images is not None:
-            pixels = find_similar_pairs(signatures(images), min(PIXEL_THRESHOLDS), center=False)
+        if images is None:
+            continue
+        by_side = {}
+        for side in DECODED_SIDES:  # the ImageNet encoder's decoded images, then Pretrain's
+            found = find_similar_pairs(signatures(images, side), PIXEL_THRESHOLDS[0], center=False)
+            by_side[side] = found
             for threshold in PIXEL_THRESHOLDS:
                 marker = " (default)" if threshold == PIXEL_THRESHOLD else ""
-                row = score(pixels, source, kind, threshold)
-                print(f"| {data} | 16 px thumbnail r | {threshold}{marker} | {row} |", flush=True)
-            print(
-                f"| {data} | app: encoder or thumbnail | both defaults | "
-                f"{score(app_rule(arguments.features, data, pixels), source, kind, 1.0)} |"
-            )
+                row = score(found, source, kind, threshold)
+                measure = f"16 px thumbnail r, from {side} px"
+                print(f"| {data} | {measure} | {threshold}{marker} | {row} |", flush=True)
+        print(
+            f"| {data} | app: encoder or thumbnail (224 px) | both defaults | "
+            f"{score(app_rule(arguments.features, data, by_side[224]), source, kind, 1.0)} |"
+        )
     print(
         "\nprecision: pairs that are a planted copy and its original; recall: planted copies "
         "paired with their original; largest group: images chained into one group."

@@ -128,7 +128,9 @@ class DuplicateImageOut(Schema):
 class DuplicateGroupOut(Schema):
     images: list[DuplicateImageOut] = Field(..., description="the first 24 of the group")
     size: int
-    duplicates: bool = Field(..., description="linked as near-identical by a calibrated encoder")
+    duplicates: bool = Field(
+        ..., description="all linked by their pixels, or as near-identical by a calibrated encoder"
+    )
 
 
 class DuplicatesOut(Schema):
@@ -140,7 +142,7 @@ class DuplicatesOut(Schema):
     calibrated: bool
     not_searched: int = Field(..., description="images added since the search")
     not_compared: int = Field(
-        ..., description="searched images compared by representation only (no decoded pixels)"
+        ..., description="searched images not compared pixel by pixel (representations only)"
     )
     groups: list[DuplicateGroupOut] = Field(..., description="the first 100 groups")
 

@@ -61,8 +61,8 @@ def label_errors(request: HttpRequest, project_id: DatabaseId) -> LabelIssueRepo
 def near_duplicates(
     request: HttpRequest, project_id: DatabaseId, query: Query[ThresholdQuery]
 ) -> DuplicateReport:
-    """Groups of images whose representations are at least ``threshold`` similar (cosine;
-    the default depends on whether the encoder is calibrated)."""
+    """Groups of images whose pixels match or whose representations are at least
+    ``threshold`` similar (cosine; the default depends on whether the encoder is calibrated)."""
     project = project_access(request).project
     threshold = default_threshold(project) if query.threshold is None else query.threshold
     return find_duplicate_groups(project, threshold)

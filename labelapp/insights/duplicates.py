@@ -1,43 +1,43 @@
-"""Near-duplicate images: groups whose representations are almost the same direction.
+"""Near-duplicate images: groups linked by their representations or by their pixels.
 
-Pairs are found once per encoder version at the lowest threshold the page offers and
-cached; any higher threshold is then a filter over those pairs, so moving the threshold
-control costs milliseconds. The worker finds them after every job that embeds images
-(:func:`store_duplicate_pairs`), so the page has them for a collection of any size; a page
-request finds them itself only for up to ``MAX_IMAGES`` images (older versions, or a page
-opened before its job ended). Only the ``MAX_PAIRS`` most similar pairs are kept; below the
-least similar of them the groups are incomplete, and the page says so.
+Representation pairs (cosine of the encoder's representations) are found once per set of
+representations at the lowest threshold the page offers and cached; any higher threshold is
+then a filter over those pairs, so moving the threshold control costs milliseconds. The worker
+finds them after every job that embeds images (:func:`store_duplicate_pairs`), so the page has
+them for a collection of any size; a page request finds them itself only for up to
+``MAX_IMAGES`` images (older versions, or a page opened before its job ended). Only the
+``MAX_PAIRS`` most similar pairs are kept; below the least similar of them the groups are
+incomplete, and the page says so.
 
-Two kinds of link join images into groups: representations at or above the page's threshold,
-and pixels: the 16 x 16 grey thumbnails of two decoded images correlating at
-``PIXEL_THRESHOLD`` (this finds the JPEG re-saves and resized copies the representations miss;
-see ``simclr_core.curation.near_duplicates``). The thumbnails come from the newest decoded
-images the jobs left (``decoded_images``); images without one are compared by representation
-only, and the page says how many.
+Pixel links join the JPEG re-saves and resized copies the representations miss: the 16 x 16
+grey thumbnails of two decoded images correlating at ``PIXEL_THRESHOLD`` (see
+``simclr_core.curation.near_duplicates``). Only the worker finds them, from the decoded images
+its job left (``decoded_images``), once per set of representations; a page never reads the
+decoded images. Images it had no decoded pixels of are compared by representation only, and
+the page says how many.
 
-A group is shown as duplicates, with a delete action, only when its images are linked by
-pixels, or at ``DUPLICATE_THRESHOLD`` or above by the encoder the threshold was calibrated for
-(the ImageNet-pretrained backbone as shipped); any other group is "similar", without one.
-Other encoders (random weights, or continued with SimCLR on the project) have no calibrated
-threshold: their page starts at identical representations only.
+A group is shown as duplicates, with a delete action, only when its images are all connected
+by pixel links, or by representation links at ``DUPLICATE_THRESHOLD`` or above from the
+encoder that threshold was calibrated for (the ImageNet-pretrained backbone as shipped); any
+other group is "similar", without one. Other encoders (random weights, or continued with
+SimCLR on the project) have no calibrated threshold: their page starts at identical
+representations only.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
-from django.core.files.storage import default_storage
 
 from labelapp.images.models import Image
 from labelapp.insights.stored_arrays import (
-    CACHE_FOLDER,
     READ_ERRORS,
     derived_arrays,
-    derived_key,
     embedded_count,
     stored_derived_arrays,
     unreadable,
 )
 from labelapp.learning.dataset_cache import decoded_images
+from labelapp.learning.embedding import stored_image_ids
 from labelapp.learning.models import ModelVersion
 from labelapp.learning.versions import load_representations
 from labelapp.projects.models import Project
@@ -52,9 +52,8 @@ from simclr_core.curation.near_duplicates import (
 )
 
 MAX_IMAGES = 20_000
-PAIRS = (
-    "near-duplicates"  # the stored pairs' folder (pairs stored before pixel links: "duplicates")
-)
+PAIRS = "duplicates"  # the stored representation pairs' folder under the insights cache
+PIXEL_PAIRS = "pixel-duplicates"  # the stored pixel links' folder
 PIXEL_CHUNK = 512  # decoded images read at a time
 LOWEST_THRESHOLD = 0.80
 DEFAULT_THRESHOLD = DUPLICATE_THRESHOLD
@@ -62,6 +61,8 @@ UNCALIBRATED_DEFAULT = 1.0  # any lower chains distinct images with an uncalibra
 MAX_PAIRS = 200_000
 MAX_GROUPS_SHOWN = 100
 MAX_SHOWN_PER_GROUP = 24
+NO_IDS = np.zeros(0, dtype=np.int64)
+Links = tuple[np.ndarray, np.ndarray]  # first, second: positions in the searched image ids
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ class DuplicateImage:
 class DuplicateGroup:
     images: list[DuplicateImage]  # the first MAX_SHOWN_PER_GROUP that still exist
     size: int  # images in the group when it was embedded
-    duplicates: bool = False  # linked at DUPLICATE_THRESHOLD by a calibrated encoder
+    duplicates: bool = False  # connected by pixel links or a calibrated encoder's strict ones
 
     @property
     def hidden(self) -> int:
@@ -95,7 +96,7 @@ class DuplicateReport:
     complete_above: float = LOWEST_THRESHOLD  # pairs were capped: lower thresholds miss some
     calibrated: bool = True  # the encoder's similarities can call images duplicates
     not_searched: int = 0  # images added since the representations were computed
-    not_compared: int = 0  # searched images compared by representation only (no pixels)
+    not_compared: int = 0  # searched images still here with no pixel links looked for
 
 
 def is_calibrated(version: ModelVersion | None) -> bool:
@@ -122,13 +123,11 @@ def parse_threshold(text: str | None, default: float = DEFAULT_THRESHOLD) -> flo
 
 
 def store_duplicate_pairs(version: ModelVersion) -> None:
-    """Find and store the near-duplicate pairs of a version's representations, unless stored
-    with the pixels of every image still here (a page may have found them before the decoded
-    images were here, or on a web server that has none)."""
-    stored = stored_derived_arrays(PAIRS, version)
-    if stored is not None and _not_compared(version.project, stored):
-        default_storage.delete(f"{CACHE_FOLDER}/{derived_key(PAIRS, version)}.npz")
+    """Find and store the near-duplicate pairs of a version's representations, and the pixel
+    links of the images this worker decoded, unless stored. Only workers find pixel links:
+    a page never reads the decoded images (gigabytes for a large collection)."""
     derived_arrays(PAIRS, version, lambda: _pairs_of(version))
+    derived_arrays(PIXEL_PAIRS, version, lambda: _pixel_pairs_of(version))
 
 
 def _pairs_of(version: ModelVersion) -> dict[str, np.ndarray]:
@@ -136,49 +135,37 @@ def _pairs_of(version: ModelVersion) -> dict[str, np.ndarray]:
     first, second, similarity = find_similar_pairs(
         representations, LOWEST_THRESHOLD, max_pairs=MAX_PAIRS
     )
-    pixel_first, pixel_second, compared = _pixel_pairs(version, image_ids)
     return {
         "image_ids": image_ids.astype(np.int64),
         "first": first,
         "second": second,
         "similarity": similarity,
-        "pixel_first": pixel_first,
-        "pixel_second": pixel_second,
-        "pixel_compared": compared,
     }
 
 
-def _pixel_pairs(
-    version: ModelVersion, image_ids: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The pairs (positions in ``image_ids``) whose decoded images' thumbnails correlate at
-    PIXEL_THRESHOLD or more, and for each image whether it had decoded pixels to compare."""
-    nothing = np.zeros(0, dtype=np.int64)
+def _pixel_pairs_of(version: ModelVersion) -> dict[str, np.ndarray]:
+    """The pairs of images (ids, ``first`` < ``second``) whose decoded pictures' thumbnails
+    correlate at PIXEL_THRESHOLD or more, and the ids of the images that had decoded pixels
+    to compare (``compared``): those of the version's images in the newest decoded set."""
     size = int((version.config or {}).get("image_size", 32))
     decoded = decoded_images(version.project_id, size) if size >= PIXEL_SIDE else None
     if decoded is None:
-        return nothing, nothing, np.zeros(len(image_ids), dtype=bool)
+        return {"first": NO_IDS, "second": NO_IDS, "compared": NO_IDS}
     cached_ids, images = decoded
-    rows = np.flatnonzero(np.isin(cached_ids, image_ids))
-    compared = np.isin(image_ids, cached_ids[rows])
-    if len(rows) < 2:
-        return nothing, nothing, compared
-    signatures = np.concatenate([
-        pixel_signatures(np.asarray(images[rows[start : start + PIXEL_CHUNK]]))
-        for start in range(0, len(rows), PIXEL_CHUNK)
-    ])  # fmt: skip
-    first, second, _ = find_similar_pairs(signatures, PIXEL_THRESHOLD, center=False)
-    position = {image_id: number for number, image_id in enumerate(image_ids.tolist())}
-    positions = np.array([position[image_id] for image_id in cached_ids[rows].tolist()])
-    return positions[first].astype(np.int64), positions[second].astype(np.int64), compared
-
-
-def _not_compared(project: Project, stored: dict[str, np.ndarray]) -> int:
-    """How many of the searched images still here had no decoded pixels to compare."""
-    missing = stored["image_ids"][~stored["pixel_compared"]]
-    if len(missing) == 0 or len(missing) > MAX_IMAGES:
-        return len(missing)
-    return Image.objects.filter(project=project, pk__in=missing.tolist()).count()
+    rows = np.flatnonzero(np.isin(cached_ids, stored_image_ids(version)))
+    signatures = np.zeros((len(rows), PIXEL_SIDE * PIXEL_SIDE), dtype=np.float32)
+    for start in range(0, len(rows), PIXEL_CHUNK):
+        chunk = rows[start : start + PIXEL_CHUNK]
+        signatures[start : start + len(chunk)] = pixel_signatures(np.asarray(images[chunk]))
+    first, second, _ = find_similar_pairs(
+        signatures, PIXEL_THRESHOLD, center=False, max_pairs=MAX_PAIRS
+    )
+    ids = cached_ids[rows]
+    return {
+        "first": np.minimum(ids[first], ids[second]),
+        "second": np.maximum(ids[first], ids[second]),
+        "compared": ids,
+    }
 
 
 def _describe_image(image: Image, thumbnail: str, detail: str) -> DuplicateImage:
@@ -217,14 +204,12 @@ def _describe(
 
 
 def _linked_as_duplicates(
-    stored: dict[str, np.ndarray], groups: list[list[int]], count: int, calibrated: bool
+    links: Links, strict: np.ndarray, groups: list[list[int]], count: int
 ) -> list[bool]:
-    """For each group (positions), whether its images are connected by pixel links, or by
-    representations at DUPLICATE_THRESHOLD from a calibrated encoder."""
-    strict = (stored["similarity"] >= DUPLICATE_THRESHOLD) & calibrated
-    first, second = _links(stored, strict)
+    """For each group (positions), whether its images are all connected by the links where
+    ``strict`` holds (pixel links, and a calibrated encoder's at DUPLICATE_THRESHOLD)."""
     component = np.full(count, -1, dtype=np.int64)
-    for number, group in enumerate(group_pairs(first, second, count)):
+    for number, group in enumerate(group_pairs(links[0][strict], links[1][strict], count)):
         component[group] = number
     return [bool(component[group[0]] >= 0 and (component[group] == component[group[0]]).all())
             for group in groups]  # fmt: skip
@@ -241,6 +226,7 @@ def find_duplicate_groups(project: Project, threshold: float) -> DuplicateReport
         stored = stored_derived_arrays(PAIRS, version)
         if stored is None and count <= MAX_IMAGES:
             stored = derived_arrays(PAIRS, version, lambda: _pairs_of(version))
+        pixels = stored_derived_arrays(PIXEL_PAIRS, version)  # the worker's, once it ran
     except READ_ERRORS:
         return DuplicateReport(threshold, [], 0, 0, unreadable(version))
     if stored is None:
@@ -253,27 +239,39 @@ def find_duplicate_groups(project: Project, threshold: float) -> DuplicateReport
     complete_above = LOWEST_THRESHOLD
     if len(stored["similarity"]) >= MAX_PAIRS:
         complete_above = float(stored["similarity"].min())
-    every_group = group_pairs(*_links(stored, stored["similarity"] >= threshold), count)
-    positions = every_group[: MAX_GROUPS_SHOWN * 2]
-    linked = _linked_as_duplicates(stored, positions, count, calibrated)
     image_ids = stored["image_ids"]
-    groups = [[int(image_ids[position]) for position in group] for group in positions]
+    links, similarity = _links(stored, pixels, image_ids)
+    shown = similarity >= threshold
+    every_group = group_pairs(links[0][shown], links[1][shown], count)
+    positions = every_group[: MAX_GROUPS_SHOWN * 2]
+    strict = (similarity > 1.0) | (calibrated & (similarity >= DUPLICATE_THRESHOLD))
+    linked = _linked_as_duplicates(links, strict, positions, count)
+    # oldest first: the copy a group keeps is the one imported first
+    groups = [sorted(int(image_ids[position]) for position in group) for group in positions]
     described = _describe(project, groups, linked)
-    # images deleted since the search: the count of those still here, groups they left
-    searched = count
-    if count <= MAX_IMAGES:
-        searched = Image.objects.filter(project=project, pk__in=image_ids.tolist()).count()
+    # images deleted since the search: counted as they are now, groups they left dropped
+    existing = np.isin(image_ids, np.fromiter(project.images.values_list("id", flat=True), int))
+    compared = np.isin(image_ids, NO_IDS if pixels is None else pixels["compared"])
     group_count = len(every_group) - (len(positions) - len(described))
+    searched = int(existing.sum())
     return DuplicateReport(
         threshold, described[:MAX_GROUPS_SHOWN], group_count, searched, "", complete_above,
-        calibrated, max(0, project.images.count() - searched),
-        _not_compared(project, stored),
+        calibrated, max(0, project.images.count() - searched), int((existing & ~compared).sum()),
     )  # fmt: skip
 
 
-def _links(stored: dict[str, np.ndarray], keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The representation pairs where ``keep`` holds, and every pixel pair."""
-    return (
-        np.concatenate([stored["first"][keep], stored["pixel_first"]]),
-        np.concatenate([stored["second"][keep], stored["pixel_second"]]),
+def _links(
+    stored: dict[str, np.ndarray], pixels: dict[str, np.ndarray] | None, image_ids: np.ndarray
+) -> tuple[Links, np.ndarray]:
+    """Every representation pair and every pixel link between the searched images, as
+    positions in ``image_ids``, with their similarity: a pixel link's is 2, above any
+    threshold and marking it as one."""
+    first, second = (NO_IDS, NO_IDS) if pixels is None else (pixels["first"], pixels["second"])
+    searched = np.isin(first, image_ids) & np.isin(second, image_ids)
+    order = np.argsort(image_ids)
+    first, second = (
+        order[np.searchsorted(image_ids, ids[searched], sorter=order)] for ids in (first, second)
     )
+    links = (np.concatenate([stored["first"], first]), np.concatenate([stored["second"], second]))
+    similarity = np.concatenate([stored["similarity"], np.full(len(first), 2.0)])
+    return (links[0].astype(np.int64), links[1].astype(np.int64)), similarity

@@ -236,22 +236,25 @@ def jpeg(image: PILImage.Image, quality: int = 90) -> bytes:
 
 
 def test_copies_saved_again_or_resized_are_duplicates_by_their_pixels(team: Team) -> None:
-    # given four distinct photos, one saved again at JPEG quality 50 and one resized to 60%,
-    # and an encoder whose representations link nothing (random weights: page at 1.00)
+    # given four distinct photos, photo 0 saved again at JPEG quality 50 (image 4), photo 1
+    # resized to 60% (image 5), a photo deleted after it was decoded (image 6), and an encoder
+    # with random weights (page at 1.00) whose representations link only image 3 to image 5,
+    # stored in another order than the decoded images
     photos = [picture(seed) for seed in range(4)]
     files = [jpeg(photo) for photo in photos]
-    files += [jpeg(photos[0], quality=50), jpeg(photos[1].resize((240, 320)))]
+    files += [jpeg(photos[0], quality=50), jpeg(photos[1].resize((240, 320))), jpeg(picture(9))]
     images = [add_image(team.project, data, f"photo-{n}.jpg") for n, data in enumerate(files)]
-    make_encoder(team.project, images, np.eye(6))
-    team.project.refresh_from_db()
-    version = team.project.current_encoder
+    representations = np.eye(7)
+    representations[3] = representations[5]
+    version = make_encoder(team.project, images[::-1], representations[::-1])
     version.config = {"image_size": 64}
     version.save(update_fields=["config"])
-    before = page(team)  # no decoded images yet: representations only, and it says so
-    assert group_ids(before) == []
-    assert "6 images had no decoded pixels to compare" in before.text
+    before = page(team)  # the worker has not compared pixels yet, and the page says so
+    assert group_ids(before) == [[images[3].pk, images[5].pk]]
+    assert "7 images have not been compared pixel by pixel" in before.text
 
     build_image_cache(team.project.pk, 64)  # what the Embed job leaves behind
+    images[6].delete()
     duplicates.store_duplicate_pairs(version)  # the worker, after the job
 
     response = client_for(team.owner).get(
@@ -259,10 +262,12 @@ def test_copies_saved_again_or_resized_are_duplicates_by_their_pixels(team: Team
     )
     report = response.context["report"]
     assert report.threshold == 1.0 and not report.calibrated
-    assert sorted(group_ids(response)) == [
+    assert group_ids(response) == [
+        [images[1].pk, images[3].pk, images[5].pk],  # one link is the encoder's: similar
         [images[0].pk, images[4].pk],
-        [images[1].pk, images[5].pk],
     ]
-    assert [group.duplicates for group in report.groups] == [True, True]
-    assert report.not_compared == 0 and "no decoded pixels" not in response.text
+    assert [group.duplicates for group in report.groups] == [False, True]
+    assert report.image_count == 6 and report.not_compared == 0
+    assert "pixel by pixel" not in response.text
     assert f"{delete_url(team, images[4])}?keep={images[0].pk}" in response.text
+    assert delete_url(team, images[5]) not in response.text
