@@ -92,9 +92,10 @@ def measure_accepting(
     None where the app withholds the estimate."""
     if calibrating.sum() < ESTIMATE_LABELS_PER_CLASS * report.probabilities.shape[1]:
         return None
-    knots = calibration_map(report.out_of_fold[calibrating], truth[labeled][calibrating])
-    assert knots is not None
     unlabeled = np.setdiff1d(np.arange(len(truth)), labeled)
+    held_out, given = report.out_of_fold[calibrating], truth[labeled][calibrating]
+    knots = calibration_map(held_out, given, report.probabilities[unlabeled])
+    assert knots is not None
     probabilities = report.probabilities[unlabeled]
     confidence = probabilities.max(1)
     right = probabilities.argmax(1) == truth[unlabeled]

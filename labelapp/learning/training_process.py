@@ -401,7 +401,7 @@ def run_train(spec: Spec) -> None:
         )
         # the chance each stored prediction is right, for the accept page; only when the
         # model that made them is the one calibrated (no accepted predictions trained it)
-        fitted = calibration_map(*calibration[:2]) if scored.all() else None
+        fitted = calibration_map(*calibration) if scored.all() else None
         knots = None if fitted is None else [np.round(part, 4).tolist() for part in fitted]
     export = {}  # "export_dir" given: the classifier as TorchScript and ONNX files too
     if spec.get("export_dir"):

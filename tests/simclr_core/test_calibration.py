@@ -11,6 +11,7 @@ from simclr_core.fewlabel.calibration import (
     expected_calibration_error,
     fit_temperature,
     fit_temperature_by_cross_validation,
+    label_shift_weights,
 )
 
 
@@ -89,6 +90,25 @@ def test_expected_accuracy_sees_past_labels_picked_for_being_hard():
     # then it is near the truth, while the accuracy on the labels is far below it
     assert abs(estimate - truth) < 0.03
     assert right[picked].mean() < truth - 0.1
+
+
+def test_expected_accuracy_weighs_labels_of_classes_the_queue_favoured_down():
+    # given labels half predicted as a rare class (right 60% of the time at confidence 0.9)
+    # and half as a common one (always right at 0.9), as a queue that seeks rare classes
+    # gives, while 90% of the unlabeled images are predicted as the common class
+    confidence = np.full(200, 0.9)
+    held_out = np.stack([confidence, 1 - confidence], 1)
+    held_out[100:] = held_out[100:, ::-1]  # the second half predicted as class 1, common
+    labels = np.concatenate([np.where(np.arange(100) < 60, 0, 1), np.ones(100, int)])
+    others = np.concatenate([held_out[:10], np.repeat(held_out[100:101], 90, 0)])
+    # then each label counts by the root of how much more often its class is predicted among
+    # the others (0.1 / 0.5, 0.9 / 0.5), which moves the estimate from the labels' 0.8 most
+    # of the way to the truth on the others (0.1 x 0.6 + 0.9 x 1 = 0.96)
+    weights = label_shift_weights(held_out, others)
+    assert weights[:100] == pytest.approx(0.2**0.5) and weights[100:] == pytest.approx(1.8**0.5)
+    estimate = (60 * 0.2**0.5 + 100 * 1.8**0.5) / (100 * 0.2**0.5 + 100 * 1.8**0.5)
+    assert expected_accuracy(held_out, labels, others) == pytest.approx(estimate)
+    assert 0.89 < estimate < 0.91
 
 
 def test_expected_accuracy_needs_labels_and_images():
