@@ -19,6 +19,10 @@ printed. Representations are cached under ``var/real_photos`` so that reruns onl
 changed.
 
     .venv/bin/python benchmarks/real_photos.py --datasets sign_digits --backbones efficientnet_lite0
+
+``--datasets fashion_mnist --limit 150`` scores 3,000 Fashion-MNIST product photos (28 px,
+grey, balanced; the only clothing set here), read from Debian's package
+(``apt-get install dataset-fashion-mnist``; ``FASHION_MNIST_DIR`` points elsewhere).
 """
 
 from __future__ import annotations
