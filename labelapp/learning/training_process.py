@@ -326,8 +326,9 @@ def _stored_neighbors(path: Path, count: int) -> tuple[np.ndarray, np.ndarray] |
 
 # Scored labels per class (on average) before the accuracy to expect on the unlabeled images
 # is shown: below 5, with folds of 1 to 3 labels per class, the estimate was 4 to 9 points
-# low on the unbalanced real-photo pool (benchmarks/estimate_bias.py, 12 seeds); from 5 on,
-# within a point.
+# low on the unbalanced real-photo pool (benchmarks/estimate_bias.py, 12 seeds, 30 to 80
+# labels); from 5 on, within a point at 100 labels (it read 2 to 4 low at 150 to 250 labels
+# until the labels were weighted by class: see simclr_core.fewlabel.calibration).
 ESTIMATE_LABELS_PER_CLASS = 5
 
 

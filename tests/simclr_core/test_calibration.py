@@ -6,6 +6,7 @@ import pytest
 
 from simclr_core.fewlabel.calibration import (
     apply_temperature,
+    calibration_map,
     expected_accuracy,
     expected_accuracy_range,
     expected_calibration_error,
@@ -102,13 +103,33 @@ def test_expected_accuracy_weighs_labels_of_classes_the_queue_favoured_down():
     labels = np.concatenate([np.where(np.arange(100) < 60, 0, 1), np.ones(100, int)])
     others = np.concatenate([held_out[:10], np.repeat(held_out[100:101], 90, 0)])
     # then each label counts by the root of how much more often its class is predicted among
-    # the others (0.1 / 0.5, 0.9 / 0.5), which moves the estimate from the labels' 0.8 most
-    # of the way to the truth on the others (0.1 x 0.6 + 0.9 x 1 = 0.96)
+    # the others (counting one more image per class: 11 and 91 of 102) than among the labels
+    # (half), which moves the estimate from the labels' 0.8 most of the way to the truth on
+    # the others (0.1 x 0.6 + 0.9 x 1 = 0.96)
+    rare, common = (11 / 102 / 0.5) ** 0.5, (91 / 102 / 0.5) ** 0.5
     weights = label_shift_weights(held_out, others)
-    assert weights[:100] == pytest.approx(0.2**0.5) and weights[100:] == pytest.approx(1.8**0.5)
-    estimate = (60 * 0.2**0.5 + 100 * 1.8**0.5) / (100 * 0.2**0.5 + 100 * 1.8**0.5)
-    assert expected_accuracy(held_out, labels, others) == pytest.approx(estimate)
-    assert 0.89 < estimate < 0.91
+    assert weights[:100] == pytest.approx(rare) and weights[100:] == pytest.approx(common)
+    estimate = (60 * rare + 100 * common) / (100 * rare + 100 * common)
+    assert expected_accuracy(held_out, labels, others) == pytest.approx(estimate, abs=0.01)
+    assert 0.88 < estimate < 0.9
+    low, high = expected_accuracy_range(held_out, labels, others)
+    assert low <= estimate <= high and low > 0.85  # the resamples are weighted too
+
+
+def test_labels_of_a_class_no_image_left_is_predicted_as_still_count():
+    # given labels predicted as class 0 and 1, and one unlabeled image left, predicted as 2
+    held_out = np.eye(3)[np.repeat([0, 1], 25)] * 0.8 + 0.2 / 3
+    labels = np.repeat([0, 1], 25)
+    others = np.eye(3)[[2]] * 0.8 + 0.2 / 3
+    # then the estimate, its range and the map still come from those labels
+    assert expected_accuracy(held_out, labels, others) == pytest.approx(1.0)
+    assert expected_accuracy_range(held_out, labels, others) == pytest.approx((1.0, 1.0))
+    assert calibration_map(held_out, labels, others) is not None
+
+
+def test_probabilities_of_other_classes_are_refused():
+    with pytest.raises(ValueError, match="not the same classes"):
+        expected_accuracy(np.eye(3), np.arange(3), np.eye(2))
 
 
 def test_expected_accuracy_needs_labels_and_images():
