@@ -107,6 +107,11 @@ def load_photos(name: str, side: int, limit_per_class: int | None) -> dict[str, 
 def _pictures(name: str) -> Iterator[tuple[str, str, Image.Image]]:
     """(split, class, picture) of every photo of the set, in the archive's order."""
     if name == "fashion_mnist":  # Debian's dataset-fashion-mnist (28 px grey product photos)
+        if not (FASHION_FOLDER / "t10k-images-idx3-ubyte.gz").exists():
+            raise SystemExit(
+                f"Fashion-MNIST is not in {FASHION_FOLDER}: apt-get install dataset-fashion-mnist"
+                " (or set FASHION_MNIST_DIR to a folder with its four .gz files)"
+            )
         for split, prefix in (("train", "train"), ("test", "t10k")):
             with gzip.open(FASHION_FOLDER / f"{prefix}-images-idx3-ubyte.gz") as stream:
                 pixels = np.frombuffer(stream.read(), np.uint8, offset=16).reshape(-1, 28, 28)
