@@ -74,13 +74,20 @@ def sign_photos() -> tuple[list[Image.Image], np.ndarray]:
     return [Image.open(io.BytesIO(content)).convert("RGB") for content in contents], labels
 
 
+def read_fashion(prefix: str) -> tuple[np.ndarray, np.ndarray]:
+    """Fashion-MNIST's ``prefix`` split ("train" or "t10k") from ``FASHION_FOLDER``: uint8
+    pictures (N, 28, 28) and class ids (N,)."""
+    with gzip.open(FASHION_FOLDER / f"{prefix}-images-idx3-ubyte.gz") as stream:
+        pixels = np.frombuffer(stream.read(), np.uint8, offset=16).reshape(-1, 28, 28)
+    with gzip.open(FASHION_FOLDER / f"{prefix}-labels-idx1-ubyte.gz") as stream:
+        labels = np.frombuffer(stream.read(), np.uint8, offset=8).astype(np.int64)
+    return pixels, labels
+
+
 def fashion_photos(count: int) -> tuple[list[Image.Image], np.ndarray]:
     """The first ``count`` Fashion-MNIST test images (product photos on a plain background:
     many distinct trousers that look alike), from ``FASHION_FOLDER``."""
-    with gzip.open(FASHION_FOLDER / "t10k-images-idx3-ubyte.gz") as stream:
-        pixels = np.frombuffer(stream.read(), np.uint8, offset=16).reshape(-1, 28, 28)
-    with gzip.open(FASHION_FOLDER / "t10k-labels-idx1-ubyte.gz") as stream:
-        labels = np.frombuffer(stream.read(), np.uint8, offset=8).astype(np.int64)
+    pixels, labels = read_fashion("t10k")
     return [Image.fromarray(p).convert("RGB") for p in pixels[:count]], labels[:count]
 
 

@@ -28,10 +28,8 @@ grey, balanced; the only clothing set here), read from Debian's package
 from __future__ import annotations
 
 import argparse
-import gzip
 import io
 import json
-import os
 import sys
 import tarfile
 import time
@@ -46,6 +44,7 @@ from PIL import Image, ImageOps
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.datasets import datasets_directory
+from benchmarks.photo_features import FASHION_FOLDER, read_fashion
 from simclr_core.curation.selection import select_batch
 from simclr_core.fewlabel.classifier_selection import train_best_classifier
 from simclr_core.fewlabel.fine_tune import FineTuneConfig, fine_tune
@@ -67,7 +66,6 @@ from simclr_core.ssl.pretrain import pretrain
 from simclr_core.ssl.pretrain_config import cpu_preset, pretrained_continuation_preset
 
 ARCHIVES = {"sign_digits": "sign-digits-jpeg.tar.gz", "cifar10": "cifar10-jpeg.tar.gz"}
-FASHION_FOLDER = Path(os.environ.get("FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist"))
 FASHION_CLASSES = ("t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt",
                    "sneaker", "bag", "ankle boot")  # fmt: skip
 CACHE = Path("var/real_photos")
@@ -113,10 +111,7 @@ def _pictures(name: str) -> Iterator[tuple[str, str, Image.Image]]:
                 " (or set FASHION_MNIST_DIR to a folder with its four .gz files)"
             )
         for split, prefix in (("train", "train"), ("test", "t10k")):
-            with gzip.open(FASHION_FOLDER / f"{prefix}-images-idx3-ubyte.gz") as stream:
-                pixels = np.frombuffer(stream.read(), np.uint8, offset=16).reshape(-1, 28, 28)
-            with gzip.open(FASHION_FOLDER / f"{prefix}-labels-idx1-ubyte.gz") as stream:
-                labels = np.frombuffer(stream.read(), np.uint8, offset=8)
+            pixels, labels = read_fashion(prefix)
             for grey, label in zip(pixels, labels, strict=True):
                 yield split, FASHION_CLASSES[label], Image.fromarray(grey)
         return

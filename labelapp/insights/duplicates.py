@@ -250,13 +250,14 @@ def find_duplicate_groups(project: Project, threshold: float) -> DuplicateReport
     groups = [sorted(int(image_ids[position]) for position in group) for group in positions]
     described = _describe(project, groups, linked)
     # images deleted since the search: counted as they are now, groups they left dropped
-    existing = np.isin(image_ids, np.fromiter(project.images.values_list("id", flat=True), int))
+    project_ids = np.fromiter(project.images.values_list("id", flat=True), np.int64)
+    existing = np.isin(image_ids, project_ids)
     compared = np.isin(image_ids, NO_IDS if pixels is None else pixels["compared"])
     group_count = len(every_group) - (len(positions) - len(described))
     searched = int(existing.sum())
     return DuplicateReport(
         threshold, described[:MAX_GROUPS_SHOWN], group_count, searched, "", complete_above,
-        calibrated, max(0, project.images.count() - searched), int((existing & ~compared).sum()),
+        calibrated, len(project_ids) - searched, int((existing & ~compared).sum()),
     )  # fmt: skip
 
 
