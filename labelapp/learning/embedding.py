@@ -29,7 +29,13 @@ from simclr_core.progress import within
 
 Representations = tuple[np.ndarray, np.ndarray]  # image ids (N,), h (N, dim)
 # The default backbone and the side it was trained at (simclr_core.ssl.encoder.native_resolution;
-# not imported here, so that the web process never loads torch).
+# not imported here, so that the web process never loads torch). The larger Lite1 (240 px) and
+# Lite2 (260 px), whose weights ship the same way, did no better on the sign-language photos
+# (the app's queue and Train's choice, 5 seeds, 2 / 5 / 20 labels per class: Lite0 66.9 / 75.9
+# / 91.6%, Lite1 60.8 / 75.2 / 89.4%, Lite2 60.8 / 71.6 / 90.3%; benchmarks/real_photos.py
+# --backbones ...) at twice the extraction time (one thread: 25 images/s against 13 and 12).
+# On 3,000 Fashion-MNIST photos Lite1 led (76.4 / 79.6 / 85.3% against 74.0 / 77.8 / 85.1%),
+# Lite2 did not (72.4 / 77.4 / 84.9%).
 BACKBONE = "efficientnet_lite0"
 BACKBONE_RESOLUTION = 224
 
