@@ -26,10 +26,12 @@ with the queue's picks, 1.2 / 1.5 / 1.3 with random ones, and 3.6 points of wors
 recall at 100: an even split at twice the share makes a rare class take images of others.
 On that pool one round at share 0.25 or 0.6 did no better than 0.4 (accuracy at 100 labels
 with the queue's picks 84.5 and 84.5 against 84.8, worst-class recall 44.1 and 40.9 against
-45.8).
+45.8). Nor did another regularization (10 seeds, paired, both balanced sets): C = 10 or 1000
+for both fits instead of 100 moved the accuracy at 2 and 5 labels per class by -1.0 to +0.5,
+C = 10 for the refit alone by +0.1 to +0.3.
 
-The output is uncalibrated (temperature 1): callers that
-need calibrated probabilities fit a temperature on held-out labels (see
+The output is uncalibrated (temperature 1): callers that need calibrated probabilities fit a
+temperature on held-out labels (see
 :func:`simclr_core.fewlabel.classifier_selection.train_best_classifier`).
 """
 
