@@ -434,7 +434,10 @@ def select_for_weak_classes(
     accuracy with the labels of least-sure picks (see :func:`select_default`). Tried later (20
     seeds, paired): a class with fewer than 2 or 3 labels taking the images the model most
     surely predicts as it, to find its examples: worst-class recall at 100 labels -4.1 +- 4.0
-    and -5.0 +- 4.1, accuracy at 20 labels -2.7; the dashboard links to those images instead."""
+    and -5.0 +- 4.1, accuracy at 20 labels -2.7; the dashboard links to those images instead.
+    On an unbalanced draw of 3,000 Fashion-MNIST photos (same shares, 60 seeds, self-training)
+    the default queue's worst-class recall at 100 labels is +9.8 +- 2.5 over random picks;
+    the oracle, which takes the densest images of each true class, +11.2 +- 2.4."""
     unlabeled = find_unlabeled(len(points), labeled)
     if count <= 0 or len(unlabeled) == 0:
         return []
