@@ -74,6 +74,11 @@ def sign_photos() -> tuple[list[Image.Image], np.ndarray]:
     return [Image.open(io.BytesIO(content)).convert("RGB") for content in contents], labels
 
 
+def fashion_installed() -> bool:
+    """Whether Fashion-MNIST is in ``FASHION_FOLDER`` (Debian's ``dataset-fashion-mnist``)."""
+    return (FASHION_FOLDER / "t10k-images-idx3-ubyte.gz").exists()
+
+
 def read_fashion(prefix: str) -> tuple[np.ndarray, np.ndarray]:
     """Fashion-MNIST's ``prefix`` split ("train" or "t10k") from ``FASHION_FOLDER``: uint8
     pictures (N, 28, 28) and class ids (N,)."""
@@ -158,7 +163,7 @@ def compute_all(folder: Path, device: str, cifar_per_class: int) -> None:
         "photos": (photos["images"], {k: v for k, v in photos.items() if k != "images"}),
         "cifar": (cifar_images, {"labels": cifar_labels}),
     }
-    if (FASHION_FOLDER / "t10k-images-idx3-ubyte.gz").exists():
+    if fashion_installed():
         fashion = photos_with_copies(*fashion_photos(3000))
         sets["fashion"] = (fashion["images"], {k: v for k, v in fashion.items() if k != "images"})
     else:

@@ -44,7 +44,7 @@ from PIL import Image, ImageOps
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.datasets import datasets_directory
-from benchmarks.photo_features import FASHION_FOLDER, read_fashion
+from benchmarks.photo_features import FASHION_FOLDER, fashion_installed, read_fashion
 from simclr_core.curation.selection import select_batch
 from simclr_core.fewlabel.classifier_selection import train_best_classifier
 from simclr_core.fewlabel.fine_tune import FineTuneConfig, fine_tune
@@ -105,7 +105,7 @@ def load_photos(name: str, side: int, limit_per_class: int | None) -> dict[str, 
 def _pictures(name: str) -> Iterator[tuple[str, str, Image.Image]]:
     """(split, class, picture) of every photo of the set, in the archive's order."""
     if name == "fashion_mnist":  # Debian's dataset-fashion-mnist (28 px grey product photos)
-        if not (FASHION_FOLDER / "t10k-images-idx3-ubyte.gz").exists():
+        if not fashion_installed():
             raise SystemExit(
                 f"Fashion-MNIST is not in {FASHION_FOLDER}: apt-get install dataset-fashion-mnist"
                 " (or set FASHION_MNIST_DIR to a folder with its four .gz files)"
